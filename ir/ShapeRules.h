@@ -1,0 +1,23 @@
+// The shape rule of every op: result type from operand types and attributes.
+#pragma once
+
+#include "ir/Attrs.h"
+#include "ir/Op.h"
+#include "ir/Type.h"
+
+#include <vector>
+
+namespace kiln {
+
+/// Infers the result type of `op` applied to operands of `operands` types.
+/// Throws kiln::Error with a message that names the offending dimension or attribute
+/// (without the op name: Graph::add adds that context). Not for Input and State, whose
+/// types are declared.
+Type inferType(OpKind op, const std::vector<Type> &operands, const Attrs &attrs);
+
+/// Output spatial size of a convolution/pooling window along one axis;
+/// throws kiln::Error if the window does not fit in the padded input.
+int64_t windowOutputSize(int64_t input, int64_t kernel, int64_t stride, int64_t padding,
+                         int64_t dilation, const char *axis);
+
+} // namespace kiln
