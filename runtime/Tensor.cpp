@@ -1,0 +1,81 @@
+#include "runtime/Tensor.h"
+
+#include <cstring>
+#include <new>
+
+namespace kiln {
+
+namespace {
+constexpr std::align_val_t kAlignment{64};
+
+std::shared_ptr<std::byte[]> allocate(size_t bytes) {
+  // Round up so vector loads past the last element stay inside the allocation.
+  size_t padded = (bytes + 63) / 64 * 64 + 64;
+  auto *p = static_cast<std::byte *>(::operator new[](padded, kAlignment));
+  std::memset(p, 0, padded);
+  return std::shared_ptr<std::byte[]>(p, [](std::byte *q) { ::operator delete[](q, kAlignment); });
+}
+} // namespace
+
+Tensor::Tensor(Type type) : type_(std::move(type)), data_(allocate(byteSize())) {}
+
+double Tensor::at(int64_t i) const {
+  switch (type_.dtype) {
+  case DType::F32:
+    return reinterpret_cast<const float *>(data_.get())[i];
+  case DType::F64:
+    return reinterpret_cast<const double *>(data_.get())[i];
+  case DType::I32:
+    return reinterpret_cast<const int32_t *>(data_.get())[i];
+  case DType::Bool:
+    return reinterpret_cast<const uint8_t *>(data_.get())[i];
+  }
+  return 0;
+}
+
+void Tensor::set(int64_t i, double value) {
+  switch (type_.dtype) {
+  case DType::F32:
+    reinterpret_cast<float *>(data_.get())[i] = static_cast<float>(value);
+    return;
+  case DType::F64:
+    reinterpret_cast<double *>(data_.get())[i] = value;
+    return;
+  case DType::I32:
+    reinterpret_cast<int32_t *>(data_.get())[i] = static_cast<int32_t>(value);
+    return;
+  case DType::Bool:
+    reinterpret_cast<uint8_t *>(data_.get())[i] = value != 0;
+    return;
+  }
+}
+
+Tensor Tensor::clone() const {
+  Tensor t(type_);
+  if (byteSize())
+    std::memcpy(t.raw(), raw(), byteSize());
+  return t;
+}
+
+Tensor Tensor::reshaped(Shape shape) const {
+  assert(kiln::numElements(shape) == numElements() && "Tensor::reshaped: element count differs");
+  Tensor t = *this;
+  t.type_.shape = std::move(shape);
+  return t;
+}
+
+Tensor Tensor::converted(DType dtype) const {
+  Tensor t(Type{dtype, type_.shape});
+  for (int64_t i = 0; i < numElements(); ++i)
+    t.set(i, at(i));
+  return t;
+}
+
+Tensor Tensor::full(Type type, double value) {
+  Tensor t(std::move(type));
+  for (int64_t i = 0; i < t.numElements(); ++i)
+    t.set(i, value);
+  return t;
+}
+
+} // namespace kiln
