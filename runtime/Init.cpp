@@ -1,0 +1,54 @@
+#include "runtime/Init.h"
+
+#include "ir/Error.h"
+#include "runtime/Random.h"
+
+#include <cmath>
+#include <functional>
+
+namespace kiln {
+
+namespace {
+/// A stream number per state that survives adding other state: a hash of its name.
+uint64_t streamOf(const Node &node) { return std::hash<std::string>{}(node.name); }
+} // namespace
+
+Tensor initialState(const Graph &graph, ValueId id, uint64_t seed) {
+  const Node &node = graph.node(id);
+  Tensor t(node.type);
+  std::string rule = node.attrs.getString("init", "zeros");
+  uint64_t stream = streamOf(node);
+  int64_t n = t.numElements();
+  if (rule == "zeros") {
+    // Tensor storage starts zeroed.
+  } else if (rule == "ones" || rule == "constant") {
+    double value = rule == "ones" ? 1.0 : node.attrs.getFloat("value");
+    for (int64_t i = 0; i < n; ++i)
+      t.set(i, value);
+  } else if (rule == "uniform") {
+    double bound = node.attrs.getFloat("bound");
+    for (int64_t i = 0; i < n; ++i)
+      t.set(i, (2.0 * uniformFloat(seed, stream, static_cast<uint64_t>(i)) - 1.0) * bound);
+  } else if (rule == "normal") {
+    double stddev = node.attrs.getFloat("std");
+    // Box-Muller over pairs of counter-based uniforms.
+    for (int64_t i = 0; i < n; ++i) {
+      double u1 = 1.0 - uniformFloat(seed, stream, 2 * static_cast<uint64_t>(i));
+      double u2 = uniformFloat(seed, stream, 2 * static_cast<uint64_t>(i) + 1);
+      t.set(i, stddev * std::sqrt(-2.0 * std::log(u1)) * std::cos(2.0 * M_PI * u2));
+    }
+  } else {
+    fail("state '{}': unknown init '{}' (uniform, normal, zeros, ones, constant)", node.name,
+         rule);
+  }
+  return t;
+}
+
+std::vector<Tensor> initialStates(const Graph &graph, uint64_t seed) {
+  std::vector<Tensor> states;
+  for (ValueId id : graph.states())
+    states.push_back(initialState(graph, id, seed));
+  return states;
+}
+
+} // namespace kiln

