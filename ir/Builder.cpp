@@ -4,7 +4,9 @@
 
 namespace kiln {
 
-ValueId IRBuilder::constant(double value, DType dtype, const Shape &shape) {
+ValueId IRBuilder::constant(double value, DType dtype, const Shape &shapeRef) {
+  // A copy: `shapeRef` may live in the graph (constantLike), whose nodes move on append.
+  Shape shape = shapeRef;
   ValueId scalar = op(OpKind::Constant, {},
                       {{"dtype", std::string(dtypeName(dtype))},
                        {"shape", std::vector<int64_t>{}},
