@@ -1,0 +1,159 @@
+// Batches are built by makeBatch(b) alone, from the epoch's order fixed in startEpoch,
+// so the synchronous path (next() calls it) and the prefetch path (a thread calls it for
+// b = 0, 1, ... and hands the results over through a queue of two) give the same batches.
+#include "runtime/data/DataLoader.h"
+
+#include "runtime/data/Shuffle.h"
+
+#include "ir/Error.h"
+
+#include <algorithm>
+#include <cassert>
+#include <cmath>
+#include <numeric>
+
+namespace kiln {
+
+DataLoader::DataLoader(const MnistDataset &data, LoaderOptions options)
+    : data_(data), options_(options) {
+  if (options_.batchSize < 1)
+    fail("DataLoader: batch size must be at least 1, got {}", options_.batchSize);
+  if (!(options_.norm.std > 0) || !std::isfinite(options_.norm.std) ||
+      !std::isfinite(options_.norm.mean))
+    fail("DataLoader: normalization needs a finite mean and std > 0, got mean {} std {}",
+         options_.norm.mean, options_.norm.std);
+  if (options_.augment.maxShift < 0)
+    fail("DataLoader: augmentation maxShift must be >= 0, got {}", options_.augment.maxShift);
+  if (!(options_.augment.maxRotationDegrees >= 0) || options_.augment.maxRotationDegrees > 180)
+    fail("DataLoader: augmentation maxRotationDegrees must be in [0, 180], got {}",
+         options_.augment.maxRotationDegrees);
+  assert(data_.images.size() == size_t(data_.size() * data_.height * data_.width) &&
+         "DataLoader: image bytes do not match size x height x width");
+  for (int p = 0; p < 256; ++p)
+    normalized_[size_t(p)] = (float(p) / 255.0f - options_.norm.mean) / options_.norm.std;
+}
+
+DataLoader::~DataLoader() { stopPrefetch(); }
+
+int64_t DataLoader::size() const { return data_.size(); }
+
+int64_t DataLoader::batchesPerEpoch() const {
+  const int64_t n = data_.size(), b = options_.batchSize;
+  return options_.dropLast ? n / b : (n + b - 1) / b;
+}
+
+void DataLoader::startEpoch(int64_t epoch) {
+  if (epoch < 0)
+    fail("DataLoader::startEpoch: epoch must be >= 0, got {}", epoch);
+  stopPrefetch();
+  epoch_ = epoch;
+  if (options_.shuffle) {
+    order_ = epochPermutation(data_.size(), options_.seed, epoch);
+  } else {
+    order_.resize(size_t(data_.size()));
+    std::iota(order_.begin(), order_.end(), int64_t(0));
+  }
+  nextBatch_ = 0;
+  if (options_.prefetch)
+    worker_ = std::thread(&DataLoader::produce, this);
+}
+
+std::optional<Batch> DataLoader::next() {
+  if (epoch_ < 0)
+    fail("DataLoader::next: no epoch started (call startEpoch first)");
+  if (!options_.prefetch) {
+    if (nextBatch_ >= batchesPerEpoch())
+      return std::nullopt;
+    return makeBatch(nextBatch_++);
+  }
+  std::unique_lock lock(mutex_);
+  changed_.wait(lock, [&] { return !queue_.empty() || done_; });
+  if (queue_.empty()) {
+    if (error_)
+      std::rethrow_exception(error_);
+    return std::nullopt;
+  }
+  Batch batch = std::move(queue_.front());
+  queue_.pop_front();
+  changed_.notify_all();
+  return batch;
+}
+
+void DataLoader::produce() {
+  const int64_t batches = batchesPerEpoch();
+  for (int64_t b = 0; b < batches; ++b) {
+    std::optional<Batch> batch;
+    try {
+      batch = makeBatch(b);
+    } catch (...) {
+      // Handed to next(), which rethrows it after the batches made before it.
+      std::lock_guard lock(mutex_);
+      error_ = std::current_exception();
+      done_ = true;
+      changed_.notify_all();
+      return;
+    }
+    std::unique_lock lock(mutex_);
+    changed_.wait(lock, [&] { return queue_.size() < kQueueDepth || stop_; });
+    if (stop_)
+      return;
+    queue_.push_back(std::move(*batch));
+    changed_.notify_all();
+  }
+  std::lock_guard lock(mutex_);
+  done_ = true;
+  changed_.notify_all();
+}
+
+void DataLoader::stopPrefetch() {
+  if (worker_.joinable()) {
+    {
+      std::lock_guard lock(mutex_);
+      stop_ = true;
+    }
+    changed_.notify_all();
+    worker_.join();
+  }
+  queue_.clear();
+  stop_ = false;
+  done_ = false;
+  error_ = nullptr;
+}
+
+Batch DataLoader::makeBatch(int64_t b) const {
+  const int64_t n = data_.size(), h = data_.height, w = data_.width;
+  const int64_t begin = b * options_.batchSize;
+  const int64_t count = std::min(options_.batchSize, n - begin);
+  assert(count > 0 && "DataLoader::makeBatch: batch index past the end of the epoch");
+
+  Batch batch;
+  batch.epoch = epoch_;
+  batch.index = b;
+  batch.x = Tensor(Type{DType::F32, {count, 1, h, w}});
+  batch.y = Tensor(Type{DType::I32, {count}});
+  batch.indices.assign(order_.begin() + begin, order_.begin() + begin + count);
+
+  std::span<float> x = batch.x.data<float>();
+  std::span<int32_t> y = batch.y.data<int32_t>();
+  const size_t pixels = size_t(h * w);
+  const Normalization norm = options_.norm;
+  for (int64_t i = 0; i < count; ++i) {
+    const int64_t sample = batch.indices[size_t(i)];
+    std::span<const uint8_t> image = data_.image(sample);
+    std::span<float> out = x.subspan(size_t(i) * pixels, pixels);
+    y[size_t(i)] = data_.labels[size_t(sample)];
+    if (options_.augment.enabled) {
+      AugmentParams params = drawAugmentation(options_.augment, options_.seed, epoch_, sample);
+      transformImage(image, h, w, params, out);
+      // The same expression as normalized_, so an identity transform changes nothing.
+      for (float &v : out)
+        v = (v / 255.0f - norm.mean) / norm.std;
+    } else {
+      for (size_t p = 0; p < pixels; ++p)
+        out[p] = normalized_[image[p]];
+    }
+  }
+  return batch;
+}
+
+} // namespace kiln

@@ -1,0 +1,68 @@
+// Finding and loading an MNIST-format split. Names follow the distributions people
+// actually have: LeCun's originals (train-images-idx3-ubyte[.gz]) and the dotted
+// variant some mirrors and Kaggle use (train-images.idx3-ubyte).
+#include "runtime/data/Mnist.h"
+
+#include "runtime/data/Idx.h"
+
+#include "ir/Error.h"
+
+#include <filesystem>
+
+namespace kiln {
+
+namespace {
+
+std::string findFile(const std::string &dir, Split split, bool images) {
+  std::vector<std::string> names = mnistFileNames(split, images);
+  for (const std::string &name : names) {
+    std::filesystem::path path = std::filesystem::path(dir) / name;
+    std::error_code ec;
+    if (std::filesystem::is_regular_file(path, ec))
+      return path.string();
+  }
+  std::string tried;
+  for (const std::string &name : names)
+    tried += (tried.empty() ? "" : ", ") + name;
+  fail("MNIST {} {} not found in {}: looked for {} (run scripts/fetch_mnist.sh {} to download "
+       "MNIST)",
+       split == Split::Train ? "training" : "test", images ? "images" : "labels", dir, tried, dir);
+}
+
+} // namespace
+
+std::vector<std::string> mnistFileNames(Split split, bool images) {
+  const std::string stem = std::string(split == Split::Train ? "train" : "t10k") +
+                           (images ? "-images" : "-labels");
+  const std::string idx = images ? "idx3-ubyte" : "idx1-ubyte";
+  return {stem + "-" + idx, stem + "-" + idx + ".gz", stem + "." + idx, stem + "." + idx + ".gz"};
+}
+
+MnistDataset loadMnist(const std::string &dir, Split split) {
+  std::string imagesPath = findFile(dir, split, /*images=*/true);
+  std::string labelsPath = findFile(dir, split, /*images=*/false);
+  return loadMnistFiles(imagesPath, labelsPath);
+}
+
+MnistDataset loadMnistFiles(const std::string &imagesPath, const std::string &labelsPath) {
+  IdxArray images = readIdx(imagesPath, IdxKind::Images);
+  IdxArray labels = readIdx(labelsPath, IdxKind::Labels);
+  // Both counts sit at byte 4 of their files.
+  if (images.dims[0] != labels.dims[0])
+    fail("{}: byte 4: {} labels, but {} has {} images", labelsPath, labels.dims[0], imagesPath,
+         images.dims[0]);
+  constexpr int64_t kLabelsHeader = 8;
+  for (size_t i = 0; i < labels.data.size(); ++i)
+    if (labels.data[i] >= MnistDataset::kNumClasses)
+      fail("{}: byte {}: label {} of sample {} is not a class in 0..{}", labelsPath,
+           kLabelsHeader + int64_t(i), labels.data[i], i, MnistDataset::kNumClasses - 1);
+
+  MnistDataset data;
+  data.height = images.dims[1];
+  data.width = images.dims[2];
+  data.images = std::move(images.data);
+  data.labels = std::move(labels.data);
+  return data;
+}
+
+} // namespace kiln
