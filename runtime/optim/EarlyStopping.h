@@ -12,8 +12,8 @@ public:
   /// What a checkpoint stores.
   struct State {
     double best = std::numeric_limits<double>::infinity(); ///< lowest loss seen
-    int bestEpoch = -1;                                     ///< its epoch; -1 before any
-    int epochs = 0;                                         ///< losses seen so far
+    int bestEpoch = -1;                                    ///< its epoch; -1 before any
+    int epochs = 0;                                        ///< losses seen so far
     int badEpochs = 0; ///< consecutive epochs without improvement
   };
 

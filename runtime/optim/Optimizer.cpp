@@ -57,9 +57,7 @@ public:
   }
 
   /// The f64 step count t = step + 1 that this step completes.
-  ValueId completedSteps() {
-    return b_.add(b_.convert(step_, DType::F64), scalar(1.0));
-  }
+  ValueId completedSteps() { return b_.add(b_.convert(step_, DType::F64), scalar(1.0)); }
   /// A bool tensor of the parameter's shape: true on the very first step.
   ValueId firstStep() {
     ValueId isFirst = b_.compare(step_, b_.constant(0, DType::I32), "eq");
@@ -70,8 +68,7 @@ public:
   /// its new value.
   ValueId slot(const std::string &slot) {
     return b_.graph().addState(slotStateName(name_, slot), type_,
-                               {{"init", std::string("zeros")}, {"trainable", false}},
-                               b_.scope());
+                               {{"init", std::string("zeros")}, {"trainable", false}}, b_.scope());
   }
   void update(ValueId state, ValueId value) { b_.graph().addUpdate(state, value); }
 
@@ -151,8 +148,7 @@ void adam(ParamUpdate &u, const OptimizerConfig &c, bool decoupled) {
   }
   ValueId expAvg = u.slot("exp_avg"), expAvgSq = u.slot("exp_avg_sq");
   ValueId newExpAvg = u.addScaled(u.scale(expAvg, c.beta1), g, 1 - c.beta1);
-  ValueId newExpAvgSq =
-      b.add(u.scale(expAvgSq, c.beta2), b.mul(b.mul(u.full(1 - c.beta2), g), g));
+  ValueId newExpAvgSq = b.add(u.scale(expAvgSq, c.beta2), b.mul(b.mul(u.full(1 - c.beta2), g), g));
   u.update(expAvg, newExpAvg);
   u.update(expAvgSq, newExpAvgSq);
 
@@ -162,8 +158,8 @@ void adam(ParamUpdate &u, const OptimizerConfig &c, bool decoupled) {
   ValueId biasCorrection2 = b.sub(one, b.op(OpKind::Pow, {u.scalar(c.beta2), t}));
   ValueId stepSize = b.div(u.lr64(), biasCorrection1);
   ValueId biasCorrection2Sqrt = b.op(OpKind::Sqrt, {biasCorrection2});
-  ValueId denom = b.add(b.div(b.op(OpKind::Sqrt, {newExpAvgSq}), u.spread(biasCorrection2Sqrt)),
-                        u.full(c.eps));
+  ValueId denom =
+      b.add(b.div(b.op(OpKind::Sqrt, {newExpAvgSq}), u.spread(biasCorrection2Sqrt)), u.full(c.eps));
   u.update(u.param(), b.sub(p, b.mul(u.spread(stepSize), b.div(newExpAvg, denom))));
 }
 
@@ -176,8 +172,7 @@ void checkOperands(const Graph &graph, ValueId param, ValueId grad) {
     fail("optimizer: %{} ({}) is not a parameter: only graph state can be updated", param,
          mnemonic(node.op));
   if (!isFloat(node.type.dtype))
-    fail("optimizer: parameter '{}' must be a float tensor, got {}", node.name,
-         node.type.str());
+    fail("optimizer: parameter '{}' must be a float tensor, got {}", node.name, node.type.str());
   if (graph.type(grad) != node.type)
     fail("optimizer: the gradient of '{}' ({}) has type {}", node.name, node.type.str(),
          graph.type(grad).str());
@@ -186,11 +181,9 @@ void checkOperands(const Graph &graph, ValueId param, ValueId grad) {
 } // namespace
 
 void buildOptimizerUpdate(Graph &graph, const OptimizerConfig &config,
-                          const std::vector<std::pair<ValueId, ValueId>> &paramGrads,
-                          ValueId lr) {
+                          const std::vector<std::pair<ValueId, ValueId>> &paramGrads, ValueId lr) {
   validate(config);
-  if (lr < 0 || static_cast<size_t>(lr) >= graph.size() ||
-      graph.type(lr) != Type{DType::F32, {}})
+  if (lr < 0 || static_cast<size_t>(lr) >= graph.size() || graph.type(lr) != Type{DType::F32, {}})
     fail("optimizer: the learning rate must be an f32[] value");
   std::set<ValueId> seen;
   for (const auto &[param, grad] : paramGrads) {

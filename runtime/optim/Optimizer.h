@@ -72,7 +72,6 @@ ValueId stepCounter(Graph &graph);
 /// scoped "optim/<param name>"; does NOT update "step" (the training-step assembler
 /// does step <- step + 1 once). Throws kiln::Error on an invalid config or operands.
 void buildOptimizerUpdate(Graph &graph, const OptimizerConfig &config,
-                          const std::vector<std::pair<ValueId, ValueId>> &paramGrads,
-                          ValueId lr);
+                          const std::vector<std::pair<ValueId, ValueId>> &paramGrads, ValueId lr);
 
 } // namespace kiln

@@ -1,6 +1,6 @@
 // Early stopping: patience, min delta, NaN losses and checkpointed counters.
-#include "ir/Error.h"
 #include "runtime/optim/EarlyStopping.h"
+#include "ir/Error.h"
 
 #include <catch2/catch.hpp>
 

@@ -119,8 +119,7 @@ TEST_CASE("the update builder rejects bad operands", "[optim]") {
                     Catch::Contains("'step' must be i32[] state"));
 }
 
-TEST_CASE("moments and the step counter are zero-initialized non-trainable state",
-          "[optim]") {
+TEST_CASE("moments and the step counter are zero-initialized non-trainable state", "[optim]") {
   Graph g;
   ValueId w = g.addState("fc1.weight", {DType::F32, {2, 3}});
   ValueId grad = g.addInput("grad", {DType::F32, {2, 3}});
