@@ -64,8 +64,8 @@ public:
     return b_.broadcastTo(isFirst, type_.shape);
   }
 
-  /// Reads the optimizer slot `slot` (zero-initialized, non-trainable state) and records
-  /// its new value.
+  /// Declares the optimizer slot `slot` as zero-initialized, non-trainable state; the
+  /// caller records its new value with update().
   ValueId slot(const std::string &slot) {
     return b_.graph().addState(slotStateName(name_, slot), type_,
                                {{"init", std::string("zeros")}, {"trainable", false}}, b_.scope());
