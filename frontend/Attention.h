@@ -1,0 +1,82 @@
+// Attention (spec §7): nn.MultiheadAttention computing softmax(Q K^T / sqrt(d_k)) V per
+// head, and nn.TransformerEncoderLayer (post-norm, PyTorch's default) built on it.
+#pragma once
+
+#include "frontend/Functional.h"
+#include "frontend/Layers.h"
+#include "frontend/Norm.h"
+
+namespace kiln {
+
+struct MultiheadAttentionOptions {
+  double dropout = 0.0; ///< on the attention weights, train mode only
+  bool bias = true;
+  bool batchFirst = false; ///< [batch, seq, embed] instead of [seq, batch, embed]
+};
+
+/// The attention output [.., Tq, .., E] and the weights averaged over heads [B, Tq, Tk].
+struct AttentionOutput {
+  Value output;
+  Value weights;
+};
+
+/// nn.MultiheadAttention with PyTorch's parameters: in_proj_weight [3E, E]
+/// (xavier_uniform), in_proj_bias [3E] (zeros), out_proj.weight [E, E] (Linear's
+/// default) and out_proj.bias [E] (zeros). Rows 0..E of in_proj project queries, E..2E
+/// keys, 2E..3E values.
+class MultiheadAttention : public Module {
+public:
+  MultiheadAttention(Module *parent, std::string name, int64_t embedDim, int64_t numHeads,
+                     MultiheadAttentionOptions options = {});
+
+  /// Self-attention through the plain Module call: `self_attn(x)`.
+  using Module::operator();
+  /// Attention of `query` over `key`/`value` (which share a sequence length).
+  AttentionOutput operator()(const Value &query, const Value &key, const Value &value);
+  /// Self-attention: the output only.
+  Value forward(Value x) override { return attend(x, x, x).output; }
+
+  int64_t embedDim() const { return embed_; }
+  int64_t numHeads() const { return heads_; }
+
+private:
+  AttentionOutput attend(const Value &query, const Value &key, const Value &value);
+  /// Projects [B, T, E] with rows [offset, offset + E) of in_proj and splits the heads:
+  /// [B * heads, T, E / heads].
+  Value project(const Value &x, int64_t offset);
+
+  int64_t embed_, heads_;
+  MultiheadAttentionOptions options_;
+  size_t inProjWeight_ = 0, inProjBias_ = 0;
+
+public:
+  Linear out_proj; ///< PyTorch's name, so the state_dict reads "out_proj.weight"
+};
+
+struct TransformerEncoderLayerOptions {
+  int64_t dimFeedforward = 2048;
+  double dropout = 0.1;
+  bool batchFirst = false;
+  double layerNormEps = 1e-5;
+};
+
+/// nn.TransformerEncoderLayer (norm_first=False, relu):
+///   x = norm1(x + dropout1(self_attn(x)))
+///   x = norm2(x + dropout2(linear2(dropout(relu(linear1(x))))))
+class TransformerEncoderLayer : public Module {
+public:
+  TransformerEncoderLayer(Module *parent, std::string name, int64_t dModel, int64_t numHeads,
+                          TransformerEncoderLayerOptions options = {});
+  Value forward(Value x) override;
+
+  MultiheadAttention self_attn;
+  Linear linear1;
+  Dropout dropout;
+  Linear linear2;
+  LayerNorm norm1;
+  LayerNorm norm2;
+  Dropout dropout1;
+  Dropout dropout2;
+};
+
+} // namespace kiln

@@ -1,0 +1,65 @@
+#include "frontend/Zoo.h"
+
+#include "frontend/Models.h"
+#include "ir/Error.h"
+
+namespace kiln {
+
+Type ZooEntry::inputType(int64_t batch) const {
+  Shape shape{batch};
+  shape.insert(shape.end(), sampleShape.begin(), sampleShape.end());
+  return {DType::F32, shape};
+}
+
+const std::vector<ZooEntry> &zoo() {
+  static const std::vector<ZooEntry> entries = [] {
+    const Shape mnist{1, 28, 28}, xorInput{2};
+    using Act = XorMLP::Activation;
+    std::vector<ZooEntry> e;
+    e.push_back({"perceptron", "spec §1 perceptron: Linear(2,1), sigmoid to train, step to predict",
+                 xorInput, 1, OutputKind::Probability,
+                 [] { return std::make_unique<Perceptron>(); }});
+    e.push_back({"xor_mlp", "spec §1 MLP for XOR: 2 -> 4 tanh -> 1 sigmoid", xorInput, 1,
+                 OutputKind::Probability,
+                 [] { return std::make_unique<XorMLP>(4, Act::Tanh); }});
+    e.push_back({"xor_mlp_relu", "spec §1 MLP for XOR: 2 -> 8 relu -> 1 sigmoid", xorInput, 1,
+                 OutputKind::Probability,
+                 [] { return std::make_unique<XorMLP>(8, Act::Relu); }});
+    e.push_back({"mlp", "spec §9-2 MLP: 784-256-128-10, relu, dropout 0.2", mnist, 10,
+                 OutputKind::Logits, [] { return std::make_unique<MLP>(); }});
+    e.push_back({"cnn", "spec §9-2 CNN: 2 conv+pool, fc 128, dropout 0.25", mnist, 10,
+                 OutputKind::Logits, [] { return std::make_unique<CNN>(); }});
+    e.push_back({"icnn",
+                 "spec §9-2 ImprovedCNN: 3 conv+batchnorm+pool, fc 256, dropout 0.3", mnist, 10,
+                 OutputKind::Logits, [] { return std::make_unique<ImprovedCNN>(); }});
+    return e;
+  }();
+  return entries;
+}
+
+const ZooEntry &zooEntry(std::string_view name) {
+  std::string valid;
+  for (const ZooEntry &e : zoo()) {
+    if (e.name == name)
+      return e;
+    valid += (valid.empty() ? "" : ", ") + e.name;
+  }
+  fail("unknown model '{}' (valid: {})", name, valid);
+}
+
+BuiltModel buildModel(std::string_view name, int64_t batch, Mode mode) {
+  const ZooEntry &entry = zooEntry(name);
+  if (batch < 1)
+    fail("model '{}': the batch size must be >= 1, got {}", name, batch);
+  std::unique_ptr<Module> model = entry.make();
+  BuiltModel built{Graph(entry.name + (mode == Mode::Train ? ".forward" : ".eval")), -1, -1, {},
+                   {}};
+  Traced t = trace(*model, built.graph, entry.inputType(batch), mode);
+  built.input = t.input;
+  built.logits = t.output;
+  built.parameters = std::move(t.parameters);
+  built.buffers = std::move(t.buffers);
+  return built;
+}
+
+} // namespace kiln
