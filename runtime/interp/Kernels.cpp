@@ -1,0 +1,172 @@
+// evalNode: checks the operands against the node's shape rule, reads the op's
+// attributes with the shape rules' getters and defaults, and calls the kernel family.
+// This file holds the interpreter's one exhaustive switch over OpKind.
+#include "runtime/interp/Kernels.h"
+
+#include "ir/Error.h"
+#include "ir/ShapeRules.h"
+#include "runtime/interp/Dispatch.h"
+#include "runtime/interp/KernelFamilies.h"
+
+namespace kiln {
+
+namespace {
+using namespace interp;
+
+std::string describe(const Node &node, std::span<const Tensor> operands) {
+  std::string s = fmt::format("{}(", mnemonic(node.op));
+  for (size_t i = 0; i < operands.size(); ++i)
+    s += (i ? ", " : "") + operands[i].type().str();
+  s += ")";
+  if (!node.scope.empty())
+    s = node.scope + ": " + s;
+  return s;
+}
+
+/// Re-runs the shape rule so a kernel never sees operands it was not written for.
+void checkOperands(const Node &node, std::span<const Tensor> operands) {
+  std::vector<Type> types;
+  for (const Tensor &t : operands) {
+    if (!t.defined())
+      fail("{}: an operand has no value", describe(node, operands));
+    types.push_back(t.type());
+  }
+  Type inferred;
+  try {
+    inferred = inferType(node.op, types, node.attrs);
+  } catch (const Error &e) {
+    fail("{}: {}", describe(node, operands), e.what());
+  }
+  if (inferred != node.type)
+    fail("{}: operands give {}, the node says {}", describe(node, operands), inferred.str(),
+         node.type.str());
+}
+
+std::array<int64_t, 2> pairAttr(const Attrs &attrs, const char *key,
+                                std::vector<int64_t> fallback) {
+  std::vector<int64_t> v = attrs.getInts(key, std::move(fallback));
+  return {v[0], v[1]};
+}
+
+ConvParams convParams(const Attrs &attrs) {
+  return {pairAttr(attrs, "stride", {1, 1}), pairAttr(attrs, "padding", {0, 0}),
+          pairAttr(attrs, "dilation", {1, 1}), attrs.getInt("groups", 1)};
+}
+
+PoolParams poolParams(const Attrs &attrs) {
+  auto window = pairAttr(attrs, "window", {});
+  return {window, pairAttr(attrs, "stride", {window[0], window[1]}),
+          pairAttr(attrs, "padding", {0, 0})};
+}
+
+std::vector<int64_t> sliceStrides(const Attrs &attrs, size_t rank) {
+  return attrs.getInts("stride", std::vector<int64_t>(rank, 1));
+}
+} // namespace
+
+Tensor evalNode(const Node &node, std::span<const Tensor> in) {
+  if (node.op == OpKind::Input || node.op == OpKind::State)
+    fail("{} '{}' has no kernel: its value is an argument of the run", mnemonic(node.op),
+         node.name);
+  checkOperands(node, in);
+  const Attrs &attrs = node.attrs;
+  const Type &type = node.type;
+
+  switch (node.op) {
+  case OpKind::Input:
+  case OpKind::State:
+    break; // rejected above
+  case OpKind::Constant:
+    return constantKernel(type, attrs.has("data") ? attrs.getFloats("data") : std::vector<double>{},
+                          attrs.getFloat("value", 0.0), attrs.has("data"));
+  case OpKind::Iota:
+    return iotaKernel(type, attrs.getInt("axis"));
+  case OpKind::RandomUniform:
+    return randomUniformKernel(type, attrs.getInt("seed"), in[0]);
+
+  case OpKind::Neg:
+    return unaryKernel(UnaryOp::Neg, in[0]);
+  case OpKind::Exp:
+    return unaryKernel(UnaryOp::Exp, in[0]);
+  case OpKind::Log:
+    return unaryKernel(UnaryOp::Log, in[0]);
+  case OpKind::Sqrt:
+    return unaryKernel(UnaryOp::Sqrt, in[0]);
+  case OpKind::Rsqrt:
+    return unaryKernel(UnaryOp::Rsqrt, in[0]);
+  case OpKind::Tanh:
+    return unaryKernel(UnaryOp::Tanh, in[0]);
+  case OpKind::Logistic:
+    return unaryKernel(UnaryOp::Logistic, in[0]);
+  case OpKind::Abs:
+    return unaryKernel(UnaryOp::Abs, in[0]);
+  case OpKind::Convert:
+    return convertKernel(in[0], type.dtype);
+
+  case OpKind::Add:
+    return binaryKernel(BinaryOp::Add, in[0], in[1]);
+  case OpKind::Sub:
+    return binaryKernel(BinaryOp::Sub, in[0], in[1]);
+  case OpKind::Mul:
+    return binaryKernel(BinaryOp::Mul, in[0], in[1]);
+  case OpKind::Div:
+    return binaryKernel(BinaryOp::Div, in[0], in[1]);
+  case OpKind::Max:
+    return binaryKernel(BinaryOp::Max, in[0], in[1]);
+  case OpKind::Min:
+    return binaryKernel(BinaryOp::Min, in[0], in[1]);
+  case OpKind::Pow:
+    return binaryKernel(BinaryOp::Pow, in[0], in[1]);
+  case OpKind::Compare:
+    return compareKernel(compareOp(attrs.getString("direction")), in[0], in[1]);
+  case OpKind::Select:
+    return selectKernel(in[0], in[1], in[2]);
+
+  case OpKind::ReduceSum:
+    return reduceKernel(ReduceOp::Sum, in[0], attrs.getInts("axes"), type);
+  case OpKind::ReduceMax:
+    return reduceKernel(ReduceOp::Max, in[0], attrs.getInts("axes"), type);
+  case OpKind::ReduceMean:
+    return reduceKernel(ReduceOp::Mean, in[0], attrs.getInts("axes"), type);
+  case OpKind::Argmax:
+    return argmaxKernel(in[0], attrs.getInt("axis"), type);
+
+  case OpKind::Matmul:
+    return matmulKernel(in[0], in[1], attrs.getBool("transpose_a", false),
+                        attrs.getBool("transpose_b", false), type);
+  case OpKind::Conv2d:
+    return conv2dKernel(in[0], in[1], convParams(attrs), type);
+  case OpKind::Conv2dInputGrad:
+    return conv2dInputGradKernel(in[0], in[1], convParams(attrs), type);
+  case OpKind::Conv2dFilterGrad:
+    return conv2dFilterGradKernel(in[0], in[1], convParams(attrs), type);
+
+  case OpKind::MaxPool2d:
+    return maxPool2dKernel(in[0], poolParams(attrs), type);
+  case OpKind::MaxPool2dGrad:
+    return maxPool2dGradKernel(in[0], in[1], poolParams(attrs));
+  case OpKind::AvgPool2d:
+    return avgPool2dKernel(in[0], poolParams(attrs), type);
+  case OpKind::AvgPool2dGrad:
+    return avgPool2dGradKernel(in[0], poolParams(attrs), type);
+
+  case OpKind::Reshape:
+    return reshapeKernel(in[0], type);
+  case OpKind::Transpose:
+    return transposeKernel(in[0], attrs.getInts("perm"), type);
+  case OpKind::Broadcast:
+    return broadcastKernel(in[0], attrs.getInts("dims"), type);
+  case OpKind::Slice:
+    return sliceKernel(in[0], attrs.getInts("start"), sliceStrides(attrs, in[0].shape().size()),
+                       type);
+  case OpKind::Concat:
+    return concatKernel(in, attrs.getInt("axis"), type);
+  case OpKind::Pad:
+    return padKernel(in[0], attrs.getInts("low"), attrs.getFloat("value", 0.0), type);
+  case OpKind::OneHot:
+    return oneHotKernel(in[0], type);
+  }
+  unreachable("unknown op");
+}
+
+} // namespace kiln
