@@ -24,9 +24,7 @@ namespace kiln {
 
 namespace {
 
-std::string gradScope(const std::string &scope) {
-  return scope.empty() ? "grad" : scope + "/grad";
-}
+std::string gradScope(const std::string &scope) { return scope.empty() ? "grad" : scope + "/grad"; }
 
 void checkArguments(const Graph &graph, ValueId loss, const std::vector<ValueId> &wrt) {
   auto defined = [&](ValueId v) { return v >= 0 && static_cast<size_t>(v) < graph.size(); };
@@ -40,8 +38,7 @@ void checkArguments(const Graph &graph, ValueId loss, const std::vector<ValueId>
     if (!defined(v))
       fail("differentiate: %{} is not a value of graph @{}", v, graph.name());
     if (!isFloat(graph.type(v).dtype))
-      fail("differentiate: cannot differentiate with respect to {} value{}",
-           graph.type(v).str(),
+      fail("differentiate: cannot differentiate with respect to {} value{}", graph.type(v).str(),
            graph.node(v).name.empty() ? "" : " '" + graph.node(v).name + "'");
   }
 }
@@ -61,8 +58,7 @@ std::vector<ValueId> differentiate(Graph &graph, ValueId loss, const std::vector
   for (size_t u = 0; u < count; ++u) {
     const Node &node = graph.node(static_cast<ValueId>(u));
     for (size_t k = 0; k < node.operands.size() && !fromWrt[u]; ++k)
-      fromWrt[u] = fromWrt[static_cast<size_t>(node.operands[k])] &&
-                   passesGradient(graph, node, k);
+      fromWrt[u] = fromWrt[static_cast<size_t>(node.operands[k])] && passesGradient(graph, node, k);
   }
 
   // 2. Of those, the ones the loss depends on.

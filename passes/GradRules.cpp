@@ -286,8 +286,7 @@ std::vector<std::optional<ValueId>> gradientRule(IRBuilder &ir, const Node &node
     // y_j = a_(start + j*stride): scatter dy back to those positions, zero elsewhere
     give(0, [&] {
       const std::vector<int64_t> &start = attrs.getInts("start");
-      std::vector<int64_t> stride =
-          attrs.getInts("stride", std::vector<int64_t>(start.size(), 1));
+      std::vector<int64_t> stride = attrs.getInts("stride", std::vector<int64_t>(start.size(), 1));
       return sliceAdjoint(ir, dy, ir.type(a).shape, start, stride);
     });
     break;

@@ -56,8 +56,8 @@ public:
       axes.push_back(static_cast<int64_t>(i));
     ValueId loss = ir_.reduceSum(ir_.mul(y, weights), axes);
     graph_.addOutput("loss", loss);
-    return OpCase{std::move(label), std::move(shapes), std::move(graph_), loss,
-                  std::move(wrt_), std::move(values_), kGradCheckStep};
+    return OpCase{std::move(label), std::move(shapes),  std::move(graph_), loss,
+                  std::move(wrt_),  std::move(values_), kGradCheckStep};
   }
 
 private:
@@ -76,12 +76,15 @@ struct ConvConfig {
 std::vector<ConvConfig> convConfigs() {
   return {
       {{2, 3, 7, 6}, {4, 3, 3, 3}, {}},
-      {{1, 2, 8, 9}, {3, 2, 3, 2},
+      {{1, 2, 8, 9},
+       {3, 2, 3, 2},
        {{"stride", Ints{2, 1}}, {"padding", Ints{1, 2}}, {"dilation", Ints{1, 2}}}},
-      {{2, 4, 5, 5}, {6, 2, 3, 3},
+      {{2, 4, 5, 5},
+       {6, 2, 3, 3},
        {{"groups", int64_t(2)}, {"stride", Ints{2, 2}}, {"padding", Ints{1, 1}}}},
       {{1, 3, 7, 7}, {2, 3, 1, 1}, {{"stride", Ints{3, 3}}}},
-      {{1, 3, 4, 17}, {3, 1, 2, 3},
+      {{1, 3, 4, 17},
+       {3, 1, 2, 3},
        {{"groups", int64_t(3)}, {"dilation", Ints{2, 3}}, {"padding", Ints{0, 1}}}},
   };
 }
@@ -151,9 +154,8 @@ std::vector<OpCase> opCases(OpKind op, Sampler &rng) {
     elementwise(positive);
     break;
   case OpKind::Abs:
-    elementwise([](CaseBuilder &c, const Shape &s) {
-      c.operand(c.rng().awayFromZero(s, 0.1, 1.0));
-    });
+    elementwise(
+        [](CaseBuilder &c, const Shape &s) { c.operand(c.rng().awayFromZero(s, 0.1, 1.0)); });
     break;
   case OpKind::Convert: {
     // f64 -> f32 -> f64 on dyadic values and weights with a dyadic step: every value the
@@ -295,8 +297,8 @@ std::vector<OpCase> opCases(OpKind op, Sampler &rng) {
     break;
 
   case OpKind::Reshape:
-    for (const auto &[from, to] : std::vector<std::pair<Shape, Shape>>{
-             {{3, 17}, {17, 3}}, {{2, 3, 4}, {24}}, {{1}, {}}}) {
+    for (const auto &[from, to] :
+         std::vector<std::pair<Shape, Shape>>{{{3, 17}, {17, 3}}, {{2, 3, 4}, {24}}, {{1}, {}}}) {
       CaseBuilder c(rng);
       c.uniform(from);
       cases.push_back(c.finish(op, {{"shape", to}}));
@@ -337,8 +339,7 @@ std::vector<OpCase> opCases(OpKind op, Sampler &rng) {
                                                {{3, 17}, {1, 0}, {3, 17}, {2, 17}}}) {
       CaseBuilder c(rng);
       c.uniform(s.shape);
-      cases.push_back(
-          c.finish(op, {{"start", s.start}, {"limit", s.limit}, {"stride", s.stride}}));
+      cases.push_back(c.finish(op, {{"start", s.start}, {"limit", s.limit}, {"stride", s.stride}}));
     }
     break;
   }

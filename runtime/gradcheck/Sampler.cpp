@@ -46,8 +46,8 @@ Tensor Sampler::distinct(const Shape &shape) {
     std::swap(order[static_cast<size_t>(i)], order[static_cast<size_t>(below(i + 1))]);
   double spacing = 2.0 / static_cast<double>(n);
   for (int64_t i = 0; i < n; ++i)
-    t.set(i, -1.0 + spacing * (static_cast<double>(order[static_cast<size_t>(i)]) +
-                               uniform(0.0, 0.25)));
+    t.set(i, -1.0 + spacing *
+                        (static_cast<double>(order[static_cast<size_t>(i)]) + uniform(0.0, 0.25)));
   return t;
 }
 

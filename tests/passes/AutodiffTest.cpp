@@ -1,9 +1,9 @@
 // Reverse-mode autodiff: results on the interpreter, the shape of the gradient graph
 // (which nodes exist, their scopes) and the errors. The rule of every op is checked
 // against central differences in tests/runtime/gradcheck.
+#include "passes/Autodiff.h"
 #include "ir/Builder.h"
 #include "ir/Error.h"
-#include "passes/Autodiff.h"
 #include "runtime/interp/Interpreter.h"
 
 #include <catch2/catch.hpp>
@@ -196,9 +196,9 @@ TEST_CASE("the max_pool2d_grad gather is the exact adjoint, ties and padding inc
   }
   for (int i = 0; i < 18; ++i)
     dyv.push_back(0.5 * ((i * 3) % 7) - 1);
-  std::vector<Tensor> values = runAll(g, {tensorOf({DType::F64, xs}, xv),
-                                          tensorOf({DType::F64, {1, 2, 3, 3}}, dyv),
-                                          tensorOf({DType::F64, xs}, dzv)});
+  std::vector<Tensor> values =
+      runAll(g, {tensorOf({DType::F64, xs}, xv), tensorOf({DType::F64, {1, 2, 3, 3}}, dyv),
+                 tensorOf({DType::F64, xs}, dzv)});
   double rhs = 0;
   for (int i = 0; i < 18; ++i)
     rhs += dyv[static_cast<size_t>(i)] * values[static_cast<size_t>(gathered)].at(i);
@@ -211,9 +211,8 @@ TEST_CASE("the loss must be a float scalar", "[passes][autodiff]") {
   ValueId x = g.addInput("x", {DType::F32, {3}});
   ValueId y = b.exp(x);
   CHECK_THROWS_AS(differentiate(g, y, {x}), Error);
-  CHECK_THROWS_WITH(differentiate(g, y, {x}),
-                    Catch::Contains("the loss must be a float scalar") &&
-                        Catch::Contains("f32[3]"));
+  CHECK_THROWS_WITH(differentiate(g, y, {x}), Catch::Contains("the loss must be a float scalar") &&
+                                                  Catch::Contains("f32[3]"));
   ValueId n = g.addInput("n", {DType::I32, {}});
   CHECK_THROWS_WITH(differentiate(g, n, {x}), Catch::Contains("got i32[]"));
   ValueId s = sumAll(b, y);

@@ -1,9 +1,9 @@
 // The per-op gradient matrix: every differentiable op of the op table is checked against
 // central differences in f64, so a new op is covered (or fails for lack of cases) without
 // touching this file.
+#include "runtime/gradcheck/GradCheck.h"
 #include "ir/Builder.h"
 #include "ir/Error.h"
-#include "runtime/gradcheck/GradCheck.h"
 
 #include <catch2/catch.hpp>
 
@@ -23,8 +23,7 @@ std::vector<OpKind> differentiableOps() {
 
 } // namespace
 
-TEST_CASE("every differentiable op's gradient matches central differences",
-          "[gradcheck][passes]") {
+TEST_CASE("every differentiable op's gradient matches central differences", "[gradcheck][passes]") {
   OpKind op = GENERATE(from_range(differentiableOps()));
   INFO("op " << mnemonic(op) << ", seed " << kSeed);
   std::vector<GradCheckRow> cases = gradCheckOpCases(op, kSeed);
@@ -48,7 +47,8 @@ TEST_CASE("gradCheckOps gives one row per op, in order", "[gradcheck]") {
 }
 
 TEST_CASE("the op matrix is repeatable from its seed", "[gradcheck]") {
-  std::vector<GradCheckRow> a = gradCheckOpCases(OpKind::Div, 7), b = gradCheckOpCases(OpKind::Div, 7);
+  std::vector<GradCheckRow> a = gradCheckOpCases(OpKind::Div, 7),
+                            b = gradCheckOpCases(OpKind::Div, 7);
   REQUIRE(a.size() == b.size());
   for (size_t i = 0; i < a.size(); ++i)
     CHECK(a[i].maxAbsError == b[i].maxAbsError);

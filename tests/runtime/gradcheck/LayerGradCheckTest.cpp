@@ -1,6 +1,7 @@
 // Layer-level gradient checks: layers the frontend builds from primitives, checked as
 // whole graphs against central differences in f64.
 #include "ir/Builder.h"
+#include "passes/Autodiff.h"
 #include "runtime/gradcheck/GradCheck.h"
 
 #include <catch2/catch.hpp>
@@ -36,8 +37,7 @@ TEST_CASE("softmax + cross-entropy", "[gradcheck][layers]") {
   ValueId onehot =
       b.op(OpKind::OneHot, {labels}, {{"depth", classes}, {"dtype", std::string("f64")}});
   ValueId picked = b.reduceSum(b.mul(onehot, logSoftmax), {1});
-  ValueId loss =
-      b.neg(b.op(OpKind::ReduceMean, {picked}, {{"axes", Ints{0}}}));
+  ValueId loss = b.neg(b.op(OpKind::ReduceMean, {picked}, {{"axes", Ints{0}}}));
 
   Tensor y(Type{DType::I32, {batch}});
   y.set(0, 4);
@@ -82,8 +82,7 @@ TEST_CASE("an LSTM cell", "[gradcheck][layers]") {
   ValueId w = g.addState("w", {DType::F64, {in + hidden, 4 * hidden}});
   ValueId bias = g.addState("bias", {DType::F64, {4 * hidden}});
   ValueId xh = b.op(OpKind::Concat, {x, h}, {{"axis", int64_t(1)}});
-  ValueId z = b.add(b.op(OpKind::Matmul, {xh, w}),
-                    b.broadcast(bias, {batch, 4 * hidden}, {1}));
+  ValueId z = b.add(b.op(OpKind::Matmul, {xh, w}), b.broadcast(bias, {batch, 4 * hidden}, {1}));
   auto gate = [&](int64_t k) {
     return b.op(OpKind::Slice, {z},
                 {{"start", Ints{0, k * hidden}}, {"limit", Ints{batch, (k + 1) * hidden}}});
@@ -112,4 +111,27 @@ TEST_CASE("a small CNN block: conv, relu, max pool, linear", "[gradcheck][layers
   ValueId logits = b.op(OpKind::Matmul, {flat, fc}, {{"transpose_b", true}});
   ValueId loss = b.reduceSum(b.op(OpKind::Tanh, {logits}), {0, 1});
   requirePassed(gradCheckGraph(g, loss, {x, w, fc}, kSeed, "cnn_block"));
+}
+
+TEST_CASE("second derivatives: differentiating a gradient graph", "[gradcheck][layers]") {
+  // L2 = sum(dL/dx * r1) + sum(dL/dw * r2) for L = sum(tanh(avgpool(conv(x, w)) ...)): the
+  // rules of conv2d_input_grad, conv2d_filter_grad, avg_pool2d_grad, max_pool2d_grad
+  // and of the elementwise gradients are exercised by the second sweep.
+  Graph g("double_backward");
+  IRBuilder b(g);
+  ValueId x = g.addInput("x", {DType::F64, {1, 2, 6, 5}});
+  ValueId w = g.addState("w", {DType::F64, {3, 2, 3, 2}});
+  Attrs convAttrs{{"stride", Ints{1, 2}}, {"padding", Ints{1, 1}}};
+  ValueId conv = b.op(OpKind::Conv2d, {x, w}, convAttrs);
+  ValueId act = b.op(OpKind::Tanh, {conv});
+  ValueId avg = b.op(OpKind::AvgPool2d, {act}, {{"window", Ints{2, 2}}});
+  ValueId max = b.op(OpKind::MaxPool2d, {act}, {{"window", Ints{3, 2}}, {"stride", Ints{3, 1}}});
+  ValueId loss = b.add(b.reduceSum(b.mul(avg, avg), {0, 1, 2, 3}),
+                       b.reduceSum(b.op(OpKind::Exp, {max}), {0, 1, 2, 3}));
+  std::vector<ValueId> grads = differentiate(g, loss, {x, w});
+  ValueId r1 = g.addInput("r1", g.type(x));
+  ValueId r2 = g.addInput("r2", g.type(w));
+  ValueId loss2 = b.add(b.reduceSum(b.mul(grads[0], r1), {0, 1, 2, 3}),
+                        b.reduceSum(b.mul(grads[1], r2), {0, 1, 2, 3}));
+  requirePassed(gradCheckGraph(g, loss2, {x, w}, kSeed, "double_backward"));
 }
