@@ -42,8 +42,8 @@ struct LoaderOptions {
 
 /// One batch: B = batchSize, except possibly for the last batch of an epoch.
 struct Batch {
-  Tensor x; ///< f32[B,1,H,W], normalized.
-  Tensor y; ///< i32[B], classes.
+  Tensor x;                     ///< f32[B,1,H,W], normalized.
+  Tensor y;                     ///< i32[B], classes.
   std::vector<int64_t> indices; ///< The dataset index of each sample.
   int64_t epoch = 0;
   int64_t index = 0; ///< Position of the batch within its epoch.

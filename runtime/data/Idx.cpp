@@ -148,8 +148,7 @@ IdxArray readIdx(const std::string &path, IdxKind kind) {
 
   uint8_t magic[4];
   if (size_t got = in.read(magic, 4); got < 4)
-    fail("{}: byte {}: truncated header: the file ends before the 4-byte magic number", path,
-         got);
+    fail("{}: byte {}: truncated header: the file ends before the 4-byte magic number", path, got);
   if (magic[0] != 0 || magic[1] != 0)
     fail("{}: byte 0: bad magic 0x{:08x} (expected 0x{:08x} for {})", path, bigEndian(magic),
          expectedMagic, kindName(kind));

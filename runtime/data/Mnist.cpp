@@ -32,8 +32,8 @@ std::string findFile(const std::string &dir, Split split, bool images) {
 } // namespace
 
 std::vector<std::string> mnistFileNames(Split split, bool images) {
-  const std::string stem = std::string(split == Split::Train ? "train" : "t10k") +
-                           (images ? "-images" : "-labels");
+  const std::string stem =
+      std::string(split == Split::Train ? "train" : "t10k") + (images ? "-images" : "-labels");
   const std::string idx = images ? "idx3-ubyte" : "idx1-ubyte";
   return {stem + "-" + idx, stem + "-" + idx + ".gz", stem + "." + idx, stem + "." + idx + ".gz"};
 }
