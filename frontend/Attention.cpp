@@ -40,8 +40,9 @@ Value MultiheadAttention::project(const Value &x, int64_t offset) {
   Value y = matmul(x.view({-1, embed_}), weight, false, true);
   if (options_.bias)
     y = y + state(x, inProjBias_).slice(0, offset, offset + embed_);
-  return y.view({batch, steps, heads_, depth}).permute({0, 2, 1, 3}).reshape(
-      {batch * heads_, steps, depth});
+  return y.view({batch, steps, heads_, depth})
+      .permute({0, 2, 1, 3})
+      .reshape({batch * heads_, steps, depth});
 }
 
 AttentionOutput MultiheadAttention::attend(const Value &query, const Value &key,
@@ -49,8 +50,8 @@ AttentionOutput MultiheadAttention::attend(const Value &query, const Value &key,
   std::string where = query.tracer().builder().scope();
   auto check = [&](const Value &v, const char *what) {
     if (v.rank() != 3 || v.dim(2) != embed_ || v.dtype() != DType::F32)
-      fail("{}: MultiheadAttention(embed {}, heads {}) got {} {} (expected f32[{}])", where,
-           embed_, heads_, what, v.type().str(),
+      fail("{}: MultiheadAttention(embed {}, heads {}) got {} {} (expected f32[{}])", where, embed_,
+           heads_, what, v.type().str(),
            options_.batchFirst ? fmt::format("B,T,{}", embed_) : fmt::format("T,B,{}", embed_));
   };
   check(query, "query");
@@ -84,8 +85,8 @@ AttentionOutput MultiheadAttention::attend(const Value &query, const Value &key,
   return {out, averaged};
 }
 
-TransformerEncoderLayer::TransformerEncoderLayer(Module *parent, std::string name,
-                                                 int64_t dModel, int64_t numHeads,
+TransformerEncoderLayer::TransformerEncoderLayer(Module *parent, std::string name, int64_t dModel,
+                                                 int64_t numHeads,
                                                  TransformerEncoderLayerOptions options)
     : Module(parent, std::move(name)),
       self_attn(this, "self_attn", dModel, numHeads,

@@ -52,8 +52,7 @@ ValueId binary(const Emitter &e, IRBuilder &b, OpKind op, ValueId x, ValueId y) 
   return b.op(op, {b.broadcastTo(x, shape), b.broadcastTo(y, shape)});
 }
 
-ValueId reduce(IRBuilder &b, OpKind op, ValueId x, const std::vector<int64_t> &axes,
-               bool keepdim) {
+ValueId reduce(IRBuilder &b, OpKind op, ValueId x, const std::vector<int64_t> &axes, bool keepdim) {
   if (axes.empty())
     return x;
   Shape kept = b.type(x).shape;

@@ -47,8 +47,7 @@ Shape broadcastShapes(const Emitter &e, const Type &a, const Type &b);
 /// `op` (elementwise, binary) on a and b after broadcasting both to a common shape.
 ValueId binary(const Emitter &e, IRBuilder &b, OpKind op, ValueId x, ValueId y);
 /// A reduction over normalized `axes`, optionally keeping them with size 1.
-ValueId reduce(IRBuilder &b, OpKind op, ValueId x, const std::vector<int64_t> &axes,
-               bool keepdim);
+ValueId reduce(IRBuilder &b, OpKind op, ValueId x, const std::vector<int64_t> &axes, bool keepdim);
 /// Broadcasts `reduced` (x reduced over `axes`, axes removed) back to `shape`.
 ValueId expandReduced(IRBuilder &b, ValueId reduced, const Shape &shape,
                       const std::vector<int64_t> &axes);

@@ -68,8 +68,8 @@ Value dropout(const Value &x, double p) {
   Shape shape = x.shape();
   ValueId counter = t.stepCounter();
   // The seed separates the call sites; the step counter makes each step's mask new.
-  ValueId u = b.op(OpKind::RandomUniform, {counter},
-                   {{"seed", t.nextSeed(e.scope())}, {"shape", shape}});
+  ValueId u =
+      b.op(OpKind::RandomUniform, {counter}, {{"seed", t.nextSeed(e.scope())}, {"shape", shape}});
   ValueId keep = b.compare(u, b.constant(p, DType::F32, shape), "ge");
   // p == 1 keeps nothing (uniform < 1), so the scale is never used then.
   double scale = p < 1.0 ? 1.0 / (1.0 - p) : 0.0;
@@ -82,10 +82,9 @@ Value pool(const Value &x, OpKind op, const char *fn, Size2 kernel, Size2 stride
   Emitter e(x, fn);
   if (x.rank() != 4)
     e.fail("{} expects an NCHW input, got {}", fn, x.type().str());
-  return e.wrap(e.b().op(op, {x.id()},
-                         {{"window", kernel.vec()},
-                          {"stride", stride.vec()},
-                          {"padding", padding.vec()}}));
+  return e.wrap(
+      e.b().op(op, {x.id()},
+               {{"window", kernel.vec()}, {"stride", stride.vec()}, {"padding", padding.vec()}}));
 }
 
 void checkWindow(const char *layer, Size2 kernel, Size2 stride, Size2 padding) {
@@ -93,8 +92,8 @@ void checkWindow(const char *layer, Size2 kernel, Size2 stride, Size2 padding) {
     fail("{}: kernel and stride must be >= 1, got kernel {} stride {}", layer,
          shapeStr(kernel.vec()), shapeStr(stride.vec()));
   if (padding.h < 0 || padding.w < 0 || 2 * padding.h > kernel.h || 2 * padding.w > kernel.w)
-    fail("{}: padding {} must be between 0 and half the kernel {}", layer,
-         shapeStr(padding.vec()), shapeStr(kernel.vec()));
+    fail("{}: padding {} must be between 0 and half the kernel {}", layer, shapeStr(padding.vec()),
+         shapeStr(kernel.vec()));
 }
 } // namespace
 

@@ -8,8 +8,7 @@ namespace kiln {
 
 Linear::Linear(Module *parent, std::string name, int64_t inFeatures, int64_t outFeatures,
                LinearOptions options)
-    : Module(parent, std::move(name)), in_(inFeatures), out_(outFeatures),
-      hasBias_(options.bias) {
+    : Module(parent, std::move(name)), in_(inFeatures), out_(outFeatures), hasBias_(options.bias) {
   if (in_ < 1 || out_ < 1)
     fail("{}: Linear({} -> {}) needs positive sizes", scope(), in_, out_);
   double bound = 1.0 / std::sqrt(static_cast<double>(in_));
@@ -40,14 +39,13 @@ Conv2d::Conv2d(Module *parent, std::string name, int64_t inChannels, int64_t out
   const Conv2dOptions &o = options_;
   if (in_ < 1 || out_ < 1 || o.groups < 1 || in_ % o.groups || out_ % o.groups)
     fail("{}: {}: channels must be positive multiples of groups", scope(), describe());
-  if (o.kernel.h < 1 || o.kernel.w < 1 || o.stride.h < 1 || o.stride.w < 1 ||
-      o.dilation.h < 1 || o.dilation.w < 1 || o.padding.h < 0 || o.padding.w < 0)
-    fail("{}: {}: kernel, stride and dilation must be >= 1 and padding >= 0", scope(),
-         describe());
+  if (o.kernel.h < 1 || o.kernel.w < 1 || o.stride.h < 1 || o.stride.w < 1 || o.dilation.h < 1 ||
+      o.dilation.w < 1 || o.padding.h < 0 || o.padding.w < 0)
+    fail("{}: {}: kernel, stride and dilation must be >= 1 and padding >= 0", scope(), describe());
   int64_t fanIn = in_ / o.groups * o.kernel.h * o.kernel.w;
   double bound = 1.0 / std::sqrt(static_cast<double>(fanIn));
-  weight_ = addParameter("weight", {out_, in_ / o.groups, o.kernel.h, o.kernel.w},
-                         uniformInit(bound));
+  weight_ =
+      addParameter("weight", {out_, in_ / o.groups, o.kernel.h, o.kernel.w}, uniformInit(bound));
   if (o.bias)
     bias_ = addParameter("bias", {out_}, uniformInit(bound));
 }
@@ -71,8 +69,8 @@ Value Conv2d::forward(Value x) {
        {std::tuple{t.shape[2], o.kernel.h, o.padding.h, o.dilation.h, "height"},
         std::tuple{t.shape[3], o.kernel.w, o.padding.w, o.dilation.w, "width"}})
     if (d * (k - 1) + 1 > size + 2 * p)
-      fail("{}: {} got input {}: the kernel is larger than the padded input along {}",
-           b.scope(), describe(), t.str(), axis);
+      fail("{}: {} got input {}: the kernel is larger than the padded input along {}", b.scope(),
+           describe(), t.str(), axis);
   ValueId y = b.op(OpKind::Conv2d, {x.id(), state(x, weight_).id()},
                    {{"stride", o.stride.vec()},
                     {"padding", o.padding.vec()},

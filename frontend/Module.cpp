@@ -6,9 +6,7 @@
 
 namespace kiln {
 
-Attrs uniformInit(double bound) {
-  return {{"init", std::string("uniform")}, {"bound", bound}};
-}
+Attrs uniformInit(double bound) { return {{"init", std::string("uniform")}, {"bound", bound}}; }
 Attrs zerosInit() { return {{"init", std::string("zeros")}}; }
 Attrs onesInit() { return {{"init", std::string("ones")}}; }
 
@@ -105,8 +103,7 @@ Value Module::operator()(Value x) {
   return scoped(x, [&] { return owned(forward(x)); });
 }
 
-Traced trace(Module &model, Graph &graph, const Type &inputType, Mode mode,
-             std::string inputName) {
+Traced trace(Module &model, Graph &graph, const Type &inputType, Mode mode, std::string inputName) {
   Tracer tracer(graph, mode);
   Value x = tracer.input(std::move(inputName), inputType);
   Value y = model(x);

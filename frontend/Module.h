@@ -102,8 +102,8 @@ private:
 
 /// The result of tracing a model's forward pass into a graph.
 struct Traced {
-  ValueId input;                    ///< the input "x"
-  ValueId output;                   ///< forward's result (the logits of a classifier)
+  ValueId input;                   ///< the input "x"
+  ValueId output;                  ///< forward's result (the logits of a classifier)
   std::vector<ValueId> parameters; ///< trainable state, in state_dict order
   std::vector<ValueId> buffers;    ///< non-trainable state (running stats, counters)
 };

@@ -13,8 +13,8 @@ BatchNorm::BatchNorm(Module *parent, std::string name, int64_t numFeatures,
   if (features_ < 1)
     fail("{}: {}({}) needs a positive number of features", scope(), kind_, features_);
   if (!(options_.eps > 0.0) || !(options_.momentum >= 0.0 && options_.momentum <= 1.0))
-    fail("{}: {}: eps must be > 0 and momentum in [0, 1], got eps {} momentum {}", scope(),
-         kind_, options_.eps, options_.momentum);
+    fail("{}: {}: eps must be > 0 and momentum in [0, 1], got eps {} momentum {}", scope(), kind_,
+         options_.eps, options_.momentum);
   weight_ = addParameter("weight", {features_}, onesInit());
   bias_ = addParameter("bias", {features_}, zerosInit());
   runningMean_ = addBuffer("running_mean", {DType::F32, {features_}}, zerosInit());
@@ -47,8 +47,8 @@ Value BatchNorm::forward(Value x) {
 
   int64_t n = type.numElements() / features_;
   if (n < 2)
-    fail("{}: {}({}) got input {}: training needs more than 1 value per channel", b.scope(),
-         kind_, features_, type.str());
+    fail("{}: {}({}) got input {}: training needs more than 1 value per channel", b.scope(), kind_,
+         features_, type.str());
   Graph &g = t.graph();
   if (g.findUpdate(runningMean))
     fail("{}: {} is applied twice in one training graph; its running statistics can be "
@@ -64,8 +64,7 @@ Value BatchNorm::forward(Value x) {
     auto guard = b.enter("running_stats");
     double m = options_.momentum;
     double unbias = static_cast<double>(n) / static_cast<double>(n - 1);
-    g.addUpdate(runningMean,
-                b.add(b.mul(runningMean, scalar(1.0 - m)), b.mul(mean, scalar(m))));
+    g.addUpdate(runningMean, b.add(b.mul(runningMean, scalar(1.0 - m)), b.mul(mean, scalar(m))));
     g.addUpdate(runningVar,
                 b.add(b.mul(runningVar, scalar(1.0 - m)), b.mul(var, scalar(m * unbias))));
     ValueId batches = state(x, batches_).id();
@@ -76,11 +75,9 @@ Value BatchNorm::forward(Value x) {
 
 LayerNorm::LayerNorm(Module *parent, std::string name, Shape normalizedShape,
                      LayerNormOptions options)
-    : Module(parent, std::move(name)), normalized_(std::move(normalizedShape)),
-      options_(options) {
+    : Module(parent, std::move(name)), normalized_(std::move(normalizedShape)), options_(options) {
   if (normalized_.empty() || numElements(normalized_) < 1)
-    fail("{}: LayerNorm({}) needs a non-empty normalized shape", scope(),
-         shapeStr(normalized_));
+    fail("{}: LayerNorm({}) needs a non-empty normalized shape", scope(), shapeStr(normalized_));
   if (!(options_.eps > 0.0))
     fail("{}: LayerNorm eps must be > 0, got {}", scope(), options_.eps);
   if (options_.elementwiseAffine) {

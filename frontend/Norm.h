@@ -41,16 +41,14 @@ private:
 /// nn.BatchNorm2d over NCHW input.
 class BatchNorm2d : public BatchNorm {
 public:
-  BatchNorm2d(Module *parent, std::string name, int64_t numFeatures,
-              BatchNormOptions options = {})
+  BatchNorm2d(Module *parent, std::string name, int64_t numFeatures, BatchNormOptions options = {})
       : BatchNorm(parent, std::move(name), numFeatures, options, {4}, "BatchNorm2d") {}
 };
 
 /// nn.BatchNorm1d over [N,C] or [N,C,L] input.
 class BatchNorm1d : public BatchNorm {
 public:
-  BatchNorm1d(Module *parent, std::string name, int64_t numFeatures,
-              BatchNormOptions options = {})
+  BatchNorm1d(Module *parent, std::string name, int64_t numFeatures, BatchNormOptions options = {})
       : BatchNorm(parent, std::move(name), numFeatures, options, {2, 3}, "BatchNorm1d") {}
 };
 
@@ -63,8 +61,7 @@ struct LayerNormOptions {
 /// biased variance; weight (ones) and bias (zeros) of that shape.
 class LayerNorm : public Module {
 public:
-  LayerNorm(Module *parent, std::string name, Shape normalizedShape,
-            LayerNormOptions options = {});
+  LayerNorm(Module *parent, std::string name, Shape normalizedShape, LayerNormOptions options = {});
   Value forward(Value x) override;
 
 private:

@@ -9,11 +9,10 @@ namespace kiln {
 
 LSTM::LSTM(Module *parent, std::string name, int64_t inputSize, int64_t hiddenSize,
            LSTMOptions options)
-    : Module(parent, std::move(name)), input_(inputSize), hidden_(hiddenSize),
-      options_(options) {
+    : Module(parent, std::move(name)), input_(inputSize), hidden_(hiddenSize), options_(options) {
   if (input_ < 1 || hidden_ < 1 || options_.numLayers < 1)
-    fail("{}: LSTM(input {}, hidden {}, layers {}) needs positive sizes", scope(), input_,
-         hidden_, options_.numLayers);
+    fail("{}: LSTM(input {}, hidden {}, layers {}) needs positive sizes", scope(), input_, hidden_,
+         options_.numLayers);
   Attrs init = uniformInit(1.0 / std::sqrt(static_cast<double>(hidden_)));
   int64_t gates = 4 * hidden_;
   // PyTorch registers per layer: weight_ih, weight_hh, bias_ih, bias_hh.
@@ -59,8 +58,8 @@ LSTMOutput LSTM::run(const Value &x, const Value *h0, const Value *c0) {
   int64_t layers = options_.numLayers, hidden = hidden_;
   const Shape stateShape{layers, batch, hidden};
   if (h0 && (h0->shape() != stateShape || c0->shape() != stateShape))
-    fail("{}: {} got initial states {} and {}, expected f32{}", b.scope(), layer,
-         h0->type().str(), c0->type().str(), shapeStr(stateShape));
+    fail("{}: {} got initial states {} and {}, expected f32{}", b.scope(), layer, h0->type().str(),
+         c0->type().str(), shapeStr(stateShape));
 
   Value sequence = x;
   std::vector<Value> finalH, finalC;

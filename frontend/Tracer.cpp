@@ -19,7 +19,12 @@ std::string_view modeName(Mode mode) {
   return {};
 }
 
-Tracer::Tracer(Graph &graph, Mode mode) : graph_(graph), builder_(graph), mode_(mode) {}
+Tracer::Tracer(Graph &graph, Mode mode) : graph_(graph), builder_(graph), mode_(mode) {
+  // A tracer may continue a graph another one built (the loss after the model): count
+  // the draws already there so that seeds stay distinct.
+  for (const Node &n : graph_.nodes())
+    seedCounter_ += n.op == OpKind::RandomUniform;
+}
 
 Value Tracer::input(std::string name, Type type) {
   return wrap(graph_.addInput(std::move(name), std::move(type), "input"), "");

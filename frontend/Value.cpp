@@ -50,8 +50,8 @@ Value Value::flatten(int64_t startDim, int64_t endDim) const {
   if (start > end)
     e.fail("flatten start {} is after end {} for {}", startDim, endDim, type().str());
   Shape out(s.begin(), s.begin() + start);
-  out.push_back(std::accumulate(s.begin() + start, s.begin() + end + 1, int64_t(1),
-                                std::multiplies<>()));
+  out.push_back(
+      std::accumulate(s.begin() + start, s.begin() + end + 1, int64_t(1), std::multiplies<>()));
   out.insert(out.end(), s.begin() + end + 1, s.end());
   return e.wrap(e.b().reshape(id(), out));
 }
@@ -104,7 +104,9 @@ Value Value::slice(int64_t axis, int64_t start, int64_t end, int64_t step) const
   Shape s = shape();
   int64_t size = s[static_cast<size_t>(a)];
   // Python semantics: negative bounds count from the end, out-of-range ones clamp.
-  auto clampIndex = [size](int64_t i) { return std::clamp(i < 0 ? i + size : i, int64_t(0), size); };
+  auto clampIndex = [size](int64_t i) {
+    return std::clamp(i < 0 ? i + size : i, int64_t(0), size);
+  };
   int64_t lo = clampIndex(start), hi = std::max(lo, clampIndex(end));
   if (step < 1)
     e.fail("slice step must be >= 1, got {}", step);

@@ -20,18 +20,15 @@ const std::vector<ZooEntry> &zoo() {
                  xorInput, 1, OutputKind::Probability,
                  [] { return std::make_unique<Perceptron>(); }});
     e.push_back({"xor_mlp", "spec §1 MLP for XOR: 2 -> 4 tanh -> 1 sigmoid", xorInput, 1,
-                 OutputKind::Probability,
-                 [] { return std::make_unique<XorMLP>(4, Act::Tanh); }});
+                 OutputKind::Probability, [] { return std::make_unique<XorMLP>(4, Act::Tanh); }});
     e.push_back({"xor_mlp_relu", "spec §1 MLP for XOR: 2 -> 8 relu -> 1 sigmoid", xorInput, 1,
-                 OutputKind::Probability,
-                 [] { return std::make_unique<XorMLP>(8, Act::Relu); }});
+                 OutputKind::Probability, [] { return std::make_unique<XorMLP>(8, Act::Relu); }});
     e.push_back({"mlp", "spec §9-2 MLP: 784-256-128-10, relu, dropout 0.2", mnist, 10,
                  OutputKind::Logits, [] { return std::make_unique<MLP>(); }});
     e.push_back({"cnn", "spec §9-2 CNN: 2 conv+pool, fc 128, dropout 0.25", mnist, 10,
                  OutputKind::Logits, [] { return std::make_unique<CNN>(); }});
-    e.push_back({"icnn",
-                 "spec §9-2 ImprovedCNN: 3 conv+batchnorm+pool, fc 256, dropout 0.3", mnist, 10,
-                 OutputKind::Logits, [] { return std::make_unique<ImprovedCNN>(); }});
+    e.push_back({"icnn", "spec §9-2 ImprovedCNN: 3 conv+batchnorm+pool, fc 256, dropout 0.3", mnist,
+                 10, OutputKind::Logits, [] { return std::make_unique<ImprovedCNN>(); }});
     return e;
   }();
   return entries;
@@ -52,8 +49,8 @@ BuiltModel buildModel(std::string_view name, int64_t batch, Mode mode) {
   if (batch < 1)
     fail("model '{}': the batch size must be >= 1, got {}", name, batch);
   std::unique_ptr<Module> model = entry.make();
-  BuiltModel built{Graph(entry.name + (mode == Mode::Train ? ".forward" : ".eval")), -1, -1, {},
-                   {}};
+  BuiltModel built{
+      Graph(entry.name + (mode == Mode::Train ? ".forward" : ".eval")), -1, -1, {}, {}};
   Traced t = trace(*model, built.graph, entry.inputType(batch), mode);
   built.input = t.input;
   built.logits = t.output;

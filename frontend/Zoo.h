@@ -45,7 +45,9 @@ struct BuiltModel {
 };
 
 /// Traces zoo model `name` for `batch` examples in `mode`. The graph has no outputs
-/// yet: the caller adds the loss, metrics or logits it needs.
+/// yet: the caller adds the loss, metrics or logits it needs, e.g.
+///   Tracer t(built.graph, mode);
+///   Value loss = cross_entropy(t.wrap(built.logits), t.input("y", {DType::I32, {batch}}));
 BuiltModel buildModel(std::string_view name, int64_t batch, Mode mode);
 
 } // namespace kiln

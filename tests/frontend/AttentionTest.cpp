@@ -99,12 +99,12 @@ TEST_CASE("the Transformer encoder layer has PyTorch's structure", "[frontend][a
   std::vector<std::string> names;
   for (const auto &s : model.namedStates())
     names.push_back(s.name);
-  CHECK(names == std::vector<std::string>{
-                     "layer.self_attn.in_proj_weight", "layer.self_attn.in_proj_bias",
-                     "layer.self_attn.out_proj.weight", "layer.self_attn.out_proj.bias",
-                     "layer.linear1.weight", "layer.linear1.bias", "layer.linear2.weight",
-                     "layer.linear2.bias", "layer.norm1.weight", "layer.norm1.bias",
-                     "layer.norm2.weight", "layer.norm2.bias"});
+  CHECK(names ==
+        std::vector<std::string>{"layer.self_attn.in_proj_weight", "layer.self_attn.in_proj_bias",
+                                 "layer.self_attn.out_proj.weight", "layer.self_attn.out_proj.bias",
+                                 "layer.linear1.weight", "layer.linear1.bias",
+                                 "layer.linear2.weight", "layer.linear2.bias", "layer.norm1.weight",
+                                 "layer.norm1.bias", "layer.norm2.weight", "layer.norm2.bias"});
   Graph train, eval;
   Traced tt = trace(model, train, f32({6, 2, 16}), Mode::Train);
   Traced te = trace(model, eval, f32({6, 2, 16}), Mode::Eval);

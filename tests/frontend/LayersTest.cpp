@@ -57,12 +57,15 @@ TEST_CASE("a wrong input to Linear names the layer and both shapes", "[frontend]
                     Catch::Equals("fc1: Linear(784 -> 256) got input f32[64,100]"));
 }
 
-TEST_CASE("Conv2d has PyTorch's weight layout and honours its options",
-          "[frontend][layers]") {
+TEST_CASE("Conv2d has PyTorch's weight layout and honours its options", "[frontend][layers]") {
   Holder root;
   Conv2d plain(&root, "conv1", 3, 8, {.kernel = 3, .padding = 1});
   Conv2d fancy(&root, "conv2", 8, 4,
-               {.kernel = {3, 5}, .stride = 2, .padding = {1, 2}, .dilation = 1, .groups = 2,
+               {.kernel = {3, 5},
+                .stride = 2,
+                .padding = {1, 2},
+                .dilation = 1,
+                .groups = 2,
                 .bias = false});
   std::vector<Module::NamedState> s = root.namedStates();
   REQUIRE(s.size() == 3);
@@ -81,8 +84,7 @@ TEST_CASE("Conv2d has PyTorch's weight layout and honours its options",
   CHECK(conv.attrs.getInts("padding") == std::vector<int64_t>{1, 2});
 }
 
-TEST_CASE("Conv2d errors name the layer, its configuration and the input",
-          "[frontend][layers]") {
+TEST_CASE("Conv2d errors name the layer, its configuration and the input", "[frontend][layers]") {
   Holder root;
   Conv2d conv(&root, "conv1", 1, 32, {.kernel = 5});
   Graph g;
@@ -91,8 +93,7 @@ TEST_CASE("Conv2d errors name the layer, its configuration and the input",
                     Catch::StartsWith("conv1: Conv2d(1 -> 32, kernel [5,5]") &&
                         Catch::Contains("got input f32[4,3,28,28]"));
   CHECK_THROWS_WITH(conv(t.input("small", f32({4, 1, 3, 3}))),
-                    Catch::StartsWith("conv1: Conv2d(1 -> 32") &&
-                        Catch::Contains("f32[4,1,3,3]") &&
+                    Catch::StartsWith("conv1: Conv2d(1 -> 32") && Catch::Contains("f32[4,1,3,3]") &&
                         Catch::Contains("kernel is larger than the padded input along height"));
   CHECK_THROWS_WITH(Conv2d(&root, "conv2", 3, 4, {.kernel = 3, .groups = 2}),
                     Catch::Contains("conv2: Conv2d(3 -> 4") &&

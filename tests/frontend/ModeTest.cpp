@@ -22,7 +22,8 @@ Signature signature(const Graph &g, const std::function<bool(const Node &)> &ski
 }
 
 bool endsWith(const std::string &s, const std::string &suffix) {
-  return s.size() >= suffix.size() && s.compare(s.size() - suffix.size(), suffix.size(), suffix) == 0;
+  return s.size() >= suffix.size() &&
+         s.compare(s.size() - suffix.size(), suffix.size(), suffix) == 0;
 }
 } // namespace
 
@@ -30,8 +31,11 @@ TEST_CASE("dropout adds nodes only to the train graph", "[frontend][mode]") {
   for (const char *name : {"mlp", "cnn"}) {
     BuiltModel train = buildModel(name, 16, Mode::Train);
     BuiltModel eval = buildModel(name, 16, Mode::Eval);
-    auto isDropout = [](const Node &n) { return endsWith(n.scope, "/dropout") || n.name == "step"; };
-    CHECK(signature(train.graph, isDropout) == signature(eval.graph, [](const Node &) { return false; }));
+    auto isDropout = [](const Node &n) {
+      return endsWith(n.scope, "/dropout") || n.name == "step";
+    };
+    CHECK(signature(train.graph, isDropout) ==
+          signature(eval.graph, [](const Node &) { return false; }));
     for (const Node &n : eval.graph.nodes())
       CHECK_FALSE(isDropout(n));
     CHECK(train.graph.updates().empty());
@@ -39,8 +43,7 @@ TEST_CASE("dropout adds nodes only to the train graph", "[frontend][mode]") {
   }
 }
 
-TEST_CASE("each dropout call draws its own mask from the shared step counter",
-          "[frontend][mode]") {
+TEST_CASE("each dropout call draws its own mask from the shared step counter", "[frontend][mode]") {
   BuiltModel m = buildModel("mlp", 16, Mode::Train);
   ValueId step = *m.graph.findNamed("step");
   CHECK(m.graph.type(step) == Type{DType::I32, {}});
@@ -92,8 +95,7 @@ TEST_CASE("dropout in eval mode and with p = 0 is the identity", "[frontend][mod
   CHECK_THROWS_WITH(Dropout(1.5), Catch::Contains("probability must be in [0, 1], got 1.5"));
 }
 
-TEST_CASE("batch norm updates its running statistics only in train mode",
-          "[frontend][mode]") {
+TEST_CASE("batch norm updates its running statistics only in train mode", "[frontend][mode]") {
   BuiltModel train = buildModel("icnn", 8, Mode::Train);
   BuiltModel eval = buildModel("icnn", 8, Mode::Eval);
   CHECK(eval.graph.updates().empty());
@@ -147,8 +149,7 @@ TEST_CASE("the running-variance update uses the unbiased variance", "[frontend][
   CHECK(factor.attrs.getFloat("value") == Approx(0.1 * 5.0 / 4.0));
 }
 
-TEST_CASE("a batch norm applied twice in one training graph is an error",
-          "[frontend][mode]") {
+TEST_CASE("a batch norm applied twice in one training graph is an error", "[frontend][mode]") {
   Graph g;
   Tracer t(g, Mode::Train);
   struct M : Module {

@@ -38,10 +38,10 @@ TEST_CASE("LSTM parameters follow PyTorch's names, layout and init", "[frontend]
   std::vector<std::string> names;
   for (const auto &n : s)
     names.push_back(n.name);
-  CHECK(names == std::vector<std::string>{
-                     "lstm.weight_ih_l0", "lstm.weight_hh_l0", "lstm.bias_ih_l0",
-                     "lstm.bias_hh_l0", "lstm.weight_ih_l1", "lstm.weight_hh_l1",
-                     "lstm.bias_ih_l1", "lstm.bias_hh_l1"});
+  CHECK(names == std::vector<std::string>{"lstm.weight_ih_l0", "lstm.weight_hh_l0",
+                                          "lstm.bias_ih_l0", "lstm.bias_hh_l0", "lstm.weight_ih_l1",
+                                          "lstm.weight_hh_l1", "lstm.bias_ih_l1",
+                                          "lstm.bias_hh_l1"});
   CHECK(s[0].decl->type == f32({256, 10}));
   CHECK(s[1].decl->type == f32({256, 64}));
   CHECK(s[2].decl->type == f32({256}));

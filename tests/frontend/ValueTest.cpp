@@ -59,9 +59,8 @@ TEST_CASE("view infers one -1 and rejects a wrong element count", "[frontend][va
   Value x = t.input("x", f32({64, 64, 7, 7}));
   CHECK(x.view({-1, 64 * 7 * 7}).shape() == Shape{64, 3136});
   CHECK(x.reshape({64, -1}).shape() == Shape{64, 3136});
-  CHECK_THROWS_WITH(x.view({-1, 3137}),
-                    Catch::Contains("view [-1,3137] of f32[64,64,7,7]") &&
-                        Catch::Contains("200704 elements"));
+  CHECK_THROWS_WITH(x.view({-1, 3137}), Catch::Contains("view [-1,3137] of f32[64,64,7,7]") &&
+                                            Catch::Contains("200704 elements"));
   CHECK_THROWS_WITH(x.view({10, 10}), Catch::Contains("cannot be viewed as 100"));
   CHECK_THROWS_WITH(x.view({-1, -1}), Catch::Contains("only one dimension can be -1"));
 }

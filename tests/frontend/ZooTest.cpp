@@ -1,7 +1,8 @@
 // The tutorial's models (spec §9-2): state_dict names, shapes, parameter counts,
 // intermediate shapes, and the zoo's lookup and graph naming.
-#include "frontend/Models.h"
 #include "frontend/Zoo.h"
+#include "frontend/Loss.h"
+#include "frontend/Models.h"
 #include "ir/Error.h"
 
 #include <catch2/catch.hpp>
@@ -66,13 +67,12 @@ TEST_CASE("MLP has PyTorch's parameters: 235,146 of them", "[frontend][zoo]") {
   CHECK(m.graph.node(m.input).name == "x");
 }
 
-TEST_CASE("CNN has PyTorch's parameters and the spec's intermediate shapes",
-          "[frontend][zoo]") {
+TEST_CASE("CNN has PyTorch's parameters and the spec's intermediate shapes", "[frontend][zoo]") {
   BuiltModel m = buildModel("cnn", 8, Mode::Eval);
   StateTable t = states(m.graph);
   CHECK(t.names == std::vector<std::string>{"conv1.weight", "conv1.bias", "conv2.weight",
-                                            "conv2.bias", "fc1.weight", "fc1.bias",
-                                            "fc2.weight", "fc2.bias"});
+                                            "conv2.bias", "fc1.weight", "fc1.bias", "fc2.weight",
+                                            "fc2.bias"});
   CHECK(t.types["conv1.weight"] == f32({32, 1, 3, 3}));
   CHECK(t.types["conv2.weight"] == f32({64, 32, 3, 3}));
   CHECK(t.types["fc1.weight"] == f32({128, 3136}));
@@ -112,8 +112,7 @@ TEST_CASE("ImprovedCNN has batch-norm buffers and 390,858 trainable parameters",
         std::vector<Shape>{{4, 32, 14, 14}, {4, 64, 7, 7}, {4, 128, 3, 3}});
 }
 
-TEST_CASE("parameters carry PyTorch's default initialization and trainability",
-          "[frontend][zoo]") {
+TEST_CASE("parameters carry PyTorch's default initialization and trainability", "[frontend][zoo]") {
   BuiltModel m = buildModel("icnn", 2, Mode::Train);
   auto attrs = [&](const char *name) { return m.graph.node(*m.graph.findNamed(name)).attrs; };
   CHECK(attrs("fc1.weight") == Attrs{{"init", std::string("uniform")},
@@ -122,8 +121,7 @@ TEST_CASE("parameters carry PyTorch's default initialization and trainability",
   CHECK(attrs("conv2.bias").getFloat("bound") == Approx(1.0 / std::sqrt(32.0 * 9)));
   CHECK(attrs("bn1.weight") == Attrs{{"init", std::string("ones")}, {"trainable", true}});
   CHECK(attrs("bn1.bias") == Attrs{{"init", std::string("zeros")}, {"trainable", true}});
-  CHECK(attrs("bn1.running_mean") ==
-        Attrs{{"init", std::string("zeros")}, {"trainable", false}});
+  CHECK(attrs("bn1.running_mean") == Attrs{{"init", std::string("zeros")}, {"trainable", false}});
   CHECK(attrs("bn1.running_var") == Attrs{{"init", std::string("ones")}, {"trainable", false}});
   CHECK(attrs("bn1.num_batches_tracked") ==
         Attrs{{"init", std::string("zeros")}, {"trainable", false}});
@@ -147,9 +145,8 @@ TEST_CASE("scopes name the layer and the function applied to it", "[frontend][zo
   for (const Node &n : m.graph.nodes())
     scopes.insert(n.scope);
   CHECK(scopes == std::set<std::string>{"input", "conv1", "conv1/relu", "conv1/pool", "conv2",
-                                        "conv2/relu", "conv2/pool", "conv2/view",
-                                        "conv2/dropout", "step", "fc1", "fc1/relu",
-                                        "fc1/dropout", "fc2"});
+                                        "conv2/relu", "conv2/pool", "conv2/view", "conv2/dropout",
+                                        "step", "fc1", "fc1/relu", "fc1/dropout", "fc2"});
   BuiltModel bn = buildModel("icnn", 2, Mode::Train);
   for (const Update &u : bn.graph.updates())
     CHECK(bn.graph.node(u.value).scope.find("/running_stats") != std::string::npos);
@@ -182,4 +179,23 @@ TEST_CASE("the XOR models map [B,2] to one probability per example", "[frontend]
   StateTable t = states(buildModel("xor_mlp", 4, Mode::Eval).graph);
   CHECK(t.types["fc1.weight"] == f32({4, 2}));
   CHECK(t.types["fc2.weight"] == f32({1, 4}));
+}
+
+TEST_CASE("a loss is added to a built model with a second tracer", "[frontend][zoo]") {
+  BuiltModel m = buildModel("mlp", 8, Mode::Train);
+  Tracer t(m.graph, Mode::Train);
+  Value loss = cross_entropy(t.wrap(m.logits), t.input("y", {DType::I32, {8}}));
+  CHECK(loss.type() == f32({}));
+  CHECK(m.graph.node(loss.id()).scope == "cross_entropy");
+  // Further dropout draws get seeds distinct from the model's.
+  std::set<int64_t> seeds;
+  int draws = 0;
+  dropout(t.wrap(m.logits), 0.5);
+  for (const Node &n : m.graph.nodes())
+    if (n.op == OpKind::RandomUniform) {
+      ++draws;
+      seeds.insert(n.attrs.getInt("seed"));
+    }
+  CHECK(draws == 3);
+  CHECK(seeds.size() == 3);
 }
