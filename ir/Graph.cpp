@@ -60,8 +60,9 @@ ValueId Graph::addTyped(OpKind op, std::vector<ValueId> operands, Attrs attrs,
   std::string context = describe(op, operands, attrs, scope);
   ValueId id = add(op, std::move(operands), std::move(attrs), std::move(scope));
   if (type(id) != declared) {
+    std::string actual = type(id).str(); // read before the node is removed
     nodes_.pop_back();
-    fail("{}: declared type {} but the op gives {}", context, declared.str(), type(id).str());
+    fail("{}: declared type {} but the op gives {}", context, declared.str(), actual);
   }
   return id;
 }

@@ -1,0 +1,19 @@
+// Reads the textual form of a graph (the one ir/Printer.h writes) back into a Graph.
+// Hand-written files may also number computations arbitrarily, interleave inputs and
+// state with computations, and use `#` or `//` comments; each value must be defined
+// exactly once, before its first use.
+#pragma once
+
+#include "ir/Graph.h"
+
+#include <string_view>
+
+namespace kiln {
+
+/// Parses one `graph @name { ... }`. Every problem — syntax, an unknown op or dtype, an
+/// undefined or redefined value, a declared type that disagrees with the op's shape
+/// rule — throws kiln::Error with the one-line message "FILE:LINE:COL: message".
+/// For every graph g that verifies, printGraph(parseGraph(printGraph(g))) == printGraph(g).
+Graph parseGraph(std::string_view text, std::string_view fileName = "<input>");
+
+} // namespace kiln
