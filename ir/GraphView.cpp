@@ -9,6 +9,7 @@
 
 #include <algorithm>
 #include <iterator>
+#include <map>
 
 namespace kiln {
 
@@ -164,6 +165,21 @@ void writeDot(std::ostream &os, const Graph &graph) {
   auto graphWriter = [&](std::ostream &out) {
     out << "label=\"graph @" << dotEscape(graph.name()) << "\";\n";
     out << "node [fontname=\"monospace\"];\n";
+    // One cluster per top-level scope ("fc1" for "fc1/relu"). Dot lets a subgraph name
+    // its vertices before write_graphviz defines them below.
+    std::map<std::string, std::vector<size_t>> clusters;
+    for (size_t v = 0; v < numValues; ++v) {
+      const std::string &scope = graph.nodes()[v].scope;
+      if (!scope.empty())
+        clusters[scope.substr(0, scope.find('/'))].push_back(v);
+    }
+    for (const auto &[top, members] : clusters) {
+      out << "subgraph \"cluster_" << dotEscape(top) << "\" {\nlabel=\"" << dotEscape(top)
+          << "\";\n";
+      for (size_t v : members)
+        out << v << ";\n";
+      out << "}\n";
+    }
   };
   // GCC 12 warns that Boost 1.74's edge iterator (a boost::optional) "may be used
   // uninitialized" once inlined here; it is initialized before use.

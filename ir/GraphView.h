@@ -23,7 +23,8 @@ std::vector<ValueId> findCycle(const Graph &graph);
 /// Writes the graph in Graphviz dot (boost::write_graphviz). Each value is a vertex
 /// labelled "%N = op : type" and its scope, named as printGraph names it; inputs are
 /// inverted houses, state cylinders, computations rounded boxes. Each output is an
-/// extra "output name" vertex; each update a dashed "update" edge into its state.
+/// extra "output name" vertex; each update a dashed "update" edge into its state. Values
+/// are grouped in one cluster per top-level scope.
 void writeDot(std::ostream &os, const Graph &graph);
 
 /// The names printGraph gives the values: "%x" for inputs and state, "%0", "%1", ... for

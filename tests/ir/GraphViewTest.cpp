@@ -52,7 +52,7 @@ TEST_CASE("a cycle is found and named", "[ir][graphview]") {
   CHECK_THROWS_WITH(findCycle(g), Catch::Contains("operand 7 out of range"));
 }
 
-TEST_CASE("dot output labels values and marks inputs, state, outputs and updates",
+TEST_CASE("dot output labels values, marks inputs, state, outputs and updates, clusters scopes",
           "[ir][graphview]") {
   Graph g = test::trainStepGraph();
   std::ostringstream os;
@@ -71,5 +71,7 @@ TEST_CASE("dot output labels values and marks inputs, state, outputs and updates
   CHECK(dot.find("3->4 ;") != std::string::npos);
   // output loss (first output vertex, after the 12 values) and the update edge into w
   CHECK(dot.find("12[shape=house, style=bold, label=\"output loss\"];") != std::string::npos);
+  CHECK(dot.find("subgraph \"cluster_loss\" {\nlabel=\"loss\";\n5;\n6;\n7;\n8;\n}") !=
+        std::string::npos);
   CHECK(dot.find("11->3 [style=dashed, constraint=false, label=\"update\"];") != std::string::npos);
 }
