@@ -4,6 +4,9 @@
 #include "frontend/Loss.h"
 #include "frontend/Models.h"
 #include "ir/Error.h"
+#include "ir/Parser.h"
+#include "ir/Printer.h"
+#include "ir/Verifier.h"
 
 #include <catch2/catch.hpp>
 
@@ -198,4 +201,16 @@ TEST_CASE("a loss is added to a built model with a second tracer", "[frontend][z
     }
   CHECK(draws == 3);
   CHECK(seeds.size() == 3);
+}
+
+TEST_CASE("zoo graphs verify and survive a print/parse round trip", "[frontend][zoo]") {
+  for (const ZooEntry &e : zoo())
+    for (Mode mode : {Mode::Train, Mode::Eval}) {
+      INFO(e.name << " " << modeName(mode));
+      BuiltModel m = buildModel(e.name, 2, mode);
+      m.graph.addOutput("logits", m.logits);
+      CHECK_NOTHROW(verify(m.graph));
+      std::string text = printGraph(m.graph);
+      CHECK(printGraph(parseGraph(text)) == text);
+    }
 }
