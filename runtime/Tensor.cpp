@@ -8,16 +8,21 @@ namespace kiln {
 namespace {
 constexpr std::align_val_t kAlignment{64};
 
-std::shared_ptr<std::byte[]> allocate(size_t bytes) {
+std::shared_ptr<std::byte[]> allocate(size_t bytes, bool zero = true) {
   // Round up so vector loads past the last element stay inside the allocation.
   size_t padded = (bytes + 63) / 64 * 64 + 64;
   auto *p = static_cast<std::byte *>(::operator new[](padded, kAlignment));
-  std::memset(p, 0, padded);
+  std::memset(p + (zero ? 0 : bytes), 0, zero ? padded : padded - bytes);
   return std::shared_ptr<std::byte[]>(p, [](std::byte *q) { ::operator delete[](q, kAlignment); });
 }
 } // namespace
 
 Tensor::Tensor(Type type) : type_(std::move(type)), data_(allocate(byteSize())) {}
+
+Tensor::Tensor(Type type, NoFill)
+    : type_(std::move(type)), data_(allocate(byteSize(), /*zero=*/false)) {}
+
+Tensor Tensor::uninitialized(Type type) { return Tensor(std::move(type), NoFill{}); }
 
 double Tensor::at(int64_t i) const {
   switch (type_.dtype) {

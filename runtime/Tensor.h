@@ -51,8 +51,13 @@ public:
 
   /// A scalar or filled tensor.
   static Tensor full(Type type, double value);
+  /// A tensor whose elements are left unset, for kernels that write every element
+  /// (skips the zero-fill, which costs as much as a simple elementwise kernel).
+  static Tensor uninitialized(Type type);
 
 private:
+  struct NoFill {};
+  Tensor(Type type, NoFill);
   template <typename T> bool matches() const;
 
   Type type_;
