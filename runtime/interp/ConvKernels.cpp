@@ -13,9 +13,9 @@
 #include "runtime/interp/Dispatch.h"
 #include "runtime/interp/Gemm.h"
 #include "runtime/interp/KernelFamilies.h"
+#include "runtime/interp/WindowRange.h"
 
 #include <algorithm>
-#include <utility>
 
 namespace kiln::interp {
 
@@ -46,22 +46,12 @@ Geometry geometry(const Shape &x, const Shape &w, const Shape &y, const ConvPara
           p};
 }
 
-/// The output positions [lo, hi) whose input position pos*stride + offset lies in
-/// [0, size).
-std::pair<int64_t, int64_t> validRange(int64_t offset, int64_t stride, int64_t size,
-                                       int64_t outSize) {
-  int64_t lo = offset >= 0 ? 0 : (-offset + stride - 1) / stride;
-  int64_t last = size - 1 - offset;
-  int64_t hi = last < 0 ? 0 : last / stride + 1;
-  lo = std::min(lo, outSize);
-  hi = std::clamp(hi, lo, outSize);
-  return {lo, hi};
-}
-
-/// Visits every (column-matrix row, output row) pair that reads a real input row:
-/// body(colRow, inputRow, lo, hi, offW) where output columns [lo, hi) read input
-/// columns ow*stride + offW; all other cells of the column matrix are padding (zero).
-template <typename Body> void forEachColumnRow(const Geometry &g, Body &&body) {
+/// Visits every (column-matrix row, output row) pair: body(colRow, inputRow, lo, hi, offW)
+/// when the output row reads real input row `inputRow`, where output columns [lo, hi)
+/// read input columns ow*stride + offW (the others are padding); padding(colRow) when
+/// the whole output row reads padding. colRow and inputRow are element offsets.
+template <typename Body, typename Padding>
+void forEachColumnRow(const Geometry &g, Body &&body, Padding &&padding) {
   const auto &[sh, sw] = g.p.stride;
   const auto &[ph, pw] = g.p.padding;
   const auto &[dh, dw] = g.p.dilation;
@@ -72,39 +62,54 @@ template <typename Body> void forEachColumnRow(const Geometry &g, Body &&body) {
         int64_t offW = j * dw - pw;
         auto [lo, hi] = validRange(offW, sw, g.w, g.wo);
         auto [ohLo, ohHi] = validRange(i * dh - ph, sh, g.h, g.ho);
-        for (int64_t oh = ohLo; oh < ohHi; ++oh)
-          body(row * g.colCols() + oh * g.wo, (c * g.h + oh * sh + i * dh - ph) * g.w, lo, hi,
-               offW);
+        for (int64_t oh = 0; oh < g.ho; ++oh)
+          if (oh < ohLo || oh >= ohHi)
+            padding(row * g.colCols() + oh * g.wo);
+          else
+            body(row * g.colCols() + oh * g.wo, (c * g.h + oh * sh + i * dh - ph) * g.w, lo, hi,
+                 offW);
       }
 }
 
-/// col[K, HO*WO] = the receptive fields of one image's group `x`.
+/// col[K, HO*WO] = the receptive fields of one image's group `x`. Writes every cell once
+/// (zeros for padding), so `col` needs no clearing.
 template <typename T> void im2col(const T *x, const Geometry &g, T *col) {
-  std::fill_n(col, g.colRows() * g.colCols(), T(0));
-  int64_t sw = g.p.stride[1];
-  forEachColumnRow(g, [&](int64_t dst, int64_t src, int64_t lo, int64_t hi, int64_t offW) {
-    T *d = col + dst;
-    if (sw == 1)
-      std::copy(x + src + lo + offW, x + src + hi + offW, d + lo);
-    else
-      for (int64_t ow = lo; ow < hi; ++ow)
-        d[ow] = x[src + ow * sw + offW];
-  });
+  int64_t sw = g.p.stride[1], wo = g.wo;
+  forEachColumnRow(
+      g,
+      [&](int64_t dst, int64_t src, int64_t lo, int64_t hi, int64_t offW) {
+        T *d = col + dst;
+        const T *s = x + src; // the input row
+        for (int64_t ow = 0; ow < lo; ++ow)
+          d[ow] = T(0);
+        if (sw == 1)
+          for (int64_t ow = lo; ow < hi; ++ow)
+            d[ow] = s[ow + offW];
+        else
+          for (int64_t ow = lo; ow < hi; ++ow)
+            d[ow] = s[ow * sw + offW];
+        for (int64_t ow = hi; ow < wo; ++ow)
+          d[ow] = T(0);
+      },
+      [&](int64_t dst) { std::fill_n(col + dst, wo, T(0)); });
 }
 
 /// dx += the transpose of im2col applied to col (overlapping fields accumulate).
 template <typename T> void col2im(const T *col, const Geometry &g, T *dx) {
   int64_t sw = g.p.stride[1];
-  forEachColumnRow(g, [&](int64_t src, int64_t dst, int64_t lo, int64_t hi, int64_t offW) {
-    const T *s = col + src;
-    for (int64_t ow = lo; ow < hi; ++ow)
-      dx[dst + ow * sw + offW] += s[ow];
-  });
+  forEachColumnRow(
+      g,
+      [&](int64_t src, int64_t dst, int64_t lo, int64_t hi, int64_t offW) {
+        const T *s = col + src;
+        for (int64_t ow = lo; ow < hi; ++ow)
+          dx[dst + ow * sw + offW] += s[ow];
+      },
+      [](int64_t) {}); // cells that read padding have nowhere to go
 }
 
 template <typename T> Tensor conv2dTyped(const Tensor &x, const Tensor &w, const Geometry &g,
                                          const Type &result) {
-  Tensor y(result);
+  Tensor y = Tensor::uninitialized(result); // every element is a GEMM output
   const T *px = x.data<T>().data(), *pw = w.data<T>().data();
   T *py = y.data<T>().data();
   std::vector<T> col(g.columnsAreInput() ? 0 : g.colRows() * g.colCols());

@@ -87,7 +87,9 @@ template <typename T> T minValue(T a, T b) {
 /// max pooling): NaN beats any number, and ties keep the earlier position.
 template <typename T> bool beatsMax(T v, T best) {
   if constexpr (std::is_floating_point_v<T>)
-    return v > best || (std::isnan(v) && !std::isnan(best));
+    // Bitwise operators keep this branch-free (v != v: v is NaN); comparisons of
+    // activations are unpredictable, so branches would mispredict half the time.
+    return (v > best) | ((v != v) & (best == best));
   else
     return v > best;
 }

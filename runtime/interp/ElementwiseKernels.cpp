@@ -13,7 +13,7 @@ namespace kiln::interp {
 namespace {
 
 template <typename T, typename F> Tensor map1(const Tensor &x, F f) {
-  Tensor out(x.type());
+  Tensor out = Tensor::uninitialized(x.type());
   std::span<const T> a = x.data<T>();
   std::span<T> o = out.data<T>();
   for (size_t i = 0; i < o.size(); ++i)
@@ -23,7 +23,7 @@ template <typename T, typename F> Tensor map1(const Tensor &x, F f) {
 
 template <typename T, typename R = T, typename F>
 Tensor map2(const Tensor &x, const Tensor &y, DType resultDType, F f) {
-  Tensor out(Type{resultDType, x.shape()});
+  Tensor out = Tensor::uninitialized({resultDType, x.shape()});
   std::span<const T> a = x.data<T>(), b = y.data<T>();
   std::span<R> o = out.data<R>();
   for (size_t i = 0; i < o.size(); ++i)
@@ -185,7 +185,7 @@ Tensor binaryKernel(BinaryOp op, const Tensor &a, const Tensor &b) {
 }
 
 Tensor convertKernel(const Tensor &x, DType to) {
-  Tensor out(Type{to, x.shape()});
+  Tensor out = Tensor::uninitialized({to, x.shape()});
   visitDType(x.dtype(), [&](auto fromTag) {
     visitDType(to, [&](auto toTag) {
       convertInto<decltype(toTag), decltype(fromTag)>(x, out);
@@ -211,7 +211,7 @@ Tensor compareKernel(CompareOp op, const Tensor &a, const Tensor &b) {
 }
 
 Tensor selectKernel(const Tensor &pred, const Tensor &onTrue, const Tensor &onFalse) {
-  Tensor out(onTrue.type());
+  Tensor out = Tensor::uninitialized(onTrue.type());
   std::span<const uint8_t> p = pred.data<uint8_t>();
   visitDType(out.dtype(), [&](auto tag) {
     using T = decltype(tag);

@@ -55,14 +55,14 @@ void stridedCopy(const Tensor &in, Tensor &out, const Shape &shape, std::vector<
 } // namespace
 
 Tensor reshapeKernel(const Tensor &x, const Type &result) {
-  Tensor out(result);
+  Tensor out = Tensor::uninitialized(result);
   if (x.byteSize())
     std::memcpy(out.raw(), x.raw(), x.byteSize());
   return out;
 }
 
 Tensor transposeKernel(const Tensor &x, const std::vector<int64_t> &perm, const Type &result) {
-  Tensor out(result);
+  Tensor out = Tensor::uninitialized(result);
   std::vector<int64_t> xStrides = rowMajorStrides(x.shape()), inStrides;
   for (int64_t p : perm)
     inStrides.push_back(xStrides[p]);
@@ -71,7 +71,7 @@ Tensor transposeKernel(const Tensor &x, const std::vector<int64_t> &perm, const 
 }
 
 Tensor broadcastKernel(const Tensor &x, const std::vector<int64_t> &dims, const Type &result) {
-  Tensor out(result);
+  Tensor out = Tensor::uninitialized(result);
   std::vector<int64_t> xStrides = rowMajorStrides(x.shape());
   std::vector<int64_t> inStrides(result.shape.size(), 0);
   for (size_t i = 0; i < dims.size(); ++i)
@@ -83,7 +83,7 @@ Tensor broadcastKernel(const Tensor &x, const std::vector<int64_t> &dims, const 
 
 Tensor sliceKernel(const Tensor &x, const std::vector<int64_t> &start,
                    const std::vector<int64_t> &stride, const Type &result) {
-  Tensor out(result);
+  Tensor out = Tensor::uninitialized(result);
   std::vector<int64_t> xStrides = rowMajorStrides(x.shape()), inStrides;
   int64_t base = 0;
   for (size_t i = 0; i < xStrides.size(); ++i) {
@@ -95,7 +95,7 @@ Tensor sliceKernel(const Tensor &x, const std::vector<int64_t> &start,
 }
 
 Tensor concatKernel(std::span<const Tensor> parts, int64_t axis, const Type &result) {
-  Tensor out(result);
+  Tensor out = Tensor::uninitialized(result);
   // Each part contributes one contiguous chunk per index of the dimensions before `axis`.
   int64_t outer = 1, inner = static_cast<int64_t>(dtypeSize(result.dtype));
   for (int64_t d = 0; d < axis; ++d)
@@ -115,7 +115,7 @@ Tensor concatKernel(std::span<const Tensor> parts, int64_t axis, const Type &res
 
 Tensor padKernel(const Tensor &x, const std::vector<int64_t> &low, double value,
                  const Type &result) {
-  Tensor out(result);
+  Tensor out = Tensor::uninitialized(result);
   visitDType(result.dtype, [&](auto tag) {
     using T = decltype(tag);
     std::span<T> o = out.data<T>();

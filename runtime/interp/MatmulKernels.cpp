@@ -7,7 +7,7 @@ namespace kiln::interp {
 
 Tensor matmulKernel(const Tensor &a, const Tensor &b, bool transposeA, bool transposeB,
                     const Type &result) {
-  Tensor out(result);
+  Tensor out = Tensor::uninitialized(result);
   const Shape &as = a.shape();
   size_t r = as.size();
   int64_t batch = r == 3 ? as[0] : 1;

@@ -4,118 +4,166 @@
 // the average, whose divisor is the full window area (PyTorch's count_include_pad=True).
 // The max gradient goes to the first maximal cell of each window in row-major order,
 // and accumulates where windows overlap.
+//
+// Kernels work one output row at a time: for each window row and column offset, one
+// inner loop runs over all output columns whose cell is real (validRange). Cells of a
+// window are thus visited in row-major order, and the inner loops carry no dependency
+// from one output to the next, so they stay branch-free and vectorize.
 #include "runtime/interp/Dispatch.h"
 #include "runtime/interp/KernelFamilies.h"
+#include "runtime/interp/WindowRange.h"
 
-#include <algorithm>
+#include <limits>
 
 namespace kiln::interp {
 
 namespace {
 
-struct Window {
-  int64_t hLo, hHi, wLo, wHi; // the real cells, clamped to the input
+struct PoolGeometry {
+  int64_t planes, h, w, ho, wo; // planes = N*C
+  PoolParams p;
+  /// columns[j]: the output columns [lo, hi) whose window column j is a real cell
+  /// (the same for every row, so computed once).
+  std::vector<std::pair<int64_t, int64_t>> columns;
 };
 
-/// Calls body(plane, outputIndexInPlane, window) for every output cell, where plane
-/// indexes the N*C input planes of h*w cells.
-template <typename Body>
-void forEachWindow(const Shape &input, const Shape &output, const PoolParams &p, Body &&body) {
-  int64_t planes = input[0] * input[1], h = input[2], w = input[3];
-  int64_t ho = output[2], wo = output[3];
-  for (int64_t plane = 0; plane < planes; ++plane)
-    for (int64_t oh = 0; oh < ho; ++oh) {
-      int64_t h0 = oh * p.stride[0] - p.padding[0];
-      for (int64_t ow = 0; ow < wo; ++ow) {
-        int64_t w0 = ow * p.stride[1] - p.padding[1];
-        body(plane, oh * wo + ow,
-             Window{std::max<int64_t>(h0, 0), std::min(h0 + p.window[0], h),
-                    std::max<int64_t>(w0, 0), std::min(w0 + p.window[1], w)});
-      }
+PoolGeometry geometry(const Shape &input, const Shape &output, const PoolParams &p) {
+  PoolGeometry g{input[0] * input[1], input[2], input[3], output[2], output[3], p, {}};
+  for (int64_t j = 0; j < p.window[1]; ++j)
+    g.columns.push_back(validRange(j - p.padding[1], p.stride[1], g.w, g.wo));
+  return g;
+}
+
+/// For output row `oh` of a plane, calls cell(ow, offset) for every real cell of every
+/// window of the row, `offset` being the cell's index within the input plane. Each
+/// window sees its cells in row-major order.
+template <typename Cell> void forEachCellOfRow(const PoolGeometry &g, int64_t oh, Cell &&cell) {
+  int64_t h0 = oh * g.p.stride[0] - g.p.padding[0];
+  int64_t sw = g.p.stride[1];
+  for (int64_t ih = std::max<int64_t>(h0, 0); ih < std::min(h0 + g.p.window[0], g.h); ++ih)
+    for (int64_t j = 0; j < g.p.window[1]; ++j) {
+      int64_t offset = j - g.p.padding[1]; // input column = ow * sw + offset
+      auto [lo, hi] = g.columns[j];
+      int64_t base = ih * g.w + offset;
+      for (int64_t ow = lo; ow < hi; ++ow)
+        cell(ow, base + ow * sw);
     }
 }
 
-/// Offset (within its plane) of the first maximal real cell of the window.
-template <typename T> int64_t windowArgmax(const T *plane, int64_t width, const Window &win) {
-  int64_t best = win.hLo * width + win.wLo;
-  for (int64_t ih = win.hLo; ih < win.hHi; ++ih)
-    for (int64_t iw = win.wLo; iw < win.wHi; ++iw)
-      if (beatsMax(plane[ih * width + iw], plane[best]))
-        best = ih * width + iw;
-  return best;
+/// row[ow] = the maximum of window (oh, ow): -inf loses to (or ties with) any real
+/// cell, and a NaN, once in, stays.
+template <typename T> void rowMax(const PoolGeometry &g, const T *plane, int64_t oh, T *row) {
+  std::fill_n(row, g.wo, -std::numeric_limits<T>::infinity());
+  forEachCellOfRow(g, oh, [&](int64_t ow, int64_t at) {
+    T v = plane[at];
+    row[ow] = ((v > row[ow]) | (v != v)) ? v : row[ow];
+  });
 }
 
-int64_t planeSize(const Shape &s) { return s[2] * s[3]; }
+/// The offset in `plane` of the first cell of rows [hLo, hHi) and columns [wLo, wHi), in
+/// row-major order, that equals the window's maximum `m` (NaN matching NaN). Scanning
+/// backwards and keeping the last match leaves no dependency between the comparisons,
+/// and the mask arithmetic keeps compilers from turning the update into a branch
+/// (which would mispredict on about every other window of real activations).
+template <typename T>
+int64_t firstMatch(const T *plane, int64_t width, int64_t hLo, int64_t hHi, int64_t wLo,
+                   int64_t wHi, T m) {
+  int64_t found = hLo * width + wLo;
+  for (int64_t ih = hHi; ih-- > hLo;)
+    for (int64_t iw = wHi; iw-- > wLo;) {
+      int64_t at = ih * width + iw;
+      T v = plane[at];
+      bool match = (v == m) | ((v != v) & (m != m));
+      found += (at - found) & -int64_t(match);
+    }
+  return found;
+}
 
 } // namespace
 
 Tensor maxPool2dKernel(const Tensor &x, const PoolParams &p, const Type &result) {
-  Tensor y(result);
+  Tensor y = Tensor::uninitialized(result);
+  PoolGeometry g = geometry(x.shape(), result.shape, p);
   visitFloat(x.dtype(), [&](auto tag) {
     using T = decltype(tag);
     const T *in = x.data<T>().data();
     T *out = y.data<T>().data();
-    int64_t inPlane = planeSize(x.shape()), outPlane = planeSize(result.shape);
-    forEachWindow(x.shape(), result.shape, p, [&](int64_t plane, int64_t o, const Window &win) {
-      const T *src = in + plane * inPlane;
-      out[plane * outPlane + o] = src[windowArgmax(src, x.shape()[3], win)];
-    });
+    for (int64_t plane = 0; plane < g.planes; ++plane)
+      for (int64_t oh = 0; oh < g.ho; ++oh)
+        rowMax(g, in + plane * g.h * g.w, oh, out + (plane * g.ho + oh) * g.wo);
   });
   return y;
 }
 
 Tensor maxPool2dGradKernel(const Tensor &x, const Tensor &dy, const PoolParams &p) {
-  Tensor dx(x.type());
+  Tensor dx(x.type()); // zero-filled: windows add into it
+  PoolGeometry g = geometry(x.shape(), dy.shape(), p);
   visitFloat(x.dtype(), [&](auto tag) {
     using T = decltype(tag);
-    const T *in = x.data<T>().data(), *g = dy.data<T>().data();
+    const T *in = x.data<T>().data(), *grad = dy.data<T>().data();
     T *out = dx.data<T>().data();
-    int64_t inPlane = planeSize(x.shape()), outPlane = planeSize(dy.shape());
-    forEachWindow(x.shape(), dy.shape(), p, [&](int64_t plane, int64_t o, const Window &win) {
-      int64_t at = windowArgmax(in + plane * inPlane, x.shape()[3], win);
-      out[plane * inPlane + at] += g[plane * outPlane + o];
-    });
+    // Per output row: the window maxima in one vectorizable pass, then each window
+    // adds its dy at the first cell holding its maximum.
+    std::vector<T> maxima(g.wo);
+    for (int64_t plane = 0; plane < g.planes; ++plane) {
+      const T *src = in + plane * g.h * g.w;
+      const T *gradPlane = grad + plane * g.ho * g.wo;
+      T *target = out + plane * g.h * g.w;
+      for (int64_t oh = 0; oh < g.ho; ++oh) {
+        rowMax(g, src, oh, maxima.data());
+        int64_t h0 = oh * g.p.stride[0] - g.p.padding[0];
+        int64_t hLo = std::max<int64_t>(h0, 0), hHi = std::min(h0 + g.p.window[0], g.h);
+        for (int64_t ow = 0; ow < g.wo; ++ow) {
+          int64_t w0 = ow * g.p.stride[1] - g.p.padding[1];
+          int64_t wLo = std::max<int64_t>(w0, 0), wHi = std::min(w0 + g.p.window[1], g.w);
+          target[firstMatch(src, g.w, hLo, hHi, wLo, wHi, maxima[ow])] +=
+              gradPlane[oh * g.wo + ow];
+        }
+      }
+    }
   });
   return dx;
 }
 
 Tensor avgPool2dKernel(const Tensor &x, const PoolParams &p, const Type &result) {
-  Tensor y(result);
+  Tensor y = Tensor::uninitialized(result);
+  PoolGeometry g = geometry(x.shape(), result.shape, p);
   double area = double(p.window[0] * p.window[1]);
   visitFloat(x.dtype(), [&](auto tag) {
     using T = decltype(tag);
     const T *in = x.data<T>().data();
     T *out = y.data<T>().data();
-    int64_t width = x.shape()[3], inPlane = planeSize(x.shape()),
-            outPlane = planeSize(result.shape);
-    forEachWindow(x.shape(), result.shape, p, [&](int64_t plane, int64_t o, const Window &win) {
-      const T *src = in + plane * inPlane;
-      double sum = 0;
-      for (int64_t ih = win.hLo; ih < win.hHi; ++ih)
-        for (int64_t iw = win.wLo; iw < win.wHi; ++iw)
-          sum += src[ih * width + iw];
-      out[plane * outPlane + o] = static_cast<T>(sum / area);
-    });
+    std::vector<double> sum(g.wo);
+    for (int64_t plane = 0; plane < g.planes; ++plane)
+      for (int64_t oh = 0; oh < g.ho; ++oh) {
+        const T *src = in + plane * g.h * g.w;
+        std::fill(sum.begin(), sum.end(), 0.0);
+        forEachCellOfRow(g, oh, [&](int64_t ow, int64_t at) { sum[ow] += src[at]; });
+        T *row = out + (plane * g.ho + oh) * g.wo;
+        for (int64_t ow = 0; ow < g.wo; ++ow)
+          row[ow] = static_cast<T>(sum[ow] / area);
+      }
   });
   return y;
 }
 
 Tensor avgPool2dGradKernel(const Tensor &dy, const PoolParams &p, const Type &result) {
-  Tensor dx(result);
+  Tensor dx(result); // zero-filled: windows add into it
+  PoolGeometry g = geometry(result.shape, dy.shape(), p);
   visitFloat(dy.dtype(), [&](auto tag) {
     using T = decltype(tag);
-    const T *g = dy.data<T>().data();
+    const T *grad = dy.data<T>().data();
     T *out = dx.data<T>().data();
     T area = static_cast<T>(p.window[0] * p.window[1]);
-    int64_t width = result.shape[3], inPlane = planeSize(result.shape),
-            outPlane = planeSize(dy.shape());
-    forEachWindow(result.shape, dy.shape(), p, [&](int64_t plane, int64_t o, const Window &win) {
-      T share = g[plane * outPlane + o] / area;
-      T *dst = out + plane * inPlane;
-      for (int64_t ih = win.hLo; ih < win.hHi; ++ih)
-        for (int64_t iw = win.wLo; iw < win.wHi; ++iw)
-          dst[ih * width + iw] += share;
-    });
+    std::vector<T> share(g.wo);
+    for (int64_t plane = 0; plane < g.planes; ++plane)
+      for (int64_t oh = 0; oh < g.ho; ++oh) {
+        const T *gradRow = grad + (plane * g.ho + oh) * g.wo;
+        for (int64_t ow = 0; ow < g.wo; ++ow)
+          share[ow] = gradRow[ow] / area;
+        T *target = out + plane * g.h * g.w;
+        forEachCellOfRow(g, oh, [&](int64_t ow, int64_t at) { target[at] += share[ow]; });
+      }
   });
   return dx;
 }

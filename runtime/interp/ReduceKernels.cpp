@@ -39,10 +39,15 @@ std::vector<Acc> accumulate(const Tensor &x, const std::vector<int64_t> &axes, i
                   const T *a = in + off[0];
                   Acc *o = acc.data() + off[1];
                   if (step[1] == 0) {
-                    Acc r = *o;
-                    for (int64_t j = 0; j < n; ++j)
-                      r = combine(r, Acc(a[j * step[0]]));
-                    *o = r;
+                    // Four independent partial results hide the latency of `combine`.
+                    Acc r[4] = {init, init, init, init};
+                    int64_t j = 0;
+                    for (; j + 4 <= n; j += 4)
+                      for (int64_t l = 0; l < 4; ++l)
+                        r[l] = combine(r[l], Acc(a[(j + l) * step[0]]));
+                    for (; j < n; ++j)
+                      r[0] = combine(r[0], Acc(a[j * step[0]]));
+                    *o = combine(*o, combine(combine(r[0], r[1]), combine(r[2], r[3])));
                   } else {
                     for (int64_t j = 0; j < n; ++j)
                       o[j * step[1]] = combine(o[j * step[1]], Acc(a[j * step[0]]));
@@ -54,7 +59,7 @@ std::vector<Acc> accumulate(const Tensor &x, const std::vector<int64_t> &axes, i
 template <typename T>
 Tensor reduceTyped(ReduceOp op, const Tensor &x, const std::vector<int64_t> &axes,
                    const Type &result) {
-  Tensor out(result);
+  Tensor out = Tensor::uninitialized(result);
   std::span<T> o = out.data<T>();
   int64_t n = result.numElements();
   switch (op) {
@@ -99,7 +104,7 @@ Tensor reduceKernel(ReduceOp op, const Tensor &x, const std::vector<int64_t> &ax
 }
 
 Tensor argmaxKernel(const Tensor &x, int64_t axis, const Type &result) {
-  Tensor out(result);
+  Tensor out = Tensor::uninitialized(result);
   const Shape &shape = x.shape();
   int64_t n = shape[axis], inner = 1, outer = 1;
   for (int64_t d = 0; d < axis; ++d)

@@ -101,3 +101,13 @@ TEST_CASE("random_uniform draws element i from (seed, counter, i)", "[interp][ra
     CHECK(sum / 100000 == Approx(0.5).margin(0.005));
   }
 }
+
+TEST_CASE("Tensor::uninitialized has the type and owns writable storage", "[interp][tensor]") {
+  Tensor t = Tensor::uninitialized({DType::F64, {3, 17}});
+  CHECK(t.type() == Type{DType::F64, {3, 17}});
+  CHECK(t.defined());
+  std::span<double> d = t.data<double>();
+  std::fill(d.begin(), d.end(), 2.5);
+  CHECK(t.at(50) == 2.5);
+  CHECK(Tensor::uninitialized({DType::Bool, {0}}).defined());
+}
