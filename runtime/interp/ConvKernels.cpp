@@ -22,10 +22,10 @@ namespace kiln::interp {
 namespace {
 
 struct Geometry {
-  int64_t n, c, h, w;    // input
-  int64_t o, kh, kw;     // filter
-  int64_t ho, wo;        // output
-  int64_t cg, og;        // channels per group
+  int64_t n, c, h, w; // input
+  int64_t o, kh, kw;  // filter
+  int64_t ho, wo;     // output
+  int64_t cg, og;     // channels per group
   ConvParams p;
 
   int64_t colRows() const { return cg * kh * kw; }
@@ -107,8 +107,8 @@ template <typename T> void col2im(const T *col, const Geometry &g, T *dx) {
       [](int64_t) {}); // cells that read padding have nowhere to go
 }
 
-template <typename T> Tensor conv2dTyped(const Tensor &x, const Tensor &w, const Geometry &g,
-                                         const Type &result) {
+template <typename T>
+Tensor conv2dTyped(const Tensor &x, const Tensor &w, const Geometry &g, const Type &result) {
   Tensor y = Tensor::uninitialized(result); // every element is a GEMM output
   const T *px = x.data<T>().data(), *pw = w.data<T>().data();
   T *py = y.data<T>().data();
@@ -126,8 +126,8 @@ template <typename T> Tensor conv2dTyped(const Tensor &x, const Tensor &w, const
   return y;
 }
 
-template <typename T> Tensor inputGradTyped(const Tensor &dy, const Tensor &w, const Geometry &g,
-                                            const Type &result) {
+template <typename T>
+Tensor inputGradTyped(const Tensor &dy, const Tensor &w, const Geometry &g, const Type &result) {
   Tensor dx(result); // zero-filled: col2im accumulates into it
   const T *pdy = dy.data<T>().data(), *pw = w.data<T>().data();
   T *pdx = dx.data<T>().data();
@@ -143,8 +143,8 @@ template <typename T> Tensor inputGradTyped(const Tensor &dy, const Tensor &w, c
   return dx;
 }
 
-template <typename T> Tensor filterGradTyped(const Tensor &x, const Tensor &dy, const Geometry &g,
-                                             const Type &result) {
+template <typename T>
+Tensor filterGradTyped(const Tensor &x, const Tensor &dy, const Geometry &g, const Type &result) {
   Tensor dw(result); // zero-filled: every image adds its contribution
   const T *px = x.data<T>().data(), *pdy = dy.data<T>().data();
   T *pdw = dw.data<T>().data();
@@ -166,7 +166,8 @@ template <typename T> Tensor filterGradTyped(const Tensor &x, const Tensor &dy, 
 
 Tensor conv2dKernel(const Tensor &x, const Tensor &w, const ConvParams &p, const Type &result) {
   Geometry g = geometry(x.shape(), w.shape(), result.shape, p);
-  return visitFloat(x.dtype(), [&](auto tag) { return conv2dTyped<decltype(tag)>(x, w, g, result); });
+  return visitFloat(x.dtype(),
+                    [&](auto tag) { return conv2dTyped<decltype(tag)>(x, w, g, result); });
 }
 
 Tensor conv2dInputGradKernel(const Tensor &dy, const Tensor &w, const ConvParams &p,

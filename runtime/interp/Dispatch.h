@@ -83,8 +83,8 @@ template <typename T> T minValue(T a, T b) {
   return b < a ? b : a;
 }
 
-/// "Is `v` a strictly better maximum than `best`?" for first-maximum searches (argmax,
-/// max pooling): NaN beats any number, and ties keep the earlier position.
+/// "Is `v` a strictly better maximum than `best`?" for first-maximum searches (argmax):
+/// NaN beats any number, and ties keep the earlier position.
 template <typename T> bool beatsMax(T v, T best) {
   if constexpr (std::is_floating_point_v<T>)
     // Bitwise operators keep this branch-free (v != v: v is NaN); comparisons of

@@ -187,9 +187,7 @@ Tensor binaryKernel(BinaryOp op, const Tensor &a, const Tensor &b) {
 Tensor convertKernel(const Tensor &x, DType to) {
   Tensor out = Tensor::uninitialized({to, x.shape()});
   visitDType(x.dtype(), [&](auto fromTag) {
-    visitDType(to, [&](auto toTag) {
-      convertInto<decltype(toTag), decltype(fromTag)>(x, out);
-    });
+    visitDType(to, [&](auto toTag) { convertInto<decltype(toTag), decltype(fromTag)>(x, out); });
   });
   return out;
 }
@@ -205,9 +203,8 @@ CompareOp compareOp(const std::string &direction) {
 }
 
 Tensor compareKernel(CompareOp op, const Tensor &a, const Tensor &b) {
-  return visitDType(a.dtype(), [&](auto tag) -> Tensor {
-    return compareTyped<decltype(tag)>(op, a, b);
-  });
+  return visitDType(a.dtype(),
+                    [&](auto tag) -> Tensor { return compareTyped<decltype(tag)>(op, a, b); });
 }
 
 Tensor selectKernel(const Tensor &pred, const Tensor &onTrue, const Tensor &onFalse) {

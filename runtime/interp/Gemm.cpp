@@ -20,8 +20,8 @@ void product(Eigen::Map<RowMajor<T>> &c, const A &a, const B &b, bool accumulate
 } // namespace
 
 template <typename T>
-void gemm(int64_t m, int64_t n, int64_t k, const T *a, bool transposeA, const T *b,
-          bool transposeB, T *c, bool accumulate) {
+void gemm(int64_t m, int64_t n, int64_t k, const T *a, bool transposeA, const T *b, bool transposeB,
+          T *c, bool accumulate) {
   using Eigen::Index;
   Eigen::Map<RowMajor<T>> cm(c, Index(m), Index(n));
   if (m == 0 || n == 0)

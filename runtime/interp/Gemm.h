@@ -10,7 +10,7 @@ namespace kiln::interp {
 /// row-major: C is [m, n]; A is stored [m, k], or [k, m] when `transposeA`; B is stored
 /// [k, n], or [n, k] when `transposeB`. Instantiated for float and double.
 template <typename T>
-void gemm(int64_t m, int64_t n, int64_t k, const T *a, bool transposeA, const T *b,
-          bool transposeB, T *c, bool accumulate);
+void gemm(int64_t m, int64_t n, int64_t k, const T *a, bool transposeA, const T *b, bool transposeB,
+          T *c, bool accumulate);
 
 } // namespace kiln::interp

@@ -87,8 +87,8 @@ Interpreter::Result Interpreter::run(std::span<const Tensor> inputs,
   return run(inputs, state, stats);
 }
 
-Interpreter::Result Interpreter::run(std::span<const Tensor> inputs,
-                                     std::span<const Tensor> state, RunStats &stats) const {
+Interpreter::Result Interpreter::run(std::span<const Tensor> inputs, std::span<const Tensor> state,
+                                     RunStats &stats) const {
   std::vector<Tensor> values = execute(inputs, state, /*release=*/true, stats);
   Result result;
   for (const Output &o : graph_.outputs())

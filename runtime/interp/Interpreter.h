@@ -33,8 +33,7 @@ public:
   /// not match. Each intermediate tensor is released right after its last use.
   Result run(std::span<const Tensor> inputs, std::span<const Tensor> state) const;
   /// Like run, and reports the memory the values held.
-  Result run(std::span<const Tensor> inputs, std::span<const Tensor> state,
-             RunStats &stats) const;
+  Result run(std::span<const Tensor> inputs, std::span<const Tensor> state, RunStats &stats) const;
 
   /// Every value of the graph, indexed by ValueId (for tests, debugging and gradient
   /// checks). Keeps everything alive, so it needs the memory of all values at once.

@@ -6,9 +6,10 @@
 // and accumulates where windows overlap.
 //
 // Kernels work one output row at a time: for each window row and column offset, one
-// inner loop runs over all output columns whose cell is real (validRange). Cells of a
-// window are thus visited in row-major order, and the inner loops carry no dependency
-// from one output to the next, so they stay branch-free and vectorize.
+// inner loop runs over all output columns whose cell is real (validRange), so the inner
+// loops carry no dependency from one output to the next and vectorize. The max gradient
+// takes two steps per row: the window maxima that way, then per window the first cell
+// (row-major) equal to its maximum, found without branches.
 #include "runtime/interp/Dispatch.h"
 #include "runtime/interp/KernelFamilies.h"
 #include "runtime/interp/WindowRange.h"
@@ -116,8 +117,7 @@ Tensor maxPool2dGradKernel(const Tensor &x, const Tensor &dy, const PoolParams &
         for (int64_t ow = 0; ow < g.wo; ++ow) {
           int64_t w0 = ow * g.p.stride[1] - g.p.padding[1];
           int64_t wLo = std::max<int64_t>(w0, 0), wHi = std::min(w0 + g.p.window[1], g.w);
-          target[firstMatch(src, g.w, hLo, hHi, wLo, wHi, maxima[ow])] +=
-              gradPlane[oh * g.wo + ow];
+          target[firstMatch(src, g.w, hLo, hHi, wLo, wHi, maxima[ow])] += gradPlane[oh * g.wo + ow];
         }
       }
     }

@@ -82,7 +82,8 @@ Tensor reduceTyped(ReduceOp op, const Tensor &x, const std::vector<int64_t> &axe
   case ReduceOp::Max: {
     T lowest = std::numeric_limits<T>::has_infinity ? -std::numeric_limits<T>::infinity()
                                                     : std::numeric_limits<T>::lowest();
-    std::vector<T> acc = accumulate<T, T>(x, axes, n, lowest, [](T a, T b) { return maxValue(a, b); });
+    std::vector<T> acc =
+        accumulate<T, T>(x, axes, n, lowest, [](T a, T b) { return maxValue(a, b); });
     std::copy(acc.begin(), acc.end(), o.begin());
     return out;
   }

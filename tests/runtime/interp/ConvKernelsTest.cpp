@@ -149,7 +149,8 @@ TEST_CASE("conv2d backward kernels match the derivative of the naive convolution
   // Each output of the naive definition is linear in x and w, so one-hot dy picks out
   // a single output whose derivative is readable from naiveConv with unit inputs.
   Conv p{1, 2, 5, 4, 2, 3, 2, 2, 1, 1, 1, 1, 2, 2};
-  Tensor x = randomTensor({DType::F64, p.xShape()}, 3), w = randomTensor({DType::F64, p.wShape()}, 4);
+  Tensor x = randomTensor({DType::F64, p.xShape()}, 3),
+         w = randomTensor({DType::F64, p.wShape()}, 4);
   for (int64_t out = 0; out < numElements(p.yShape()); ++out) {
     INFO("output " << out);
     Tensor dy(Type{DType::F64, p.yShape()});

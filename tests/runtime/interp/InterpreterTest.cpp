@@ -37,9 +37,7 @@ struct TinyStep {
     g.addUpdate(w, newW);
     g.addUpdate(step, newStep);
   }
-  std::vector<Tensor> inputs() const {
-    return {f32({2, 3}, {1, 2, 3, -1, 0, 1}), f32({}, {0.1})};
-  }
+  std::vector<Tensor> inputs() const { return {f32({2, 3}, {1, 2, 3, -1, 0, 1}), f32({}, {0.1})}; }
   std::vector<Tensor> state() const {
     return {f32({2, 3}, {1, 0, 0, 0, 1, -1}), f32({2}, {0.5, 0}), i32({}, {41})};
   }
@@ -104,10 +102,10 @@ TEST_CASE("run keeps outputs and updates alive, and drops unused values", "[inte
   IRBuilder ir(g);
   ValueId x = g.addInput("x", {DType::F64, {100}});
   ValueId s = g.addState("s", {DType::F64, {100}});
-  ValueId early = ir.neg(x);                 // an output computed first
-  ir.exp(x);                                 // dead: never read
-  ValueId upd = ir.add(early, s);            // an update
-  ValueId out = ir.mul(ir.exp(upd), early);  // reads early late
+  ValueId early = ir.neg(x);                // an output computed first
+  ir.exp(x);                                // dead: never read
+  ValueId upd = ir.add(early, s);           // an update
+  ValueId out = ir.mul(ir.exp(upd), early); // reads early late
   g.addOutput("early", early);
   g.addOutput("out", out);
   g.addUpdate(s, upd);
@@ -129,9 +127,9 @@ TEST_CASE("run names the argument whose type does not match", "[interp]") {
   std::vector<Tensor> inputs = t.inputs(), state = t.state();
   SECTION("input shape") {
     inputs[0] = f32({2, 2}, {1, 2, 3, 4});
-    CHECK_THROWS_WITH(interp.run(inputs, state),
-                      Catch::Contains("input 'x'") && Catch::Contains("expects f32[2,3]") &&
-                          Catch::Contains("got f32[2,2]"));
+    CHECK_THROWS_WITH(interp.run(inputs, state), Catch::Contains("input 'x'") &&
+                                                     Catch::Contains("expects f32[2,3]") &&
+                                                     Catch::Contains("got f32[2,2]"));
   }
   SECTION("input dtype") {
     inputs[1] = f64({}, {0.1});
@@ -145,8 +143,7 @@ TEST_CASE("run names the argument whose type does not match", "[interp]") {
   }
   SECTION("argument counts") {
     inputs.pop_back();
-    CHECK_THROWS_WITH(interp.run(inputs, state),
-                      Catch::Contains("has 2 inputs, got 1"));
+    CHECK_THROWS_WITH(interp.run(inputs, state), Catch::Contains("has 2 inputs, got 1"));
     CHECK_THROWS_AS(interp.run(t.inputs(), {}), Error);
   }
   SECTION("an empty tensor") {
@@ -164,7 +161,8 @@ TEST_CASE("evalNode rejects operands that do not fit the node", "[interp]") {
                                             Catch::Contains("operand types differ"));
   std::vector<Tensor> other{f64({2}, {1, 2}), f64({2}, {3, 4})};
   CHECK_THROWS_WITH(evalNode(add, other), Catch::Contains("operands give f64[2]"));
-  CHECK_THROWS_WITH(evalNode(add, std::vector<Tensor>{ok[0]}), Catch::Contains("expects 2 operands"));
+  CHECK_THROWS_WITH(evalNode(add, std::vector<Tensor>{ok[0]}),
+                    Catch::Contains("expects 2 operands"));
   Node input{OpKind::Input, {}, {}, {DType::F32, {2}}, "x", ""};
   CHECK_THROWS_WITH(evalNode(input, {}), Catch::Contains("input 'x' has no kernel"));
 }

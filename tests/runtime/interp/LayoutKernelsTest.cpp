@@ -41,8 +41,9 @@ TEST_CASE("reshape copies the elements in order", "[interp]") {
 
 TEST_CASE("transpose", "[interp]") {
   SECTION("matrix") {
-    checkTensor(eval(OpKind::Transpose, {f32({2, 3}, {1, 2, 3, 4, 5, 6})}, {{"perm", ints({1, 0})}}),
-                {3, 2}, {1, 4, 2, 5, 3, 6});
+    checkTensor(
+        eval(OpKind::Transpose, {f32({2, 3}, {1, 2, 3, 4, 5, 6})}, {{"perm", ints({1, 0})}}),
+        {3, 2}, {1, 4, 2, 5, 3, 6});
   }
   SECTION("rank 4 NCHW to NHWC, every element size") {
     Shape in{2, 3, 17, 1}, out{2, 17, 1, 3};
@@ -75,7 +76,9 @@ TEST_CASE("broadcast", "[interp]") {
   auto bcast = [](const Tensor &x, std::vector<int64_t> dims, std::vector<int64_t> shape) {
     return eval(OpKind::Broadcast, {x}, {{"dims", dims}, {"shape", shape}});
   };
-  SECTION("scalar") { checkTensor(bcast(f32({}, {2.5}), {}, {2, 3}), {2, 3}, {2.5, 2.5, 2.5, 2.5, 2.5, 2.5}); }
+  SECTION("scalar") {
+    checkTensor(bcast(f32({}, {2.5}), {}, {2, 3}), {2, 3}, {2.5, 2.5, 2.5, 2.5, 2.5, 2.5});
+  }
   SECTION("a row to every row (bias)") {
     checkTensor(bcast(f32({3}, {1, 2, 3}), {1}, {2, 3}), {2, 3}, {1, 2, 3, 1, 2, 3});
   }
@@ -149,7 +152,8 @@ TEST_CASE("concat", "[interp]") {
                 {2, 4}, {1, 3, 4, 5, 2, 6, 7, 8});
   }
   SECTION("middle axis, bool and f64") {
-    checkTensor(eval(OpKind::Concat, {boolean({2, 1, 2}, {1, 0, 0, 1}), boolean({2, 1, 2}, {0, 0, 1, 1})},
+    checkTensor(eval(OpKind::Concat,
+                     {boolean({2, 1, 2}, {1, 0, 0, 1}), boolean({2, 1, 2}, {0, 0, 1, 1})},
                      {{"axis", int64_t(1)}}),
                 {2, 2, 2}, {1, 0, 0, 0, 0, 1, 1, 1});
     checkTensor(eval(OpKind::Concat, {f64({2, 1, 2}, {1, 2, 3, 4}), f64({2, 1, 2}, {5, 6, 7, 8})},

@@ -10,8 +10,8 @@ Tensor matmul(const Tensor &a, const Tensor &b, bool ta = false, bool tb = false
 }
 
 /// C[b,i,j] = sum_k op(A)[b,i,k] op(B)[b,k,j] with plain loops over stored layouts.
-std::vector<double> naiveMatmul(const Tensor &a, const Tensor &b, bool ta, bool tb,
-                                int64_t batch, int64_t m, int64_t n, int64_t k) {
+std::vector<double> naiveMatmul(const Tensor &a, const Tensor &b, bool ta, bool tb, int64_t batch,
+                                int64_t m, int64_t n, int64_t k) {
   std::vector<double> c;
   for (int64_t p = 0; p < batch; ++p)
     for (int64_t i = 0; i < m; ++i)

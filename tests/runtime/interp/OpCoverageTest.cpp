@@ -60,9 +60,10 @@ Sample sampleFor(OpKind op) {
              {2}, {7, -8});
     break;
   case OpKind::Iota:
-    s.expect(s.graph.add(OpKind::Iota, {},
-                         {{"dtype", std::string("f32")}, {"shape", ints({2, 2})}, {"axis", int64_t(0)}}),
-             {2, 2}, {0, 0, 1, 1});
+    s.expect(
+        s.graph.add(OpKind::Iota, {},
+                    {{"dtype", std::string("f32")}, {"shape", ints({2, 2})}, {"axis", int64_t(0)}}),
+        {2, 2}, {0, 0, 1, 1});
     break;
   case OpKind::RandomUniform:
     // Philox(counter {0,0,0,0}, key {0,0})[0] = 0x6627e8d5; its top 24 bits / 2^24.
@@ -118,8 +119,8 @@ Sample sampleFor(OpKind op) {
     s.apply(op, {f32({2}, {2, 4}), f32({2}, {10, -0.5})}, {}, {2}, {1024, 0.5});
     break;
   case OpKind::Compare:
-    s.apply(op, {f32({3}, {1, 2, 3}), f32({3}, {2, 2, 2})}, {{"direction", std::string("ge")}},
-            {3}, {0, 1, 1});
+    s.apply(op, {f32({3}, {1, 2, 3}), f32({3}, {2, 2, 2})}, {{"direction", std::string("ge")}}, {3},
+            {0, 1, 1});
     break;
   case OpKind::Select:
     s.apply(op, {boolean({2}, {0, 1}), f32({2}, {1, 2}), f32({2}, {3, 4})}, {}, {2}, {3, 2});
@@ -148,8 +149,8 @@ Sample sampleFor(OpKind op) {
             {{"input_size", ints({3, 3})}}, {1, 1, 3, 3}, {1, 3, 2, 4, 10, 6, 3, 7, 4});
     break;
   case OpKind::Conv2dFilterGrad:
-    s.apply(op, {nchw, f32({1, 1, 2, 2}, {1, 1, 1, 1})}, {{"kernel", ints({2, 2})}},
-            {1, 1, 2, 2}, {12, 16, 24, 28});
+    s.apply(op, {nchw, f32({1, 1, 2, 2}, {1, 1, 1, 1})}, {{"kernel", ints({2, 2})}}, {1, 1, 2, 2},
+            {12, 16, 24, 28});
     break;
   case OpKind::MaxPool2d:
     s.apply(op, {nchw}, pool2, {1, 1, 2, 2}, {5, 6, 8, 9});
@@ -188,8 +189,8 @@ Sample sampleFor(OpKind op) {
             {0.5, 5, 0.5, 0.5});
     break;
   case OpKind::OneHot:
-    s.apply(op, {i32({2}, {1, 3})}, {{"depth", int64_t(3)}, {"dtype", std::string("f32")}},
-            {2, 3}, {0, 1, 0, 0, 0, 0});
+    s.apply(op, {i32({2}, {1, 3})}, {{"depth", int64_t(3)}, {"dtype", std::string("f32")}}, {2, 3},
+            {0, 1, 0, 0, 0, 0});
     break;
   }
   return s;

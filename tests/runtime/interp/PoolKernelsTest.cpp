@@ -63,8 +63,7 @@ TEST_CASE("max_pool2d", "[interp]") {
   }
   SECTION("NaN wins") {
     double nan = std::numeric_limits<double>::quiet_NaN();
-    checkTensor(eval(OpKind::MaxPool2d, {f64({1, 1, 1, 2}, {1, nan})},
-                     {{"window", ints({1, 2})}}),
+    checkTensor(eval(OpKind::MaxPool2d, {f64({1, 1, 1, 2}, {1, nan})}, {{"window", ints({1, 2})}}),
                 {1, 1, 1, 1}, {nan});
   }
   SECTION("matches the definition on awkward shapes") {
@@ -128,8 +127,8 @@ TEST_CASE("avg_pool2d_grad spreads dy over the window area", "[interp]") {
   SECTION("padding and overlap") {
     Attrs a = pool(3, 2, 1);
     a.set("input_size", ints({4, 4}));
-    checkTensor(eval(OpKind::AvgPool2dGrad, {f32({1, 1, 2, 2}, {9, 18, 27, 36})}, a),
-                {1, 1, 4, 4}, {1, 3, 2, 2, 4, 10, 6, 6, 3, 7, 4, 4, 3, 7, 4, 4});
+    checkTensor(eval(OpKind::AvgPool2dGrad, {f32({1, 1, 2, 2}, {9, 18, 27, 36})}, a), {1, 1, 4, 4},
+                {1, 3, 2, 2, 4, 10, 6, 6, 3, 7, 4, 4, 3, 7, 4, 4});
   }
   SECTION("is the adjoint of avg_pool2d") {
     Pool p{2, 2, 17, 6, 3, 3, 2, 1, 1, 1};

@@ -26,9 +26,7 @@ TEST_CASE("reduce_sum", "[interp]") {
   Tensor x = f32({2, 3}, {1, 2, 3, 4, 5, 6});
   SECTION("first axis") { checkTensor(reduce(OpKind::ReduceSum, x, {0}), {3}, {5, 7, 9}); }
   SECTION("last axis") { checkTensor(reduce(OpKind::ReduceSum, x, {1}), {2}, {6, 15}); }
-  SECTION("all axes give a scalar") {
-    checkTensor(reduce(OpKind::ReduceSum, x, {1, 0}), {}, {21});
-  }
+  SECTION("all axes give a scalar") { checkTensor(reduce(OpKind::ReduceSum, x, {1, 0}), {}, {21}); }
   SECTION("no axes copies") {
     checkTensor(reduce(OpKind::ReduceSum, x, {}), {2, 3}, {1, 2, 3, 4, 5, 6});
   }
@@ -80,8 +78,8 @@ TEST_CASE("reduce_max", "[interp]") {
 
 TEST_CASE("reductions over awkward shapes match a naive loop", "[interp]") {
   Tensor x = randomTensor({DType::F64, {3, 17, 5}}, 11);
-  for (std::vector<int64_t> axes : {ints({0}), ints({1}), ints({2}), ints({0, 2}), ints({1, 2}),
-                                    ints({0, 1, 2})}) {
+  for (std::vector<int64_t> axes :
+       {ints({0}), ints({1}), ints({2}), ints({0, 2}), ints({1, 2}), ints({0, 1, 2})}) {
     INFO("axes " << shapeStr(axes));
     auto reduced = [&](int64_t d) { return std::find(axes.begin(), axes.end(), d) != axes.end(); };
     Shape outShape;

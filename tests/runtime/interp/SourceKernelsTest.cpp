@@ -53,8 +53,9 @@ TEST_CASE("constant kernels", "[interp]") {
     checkTensor(t, {3}, {0, 1, 1});
   }
   SECTION("integer data list") {
-    Tensor t = eval(OpKind::Constant, {},
-                    {{"dtype", std::string("f32")}, {"shape", ints({3})}, {"data", ints({4, 5, 6})}});
+    Tensor t =
+        eval(OpKind::Constant, {},
+             {{"dtype", std::string("f32")}, {"shape", ints({3})}, {"data", ints({4, 5, 6})}});
     checkTensor(t, {3}, {4, 5, 6});
   }
 }
@@ -67,8 +68,7 @@ TEST_CASE("iota kernels", "[interp]") {
   SECTION("last axis") { checkTensor(iota("i32", {2, 3}, 1), {2, 3}, {0, 1, 2, 0, 1, 2}); }
   SECTION("first axis") { checkTensor(iota("f32", {2, 3}, 0), {2, 3}, {0, 0, 0, 1, 1, 1}); }
   SECTION("middle axis of rank 3") {
-    checkTensor(iota("f64", {2, 3, 2}, 1), {2, 3, 2},
-                {0, 0, 1, 1, 2, 2, 0, 0, 1, 1, 2, 2});
+    checkTensor(iota("f64", {2, 3, 2}, 1), {2, 3, 2}, {0, 0, 1, 1, 2, 2, 0, 0, 1, 1, 2, 2});
   }
   SECTION("bool") { checkTensor(iota("bool", {3}, 0), {3}, {0, 1, 1}); }
   SECTION("empty") { CHECK(iota("i32", {0, 3}, 1).numElements() == 0); }
