@@ -1,0 +1,162 @@
+// CompiledGraph: plan -> module -> (disk cache | O3 + machine code) -> kiln_step.
+#include "codegen/CompiledGraph.h"
+
+#include "codegen/JitEngine.h"
+#include "codegen/KernelPlan.h"
+#include "codegen/ModuleEmitter.h"
+#include "codegen/ObjectCache.h"
+#include "ir/Error.h"
+#include "runtime/ThreadPool.h"
+
+#include <llvm/Config/llvm-config.h>
+#include <llvm/IR/Module.h>
+#include <llvm/Support/MemoryBuffer.h>
+#include <llvm/Support/raw_ostream.h>
+
+#include <chrono>
+#include <cstdlib>
+
+namespace kiln::codegen {
+
+namespace {
+
+/// Bumped when JitEngine's pipeline changes in a way the emitted IR does not show.
+constexpr const char *kPipelineVersion = "kiln-jit-pipeline-1";
+
+using StepFn = int32_t(void **, uint8_t *);
+
+PlanOptions planOptions(const JitOptions &options) {
+  PlanOptions p;
+  p.isa = hostTarget().isa;
+  p.workers = options.threads > 0 ? options.threads : ThreadPool::global().threads();
+  return p;
+}
+
+std::string print(const llvm::Module &module) {
+  std::string text;
+  llvm::raw_string_ostream stream(text);
+  module.print(stream, nullptr);
+  return text;
+}
+
+void checkArguments(const Graph &graph, const std::vector<ValueId> &ids,
+                    std::span<const Tensor> given, const char *what) {
+  if (given.size() != ids.size())
+    fail("graph @{} has {} {}s, got {} tensors", graph.name(), ids.size(), what, given.size());
+  for (size_t i = 0; i < ids.size(); ++i) {
+    const Node &node = graph.node(ids[i]);
+    if (!given[i].defined())
+      fail("{} '{}' of graph @{}: the tensor has no storage", what, node.name, graph.name());
+    if (given[i].type() != node.type)
+      fail("{} '{}' of graph @{} expects {}, got {}", what, node.name, graph.name(),
+           node.type.str(), given[i].type().str());
+  }
+}
+
+} // namespace
+
+struct CompiledGraph::Code {
+  std::unique_ptr<JitCode> code;
+  StepFn *step = nullptr;
+  std::byte *arena = nullptr;
+  ~Code() { std::free(arena); }
+};
+
+CompiledGraph::~CompiledGraph() = default;
+
+std::unique_ptr<CompiledGraph> CompiledGraph::compile(Graph graph, const JitOptions &options) {
+  auto start = std::chrono::steady_clock::now();
+  std::unique_ptr<CompiledGraph> compiled(new CompiledGraph());
+  compiled->graph_ = std::move(graph);
+  const Graph &g = compiled->graph_;
+  JitEngine &engine = JitEngine::global();
+
+  KernelPlan plan = planKernels(g, planOptions(options));
+  EmittedModule emitted = emitModule(g, plan);
+  engine.configureModule(*emitted.module);
+  std::string key = ObjectCache::key(std::string(kPipelineVersion) + "\n" + LLVM_VERSION_STRING +
+                                     "\n" + print(*emitted.module));
+  ObjectCache cache(options.useCache ? (options.cacheDir.empty() ? ObjectCache::defaultDirectory()
+                                                                 : options.cacheDir)
+                                     : std::filesystem::path());
+  auto code = std::make_unique<Code>();
+  std::unique_ptr<llvm::MemoryBuffer> object = options.dumpIr ? nullptr : cache.load(key);
+  CompileStats &stats = compiled->stats_;
+  stats.cacheHit = object != nullptr;
+  stats.cacheKey = key;
+  if (object) {
+    code->code = engine.addObject(std::move(object));
+  } else {
+    CompileHooks hooks;
+    if (options.dumpIr)
+      hooks.onIr = [&](std::string before, std::string after) {
+        compiled->irBefore_ = std::move(before);
+        compiled->irAfter_ = std::move(after);
+      };
+    if (cache.enabled())
+      hooks.onObject = [&](llvm::MemoryBufferRef obj) { cache.store(key, obj); };
+    code->code =
+        engine.addModule(std::move(emitted.context), std::move(emitted.module), std::move(hooks));
+  }
+  code->step = code->code->lookup<StepFn>(kStepSymbol); // compiles; runs the hooks
+  size_t bytes = static_cast<size_t>(libjit::roundUp(std::max<int64_t>(plan.arenaBytes, 64), 64));
+  code->arena = static_cast<std::byte *>(std::aligned_alloc(64, bytes));
+  if (!code->arena)
+    fail("JIT: cannot allocate the {}-byte arena of graph @{}", bytes, g.name());
+  compiled->code_ = std::move(code);
+
+  stats.arenaBytes = plan.arenaBytes;
+  stats.kernels = plan.kernels.size();
+  stats.host = hostTarget().describe();
+  stats.workers = plan.options.workers;
+  stats.milliseconds =
+      std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - start).count();
+  return compiled;
+}
+
+CompiledGraph::Result CompiledGraph::run(std::span<const Tensor> inputs,
+                                         std::span<const Tensor> state) {
+  const Graph &g = graph_;
+  checkArguments(g, g.inputs(), inputs, "input");
+  checkArguments(g, g.states(), state, "state");
+  Result result;
+  std::vector<void *> args;
+  for (const Tensor &t : inputs)
+    args.push_back(const_cast<std::byte *>(t.raw())); // JIT code never writes them
+  for (const Tensor &t : state)
+    args.push_back(const_cast<std::byte *>(t.raw()));
+  for (const Output &o : g.outputs()) {
+    result.outputs.emplace_back(g.type(o.value));
+    args.push_back(result.outputs.back().raw());
+  }
+  for (const Update &u : g.updates()) {
+    result.updates.emplace_back(g.type(u.value));
+    args.push_back(result.updates.back().raw());
+  }
+  std::lock_guard lock(mutex_);
+  int32_t status = code_->step(args.data(), reinterpret_cast<uint8_t *>(code_->arena));
+  if (status != 0)
+    fail("JIT: the step of graph @{} returned status {}", g.name(), status);
+  return result;
+}
+
+std::string llvmIr(const Graph &graph, bool optimized, const JitOptions &options) {
+  KernelPlan plan = planKernels(graph, planOptions(options));
+  EmittedModule emitted = emitModule(graph, plan);
+  JitEngine &engine = JitEngine::global();
+  if (optimized)
+    engine.optimize(*emitted.module);
+  else
+    engine.configureModule(*emitted.module);
+  return describePlan(graph, plan) + print(*emitted.module);
+}
+
+std::string assembly(const Graph &graph, const JitOptions &options) {
+  KernelPlan plan = planKernels(graph, planOptions(options));
+  EmittedModule emitted = emitModule(graph, plan);
+  JitEngine &engine = JitEngine::global();
+  engine.optimize(*emitted.module);
+  return engine.assembly(*emitted.module);
+}
+
+} // namespace kiln::codegen

@@ -1,0 +1,79 @@
+// CompiledGraph: a Graph compiled by LLVM into one native step function (DESIGN §2,
+// §7), and the textual views of that compilation for `kiln ir --stage llvm|asm`. The
+// public face of codegen/: no LLVM type appears here.
+#pragma once
+
+#include "ir/Graph.h"
+#include "runtime/Tensor.h"
+
+#include <filesystem>
+#include <memory>
+#include <mutex>
+#include <span>
+#include <string>
+#include <vector>
+
+namespace kiln::codegen {
+
+struct JitOptions {
+  /// Participants of parallel loops (per-worker scratch is planned for them); 0 means
+  /// the size of the global thread pool.
+  int threads = 0;
+  /// Look for the compiled object in the disk cache and store it there after compiling.
+  bool useCache = true;
+  /// The cache directory; empty means ObjectCache::defaultDirectory().
+  std::filesystem::path cacheDir;
+  /// Keep the LLVM IR before and after O3 (see CompiledGraph::ir()).
+  bool dumpIr = false;
+};
+
+struct CompileStats {
+  double milliseconds = 0; ///< planning, IR, O3 and machine code (or cache load)
+  bool cacheHit = false;
+  std::string cacheKey;
+  int64_t arenaBytes = 0;
+  size_t kernels = 0;
+  std::string host; ///< "znver3 (avx2)"
+  int workers = 1;
+};
+
+class CompiledGraph {
+public:
+  /// Compiles `graph` (which must verify). kiln::Error if LLVM fails; that would be a
+  /// bug in kiln, not in the graph.
+  static std::unique_ptr<CompiledGraph> compile(Graph graph, const JitOptions &options = {});
+  ~CompiledGraph();
+
+  const Graph &graph() const { return graph_; }
+  const CompileStats &stats() const { return stats_; }
+  /// The IR before and after O3 (empty unless JitOptions::dumpIr and compiled, not loaded
+  /// from the cache).
+  const std::string &irBefore() const { return irBefore_; }
+  const std::string &irAfter() const { return irAfter_; }
+
+  struct Result {
+    std::vector<Tensor> outputs; ///< in graph.outputs() order
+    std::vector<Tensor> updates; ///< new state values, in graph.updates() order
+  };
+  /// One step, like Interpreter::run: `inputs` per graph.inputs(), `state` per
+  /// graph.states(); kiln::Error naming a missing or mistyped tensor. Runs of one
+  /// CompiledGraph are serialized (they share its arena).
+  Result run(std::span<const Tensor> inputs, std::span<const Tensor> state);
+
+private:
+  CompiledGraph() = default;
+
+  Graph graph_;
+  CompileStats stats_;
+  std::string irBefore_, irAfter_;
+  struct Code;
+  std::unique_ptr<Code> code_;
+  std::mutex mutex_;
+};
+
+/// The LLVM IR of `graph`'s step, after O3 when `optimized`, headed by its kernel plan.
+std::string llvmIr(const Graph &graph, bool optimized, const JitOptions &options = {});
+/// The host assembly of `graph`'s step.
+std::string assembly(const Graph &graph, const JitOptions &options = {});
+
+} // namespace kiln::codegen

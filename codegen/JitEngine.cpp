@@ -1,0 +1,361 @@
+// JitEngine on ORC v2 (the shape of Kaleidoscope's BuildingAJIT/Chapter1):
+//   1. JITTargetMachineBuilder::detectHost(), with the CPU name and features from
+//      llvm::sys, aggressive codegen; an LLJIT without process symbols or platform.
+//   2. A "kiln.runtime" JITDylib holding the allow-list: kiln_parallel_for, the libc
+//      memory functions, the libm functions LLVM may call and their glibc vector
+//      variants (libmvec), all as absoluteSymbols.
+//   3. The IR transform layer runs the new pass manager's O3 pipeline with the host
+//      TargetMachine and libmvec as the vector library, dumping IR around it on request.
+//   4. Each graph gets a JITDylib (linked against the runtime) and a ResourceTracker;
+//      compiled objects reach the caller (the disk cache) through the compiler's
+//      ObjectCache hook.
+#include "codegen/JitEngine.h"
+
+#include "ir/Error.h"
+#include "runtime/ThreadPool.h"
+
+#include <llvm/ADT/SmallString.h>
+#include <llvm/Analysis/TargetLibraryInfo.h>
+#include <llvm/ExecutionEngine/ObjectCache.h>
+#include <llvm/ExecutionEngine/Orc/CompileUtils.h>
+#include <llvm/ExecutionEngine/Orc/ExecutionUtils.h>
+#include <llvm/ExecutionEngine/Orc/JITTargetMachineBuilder.h>
+#include <llvm/ExecutionEngine/Orc/LLJIT.h>
+#include <llvm/IR/LegacyPassManager.h>
+#include <llvm/IR/Module.h>
+#include <llvm/Passes/PassBuilder.h>
+#include <llvm/Support/MemoryBuffer.h>
+#include <llvm/Support/TargetSelect.h>
+#include <llvm/Support/raw_ostream.h>
+#include <llvm/Target/TargetMachine.h>
+#include <llvm/TargetParser/Host.h>
+
+#include <cmath>
+#include <cstring>
+#include <dlfcn.h>
+#include <map>
+#include <mutex>
+
+namespace kiln::codegen {
+
+namespace {
+
+using namespace llvm;
+using namespace llvm::orc;
+using llvm::Error; // not kiln::Error
+
+template <typename T> T unwrap(Expected<T> value, const char *what) {
+  if (!value)
+    fail("JIT: {}: {}", what, llvm::toString(value.takeError()));
+  return std::move(*value);
+}
+
+void check(Error error, const char *what) {
+  if (error)
+    fail("JIT: {}: {}", what, llvm::toString(std::move(error)));
+}
+
+void initializeNativeTarget() {
+  static std::once_flag once;
+  static bool ok = false;
+  std::call_once(once, [] {
+    ok = !InitializeNativeTarget() && !InitializeNativeTargetAsmPrinter() &&
+         !InitializeNativeTargetAsmParser();
+  });
+  if (!ok)
+    fail("JIT: LLVM has no native target for this host");
+}
+
+HostTarget detectHost() {
+  HostTarget host;
+  host.triple = sys::getProcessTriple();
+  host.cpu = sys::getHostCPUName().str();
+  std::vector<std::string> features;
+  bool avx2 = false, fma = false, avx512 = false;
+  for (const auto &[name, enabled] : sys::getHostCPUFeatures()) {
+    features.push_back((enabled ? "+" : "-") + name.str());
+    avx2 |= enabled && name == "avx2";
+    fma |= enabled && name == "fma";
+    avx512 |= enabled && name == "avx512f";
+  }
+  std::sort(features.begin(), features.end());
+  for (const std::string &f : features)
+    host.features += (host.features.empty() ? "" : ",") + f;
+  host.isa = avx512 ? libjit::Isa::Avx512 : avx2 && fma ? libjit::Isa::Avx2 : libjit::Isa::Generic;
+  return host;
+}
+
+/// Routes each compiled object to the hooks of the module it came from.
+class HookedObjectCache : public llvm::ObjectCache {
+public:
+  void add(const std::string &module, std::function<void(MemoryBufferRef)> onObject) {
+    std::lock_guard lock(mutex_);
+    hooks_[module] = std::move(onObject);
+  }
+  void notifyObjectCompiled(const Module *module, MemoryBufferRef object) override {
+    std::function<void(MemoryBufferRef)> hook;
+    {
+      std::lock_guard lock(mutex_);
+      auto it = hooks_.find(module->getModuleIdentifier());
+      if (it == hooks_.end())
+        return;
+      hook = std::move(it->second);
+      hooks_.erase(it);
+    }
+    hook(object);
+  }
+  std::unique_ptr<MemoryBuffer> getObject(const Module *) override { return nullptr; }
+
+private:
+  std::mutex mutex_;
+  std::map<std::string, std::function<void(MemoryBufferRef)>> hooks_;
+};
+
+/// The runtime symbols JIT code may call, by name. Nothing else from the process is
+/// visible to it.
+SymbolMap runtimeSymbols(ExecutionSession &session, MangleAndInterner &mangle) {
+  SymbolMap symbols;
+  auto define = [&](const char *name, const void *address) {
+    symbols[mangle(name)] = {ExecutorAddr::fromPtr(address), JITSymbolFlags::Exported};
+  };
+  define("kiln_parallel_for", reinterpret_cast<const void *>(&kiln_parallel_for));
+  define("memcpy", reinterpret_cast<const void *>(&::memcpy));
+  define("memmove", reinterpret_cast<const void *>(&::memmove));
+  define("memset", reinterpret_cast<const void *>(&::memset));
+  // libm: what the llvm.exp/log/pow intrinsics and libcalls lower to.
+  define("expf", reinterpret_cast<const void *>(static_cast<float (*)(float)>(::expf)));
+  define("exp", reinterpret_cast<const void *>(static_cast<double (*)(double)>(::exp)));
+  define("logf", reinterpret_cast<const void *>(static_cast<float (*)(float)>(::logf)));
+  define("log", reinterpret_cast<const void *>(static_cast<double (*)(double)>(::log)));
+  define("tanhf", reinterpret_cast<const void *>(static_cast<float (*)(float)>(::tanhf)));
+  define("tanh", reinterpret_cast<const void *>(static_cast<double (*)(double)>(::tanh)));
+  define("powf", reinterpret_cast<const void *>(static_cast<float (*)(float, float)>(::powf)));
+  define("pow", reinterpret_cast<const void *>(static_cast<double (*)(double, double)>(::pow)));
+  define("fmaf",
+         reinterpret_cast<const void *>(static_cast<float (*)(float, float, float)>(::fmaf)));
+  define("fma",
+         reinterpret_cast<const void *>(static_cast<double (*)(double, double, double)>(::fma)));
+  // glibc's vector math (libmvec), which the loop vectorizer calls for exp/log/pow.
+  if (void *mvec = dlopen("libmvec.so.1", RTLD_NOW | RTLD_GLOBAL)) {
+    for (const char *isa : {"b", "c", "d", "e"})
+      for (const char *fn : {"exp", "log", "pow"})
+        for (bool single : {true, false}) {
+          int lanes = (single ? 4 : 2) * (isa[0] == 'b' ? 1 : isa[0] == 'e' ? 4 : 2);
+          std::string name =
+              fmt::format("_ZGV{}N{}{}_{}{}", isa, lanes,
+                          std::string_view(fn) == "pow" ? "vv" : "v", fn, single ? "f" : "");
+          if (void *address = dlsym(mvec, name.c_str()))
+            define(name.c_str(), address);
+        }
+  }
+  (void)session;
+  return symbols;
+}
+
+class OrcJitCode : public JitCode {
+public:
+  OrcJitCode(LLJIT &jit, JITDylib &dylib, ResourceTrackerSP tracker)
+      : jit_(jit), dylib_(dylib), tracker_(std::move(tracker)) {}
+  ~OrcJitCode() override {
+    // Errors here would mean LLVM lost track of the code; there is no one to tell.
+    consumeError(tracker_->remove());
+    consumeError(jit_.getExecutionSession().removeJITDylib(dylib_));
+  }
+  void *lookup(std::string_view symbol) override {
+    ExecutorAddr address = unwrap(jit_.lookup(dylib_, StringRef(symbol.data(), symbol.size())),
+                                  "looking up the compiled step");
+    return address.toPtr<void *>();
+  }
+
+private:
+  LLJIT &jit_;
+  JITDylib &dylib_;
+  ResourceTrackerSP tracker_;
+};
+
+class OrcJitEngine : public JitEngine {
+public:
+  OrcJitEngine() {
+    initializeNativeTarget();
+    const HostTarget &host = hostTarget();
+    JITTargetMachineBuilder builder = unwrap(JITTargetMachineBuilder::detectHost(), "host");
+    builder.setCPU(host.cpu);
+    SubtargetFeatures features;
+    for (const auto &[name, enabled] : sys::getHostCPUFeatures())
+      features.AddFeature(name, enabled);
+    builder.getFeatures() = features;
+    builder.setCodeGenOptLevel(CodeGenOptLevel::Aggressive);
+    targetMachine_ = unwrap(builder.createTargetMachine(), "creating the target machine");
+
+    jit_ = unwrap(LLJITBuilder()
+                      .setJITTargetMachineBuilder(builder)
+                      .setLinkProcessSymbolsByDefault(false)
+                      .setPlatformSetUp(setUpInactivePlatform)
+                      .setCompileFunctionCreator(
+                          [this](JITTargetMachineBuilder jtmb)
+                              -> Expected<std::unique_ptr<IRCompileLayer::IRCompiler>> {
+                            return std::make_unique<ConcurrentIRCompiler>(std::move(jtmb),
+                                                                          &objectCache_);
+                          })
+                      .create(),
+                  "creating the LLJIT");
+
+    ExecutionSession &session = jit_->getExecutionSession();
+    runtime_ = &session.createBareJITDylib("kiln.runtime");
+    MangleAndInterner mangle(session, jit_->getDataLayout());
+    check(runtime_->define(absoluteSymbols(runtimeSymbols(session, mangle))),
+          "defining the runtime symbols");
+
+    jit_->getIRTransformLayer().setTransform(
+        [this](ThreadSafeModule module,
+               MaterializationResponsibility &) -> Expected<ThreadSafeModule> {
+          module.withModuleDo([&](Module &m) { optimizeWithDump(m); });
+          return module;
+        });
+  }
+
+  std::unique_ptr<JitCode> addModule(std::unique_ptr<LLVMContext> context,
+                                     std::unique_ptr<Module> module, CompileHooks hooks) override {
+    std::string id = fmt::format("kiln.module.{}", nextId());
+    module->setModuleIdentifier(id);
+    configureModule(*module);
+    if (hooks.onIr) {
+      std::lock_guard lock(mutex_);
+      irHooks_[id] = std::move(hooks.onIr);
+    }
+    if (hooks.onObject)
+      objectCache_.add(id, std::move(hooks.onObject));
+    auto [dylib, tracker] = newDylib();
+    check(jit_->addIRModule(tracker, ThreadSafeModule(std::move(module), std::move(context))),
+          "adding the module");
+    return std::make_unique<OrcJitCode>(*jit_, *dylib, tracker);
+  }
+
+  std::unique_ptr<JitCode> addObject(std::unique_ptr<MemoryBuffer> object) override {
+    auto [dylib, tracker] = newDylib();
+    check(jit_->addObjectFile(tracker, std::move(object)), "adding a cached object");
+    return std::make_unique<OrcJitCode>(*jit_, *dylib, tracker);
+  }
+
+  void optimize(Module &module) override {
+    configureModule(module);
+    runO3(module);
+  }
+
+  std::string assembly(Module &module) override {
+    configureModule(module);
+    SmallString<0> text;
+    raw_svector_ostream stream(text);
+    legacy::PassManager passes;
+    std::lock_guard lock(mutex_); // the TargetMachine is shared
+    if (targetMachine_->addPassesToEmitFile(passes, stream, nullptr, CodeGenFileType::AssemblyFile))
+      fail("JIT: the host target cannot emit assembly");
+    passes.run(module);
+    return text.str().str();
+  }
+
+  void configureModule(Module &module) override {
+    const HostTarget &host = hostTarget();
+    module.setTargetTriple(host.triple);
+    module.setDataLayout(jit_->getDataLayout());
+    for (Function &f : module) {
+      if (f.isDeclaration())
+        continue;
+      f.addFnAttr("target-cpu", host.cpu);
+      f.addFnAttr("tune-cpu", host.cpu);
+      f.addFnAttr("target-features", host.features);
+    }
+  }
+
+private:
+  std::pair<JITDylib *, ResourceTrackerSP> newDylib() {
+    ExecutionSession &session = jit_->getExecutionSession();
+    JITDylib &dylib = session.createBareJITDylib(fmt::format("kiln.dylib.{}", nextId()));
+    dylib.addToLinkOrder(*runtime_);
+    return {&dylib, dylib.createResourceTracker()};
+  }
+
+  uint64_t nextId() {
+    std::lock_guard lock(mutex_);
+    return ++counter_;
+  }
+
+  void optimizeWithDump(Module &module) {
+    std::function<void(std::string, std::string)> hook;
+    {
+      std::lock_guard lock(mutex_);
+      auto it = irHooks_.find(module.getModuleIdentifier());
+      if (it != irHooks_.end()) {
+        hook = std::move(it->second);
+        irHooks_.erase(it);
+      }
+    }
+    std::string before = hook ? print(module) : std::string();
+    runO3(module);
+    if (hook)
+      hook(std::move(before), print(module));
+  }
+
+  static std::string print(const Module &module) {
+    std::string text;
+    raw_string_ostream stream(text);
+    module.print(stream, nullptr);
+    return text;
+  }
+
+  void runO3(Module &module) {
+    LoopAnalysisManager loops;
+    FunctionAnalysisManager functions;
+    CGSCCAnalysisManager sccs;
+    ModuleAnalysisManager modules;
+    PipelineTuningOptions tuning;
+    tuning.LoopVectorization = true;
+    tuning.SLPVectorization = true;
+    PassBuilder builder(targetMachine_.get(), tuning);
+    Triple triple(module.getTargetTriple());
+    TargetLibraryInfoImpl library(triple);
+    if (triple.isX86())
+      library.addVectorizableFunctionsFromVecLib(TargetLibraryInfoImpl::LIBMVEC_X86, triple);
+    functions.registerPass([&] { return TargetLibraryAnalysis(library); });
+    builder.registerModuleAnalyses(modules);
+    builder.registerCGSCCAnalyses(sccs);
+    builder.registerFunctionAnalyses(functions);
+    builder.registerLoopAnalyses(loops);
+    builder.crossRegisterProxies(loops, functions, sccs, modules);
+    ModulePassManager pipeline = builder.buildPerModuleDefaultPipeline(OptimizationLevel::O3);
+    pipeline.run(module, modules);
+  }
+
+  std::unique_ptr<TargetMachine> targetMachine_;
+  HookedObjectCache objectCache_;
+  std::unique_ptr<LLJIT> jit_;
+  JITDylib *runtime_ = nullptr;
+  std::mutex mutex_;
+  std::map<std::string, std::function<void(std::string, std::string)>> irHooks_;
+  uint64_t counter_ = 0;
+};
+
+} // namespace
+
+std::string HostTarget::describe() const {
+  const char *isaName = isa == libjit::Isa::Avx512 ? "avx512"
+                        : isa == libjit::Isa::Avx2 ? "avx2"
+                                                   : "generic";
+  return fmt::format("{} ({})", cpu, isaName);
+}
+
+const HostTarget &hostTarget() {
+  static const HostTarget host = detectHost();
+  return host;
+}
+
+JitEngine &JitEngine::global() {
+  static std::mutex mutex;
+  static std::unique_ptr<JitEngine> engine;
+  std::lock_guard lock(mutex);
+  if (!engine)
+    engine = std::make_unique<OrcJitEngine>();
+  return *engine;
+}
+
+} // namespace kiln::codegen

@@ -1,0 +1,192 @@
+// emitKernelCall: contraction and window kernels as calls of libjit entries, one per
+// work item, with every shape and stride a constant so that inlining specializes the
+// libjit code to this graph.
+#include "codegen/EmitContext.h"
+
+#include <cassert>
+
+namespace kiln::codegen {
+
+using namespace llvm;
+using llvm::Type; // not kiln::Type
+
+namespace {
+
+std::array<int64_t, 2> pairAttr(const Attrs &attrs, const char *key,
+                                std::vector<int64_t> fallback) {
+  std::vector<int64_t> v = attrs.getInts(key, std::move(fallback));
+  return {v[0], v[1]};
+}
+
+class CallEmitter {
+public:
+  CallEmitter(EmitContext &ec, KernelFunction &kf, const Kernel &kernel)
+      : ec_(ec), kf_(kf), b_(kf.builder()), kernel_(kernel), node_(ec.graph.node(kernel.value)),
+        dtype_(node_.type.dtype) {}
+
+  Value *constant(int64_t v) { return ConstantInt::get(ec_.i64(), v); }
+
+  /// arena + scratchOffset + worker * scratchPerWorker.
+  Value *scratch() {
+    Value *offset = b_.CreateMul(kf_.worker(), constant(kernel_.scratchPerWorker));
+    return b_.CreateInBoundsGEP(Type::getInt8Ty(ec_.context), kf_.arenaAt(kernel_.scratchOffset),
+                                offset);
+  }
+
+  /// for (item = begin; item < end; ++item) call(item).
+  void forEachItem(const std::function<void(Value *)> &call) {
+    kf_.loop(kf_.begin(), kf_.end(), {}, [&](Value *item, std::vector<Value *>) {
+      call(item);
+      return std::vector<Value *>{};
+    });
+  }
+
+  void call(const std::string &name, std::vector<Value *> args) {
+    std::vector<Type *> types;
+    for (Value *a : args)
+      types.push_back(a->getType());
+    b_.CreateCall(ec_.function(name, Type::getVoidTy(ec_.context), types), args);
+  }
+
+  std::vector<Value *> convArgs(const libjit::ConvShape &s) {
+    return {constant(s.n),  constant(s.c),  constant(s.h),  constant(s.w),
+            constant(s.o),  constant(s.kh), constant(s.kw), constant(s.ho),
+            constant(s.wo), constant(s.sh), constant(s.sw), constant(s.ph),
+            constant(s.pw), constant(s.dh), constant(s.dw), constant(s.groups)};
+  }
+
+  std::vector<Value *> poolArgs(const Shape &x, const Shape &y) {
+    auto window = pairAttr(node_.attrs, "window", {});
+    auto stride = pairAttr(node_.attrs, "stride", {window[0], window[1]});
+    auto padding = pairAttr(node_.attrs, "padding", {0, 0});
+    return {constant(x[2]),       constant(x[3]),      constant(y[2]),      constant(y[3]),
+            constant(window[0]),  constant(window[1]), constant(stride[0]), constant(stride[1]),
+            constant(padding[0]), constant(padding[1])};
+  }
+
+  void matmul() {
+    const Graph &g = ec_.graph;
+    const Shape &out = node_.type.shape;
+    size_t r = out.size();
+    int64_t m = out[r - 2], n = out[r - 1];
+    bool ta = node_.attrs.getBool("transpose_a", false);
+    bool tb = node_.attrs.getBool("transpose_b", false);
+    const Shape &as = g.type(node_.operands[0]).shape;
+    int64_t k = ta ? as[r - 2] : as[r - 1];
+    // A(i, p) = a[i*ars + p*acs]; B(p, j) = b[p*brs + j*bcs].
+    int64_t ars = ta ? 1 : k, acs = ta ? m : 1, brs = tb ? 1 : n, bcs = tb ? k : 1;
+    Value *a = kf_.buffer(node_.operands[0]), *bb = kf_.buffer(node_.operands[1]);
+    Value *c = kf_.buffer(kernel_.value);
+    std::string name = "kiln_gemm_" + ec_.isaSuffix(dtype_);
+    forEachItem([&](Value *item) {
+      call(name,
+           {a, constant(ars), constant(acs), constant(m * k), bb, constant(brs), constant(bcs),
+            constant(k * n), c, constant(m * n), constant(m), constant(n), constant(k),
+            constant(kernel_.itemRows), constant(kernel_.itemCols), constant(0), item, scratch()});
+    });
+  }
+
+  void conv(const char *entry, ValueId first, ValueId second, Value *out,
+            std::vector<Value *> extra) {
+    libjit::ConvShape s = convShape(ec_.graph, kernel_.value);
+    Value *x = kf_.buffer(first), *w = kf_.buffer(second);
+    std::string name = std::string(entry) + ec_.isaSuffix(dtype_);
+    forEachItem([&](Value *item) {
+      std::vector<Value *> args = {x, w, out};
+      for (Value *v : convArgs(s))
+        args.push_back(v);
+      for (Value *v : extra)
+        args.push_back(v);
+      args.push_back(item);
+      args.push_back(scratch());
+      call(name, args);
+    });
+  }
+
+  void pool(const char *entry, std::vector<ValueId> operands, const Shape &x, const Shape &y) {
+    std::vector<Value *> buffers;
+    for (ValueId v : operands)
+      buffers.push_back(kf_.buffer(v));
+    buffers.push_back(kf_.buffer(kernel_.value));
+    int64_t planes = x[0] * x[1];
+    std::string name = std::string(entry) + EmitContext::dtypeSuffix(dtype_);
+    forEachItem([&](Value *item) {
+      Value *p0 = b_.CreateMul(item, constant(kernel_.itemRows));
+      Value *p1 = b_.CreateBinaryIntrinsic(
+          Intrinsic::smin, b_.CreateAdd(p0, constant(kernel_.itemRows)), constant(planes));
+      std::vector<Value *> args = buffers;
+      for (Value *v : poolArgs(x, y))
+        args.push_back(v);
+      args.push_back(p0);
+      args.push_back(p1);
+      call(name, args);
+    });
+  }
+
+  void run() {
+    const Graph &g = ec_.graph;
+    switch (kernel_.kind) {
+    case KernelKind::Matmul:
+      matmul();
+      break;
+    case KernelKind::Conv2d:
+      conv("kiln_conv2d_", node_.operands[0], node_.operands[1], kf_.buffer(kernel_.value), {});
+      break;
+    case KernelKind::Conv2dInputGrad:
+      conv("kiln_conv2d_input_grad_", node_.operands[0], node_.operands[1],
+           kf_.buffer(kernel_.value), {});
+      break;
+    case KernelKind::Conv2dFilterGrad:
+      conv("kiln_conv2d_filter_grad_", node_.operands[0], node_.operands[1],
+           kf_.arenaAt(kernel_.partsOffset), {constant(kernel_.imagesPerChunk)});
+      break;
+    case KernelKind::SumChunks: {
+      libjit::ConvShape s = convShape(g, kernel_.value);
+      int64_t chunks = libjit::ceilDiv(std::max<int64_t>(s.n, 1), kernel_.imagesPerChunk);
+      int64_t size = node_.type.numElements();
+      call("kiln_sum_chunks_" + EmitContext::dtypeSuffix(dtype_),
+           {kf_.arenaAt(kernel_.partsOffset), kf_.buffer(kernel_.value), constant(chunks),
+            constant(size), constant(0), constant(size)});
+      break;
+    }
+    case KernelKind::MaxPool2d:
+      pool("kiln_max_pool_", {node_.operands[0]}, g.type(node_.operands[0]).shape,
+           node_.type.shape);
+      break;
+    case KernelKind::MaxPool2dGrad:
+      pool("kiln_max_pool_grad_", {node_.operands[0], node_.operands[1]},
+           g.type(node_.operands[0]).shape, g.type(node_.operands[1]).shape);
+      break;
+    case KernelKind::AvgPool2d:
+      pool("kiln_avg_pool_", {node_.operands[0]}, g.type(node_.operands[0]).shape,
+           node_.type.shape);
+      break;
+    case KernelKind::AvgPool2dGrad:
+      pool("kiln_avg_pool_grad_", {node_.operands[0]}, node_.type.shape,
+           g.type(node_.operands[0]).shape);
+      break;
+    case KernelKind::Loop:
+    case KernelKind::ConcatPart:
+    case KernelKind::Reduce:
+      assert(false && "loop kernels are emitted by emitLoopNest");
+      break;
+    }
+    kf_.finish();
+  }
+
+private:
+  EmitContext &ec_;
+  KernelFunction &kf_;
+  IRBuilder<> &b_;
+  const Kernel &kernel_;
+  const Node &node_;
+  DType dtype_;
+};
+
+} // namespace
+
+void emitKernelCall(EmitContext &ec, KernelFunction &kf, const Kernel &kernel) {
+  CallEmitter(ec, kf, kernel).run();
+}
+
+} // namespace kiln::codegen

@@ -1,0 +1,434 @@
+// planKernels: node classes, materialization, kernel order and the arena (see the header
+// for the algorithm).
+#include "codegen/KernelPlan.h"
+
+#include "ir/ShapeRules.h"
+
+#include <fmt/format.h>
+
+#include <algorithm>
+#include <cassert>
+#include <functional>
+
+namespace kiln::codegen {
+
+namespace {
+
+using libjit::ceilDiv;
+using libjit::ConvShape;
+using libjit::Index;
+
+enum class NodeClass { Argument, View, Compute, Kernel, Global };
+
+/// What planning needs to know about an op: the codegen's one exhaustive switch over
+/// OpKind outside the emitters.
+struct OpTraits {
+  NodeClass cls;
+  KernelKind kernel = KernelKind::Loop; ///< the kernel of a materialized node
+  bool operandBuffers = false;          ///< its kernel reads operands as buffers (libjit, reshape)
+  bool fusesOperands = false;           ///< it evaluates operands by index inside its own loop
+};
+
+OpTraits traits(const Node &node) {
+  switch (node.op) {
+  case OpKind::Input:
+  case OpKind::State:
+    return {NodeClass::Argument};
+  case OpKind::Constant:
+    return {node.attrs.has("data") ? NodeClass::Global : NodeClass::View};
+  case OpKind::Reshape:
+    return {NodeClass::View, KernelKind::Loop, /*operandBuffers=*/true};
+  case OpKind::Iota:
+  case OpKind::Transpose:
+  case OpKind::Broadcast:
+  case OpKind::Slice:
+  case OpKind::Pad:
+  case OpKind::OneHot:
+    return {NodeClass::View};
+  case OpKind::RandomUniform:
+  case OpKind::Neg:
+  case OpKind::Exp:
+  case OpKind::Log:
+  case OpKind::Sqrt:
+  case OpKind::Rsqrt:
+  case OpKind::Tanh:
+  case OpKind::Logistic:
+  case OpKind::Abs:
+  case OpKind::Convert:
+  case OpKind::Add:
+  case OpKind::Sub:
+  case OpKind::Mul:
+  case OpKind::Div:
+  case OpKind::Max:
+  case OpKind::Min:
+  case OpKind::Pow:
+  case OpKind::Compare:
+  case OpKind::Select:
+    return {NodeClass::Compute, KernelKind::Loop, false, /*fusesOperands=*/true};
+  case OpKind::ReduceSum:
+  case OpKind::ReduceMax:
+  case OpKind::ReduceMean:
+  case OpKind::Argmax:
+    return {NodeClass::Kernel, KernelKind::Reduce, false, /*fusesOperands=*/true};
+  case OpKind::Concat:
+    return {NodeClass::Kernel, KernelKind::ConcatPart, false, /*fusesOperands=*/true};
+  case OpKind::Matmul:
+    return {NodeClass::Kernel, KernelKind::Matmul, true};
+  case OpKind::Conv2d:
+    return {NodeClass::Kernel, KernelKind::Conv2d, true};
+  case OpKind::Conv2dInputGrad:
+    return {NodeClass::Kernel, KernelKind::Conv2dInputGrad, true};
+  case OpKind::Conv2dFilterGrad:
+    return {NodeClass::Kernel, KernelKind::Conv2dFilterGrad, true};
+  case OpKind::MaxPool2d:
+    return {NodeClass::Kernel, KernelKind::MaxPool2d, true};
+  case OpKind::MaxPool2dGrad:
+    return {NodeClass::Kernel, KernelKind::MaxPool2dGrad, true};
+  case OpKind::AvgPool2d:
+    return {NodeClass::Kernel, KernelKind::AvgPool2d, true};
+  case OpKind::AvgPool2dGrad:
+    return {NodeClass::Kernel, KernelKind::AvgPool2dGrad, true};
+  }
+  assert(false && "unknown op");
+  return {NodeClass::Kernel};
+}
+
+std::string kernelName(const Node &node, ValueId id, const char *suffix = "") {
+  std::string op = std::string(mnemonic(node.op)) + suffix;
+  if (node.scope.empty())
+    return fmt::format("{}.{}", op, id);
+  return fmt::format("{}/{}.{}", node.scope, op, id);
+}
+
+std::array<int64_t, 2> pairAttr(const Attrs &attrs, const char *key,
+                                std::vector<int64_t> fallback) {
+  std::vector<int64_t> v = attrs.getInts(key, std::move(fallback));
+  return {v[0], v[1]};
+}
+
+int64_t elementBytes(const Graph &graph, ValueId id) {
+  return static_cast<int64_t>(dtypeSize(graph.type(id).dtype));
+}
+
+} // namespace
+
+/// The geometry of a convolution node, from its attributes and the shapes of x (or dx),
+/// w (or dw) and y (or dy).
+ConvShape convShape(const Graph &graph, ValueId id) {
+  const Node &node = graph.node(id);
+  const Shape &a = graph.type(node.operands[0]).shape, &b = graph.type(node.operands[1]).shape;
+  const Shape &r = node.type.shape;
+  bool forward = node.op == OpKind::Conv2d, inputGrad = node.op == OpKind::Conv2dInputGrad;
+  assert((forward || inputGrad || node.op == OpKind::Conv2dFilterGrad) && "not a convolution");
+  // conv2d (x, w) -> y; conv2d_input_grad (dy, w) -> dx; conv2d_filter_grad (x, dy) -> dw.
+  const Shape &x = forward ? a : inputGrad ? r : a;
+  const Shape &w = forward ? b : inputGrad ? b : r;
+  const Shape &y = forward ? r : inputGrad ? a : b;
+  auto stride = pairAttr(node.attrs, "stride", {1, 1});
+  auto padding = pairAttr(node.attrs, "padding", {0, 0});
+  auto dilation = pairAttr(node.attrs, "dilation", {1, 1});
+  return {x[0],       x[1],        x[2],        x[3],
+          w[0],       w[2],        w[3],        y[2],
+          y[3],       stride[0],   stride[1],   padding[0],
+          padding[1], dilation[0], dilation[1], node.attrs.getInt("groups", 1)};
+}
+
+ValueId KernelPlan::root(ValueId id) const {
+  while (storage[id].kind == StorageKind::Alias)
+    id = storage[id].aliasOf;
+  return id;
+}
+
+namespace {
+
+/// Sets items and scratch of a contraction or window kernel.
+void sizeKernel(const Graph &graph, Kernel &k, const PlanOptions &options) {
+  const Node &node = graph.node(k.value);
+  int64_t bytes = elementBytes(graph, k.value);
+  int eb = static_cast<int>(bytes);
+  int64_t workers = options.workers;
+  switch (k.kind) {
+  case KernelKind::Matmul: {
+    const Shape &out = node.type.shape;
+    size_t r = out.size();
+    int64_t batch = r == 3 ? out[0] : 1, m = out[r - 2], n = out[r - 1];
+    const Shape &a = graph.type(node.operands[0]).shape;
+    int64_t depth = node.attrs.getBool("transpose_a", false) ? a[r - 2] : a[r - 1];
+    libjit::GemmBlocking g = libjit::gemmBlocking(options.isa, eb);
+    double flops = 2.0 * double(batch) * double(m) * double(n) * double(depth);
+    int64_t wanted = std::clamp<int64_t>(int64_t(flops / 2e6), 1, 4 * workers);
+    int64_t split = std::max<int64_t>(1, ceilDiv(wanted, batch));
+    k.itemRows = std::max<int64_t>(m, 1);
+    k.itemCols = std::max<int64_t>(n, 1);
+    if (split > 1 && n >= m)
+      k.itemCols = libjit::roundUp(ceilDiv(n, split), g.nr);
+    else if (split > 1)
+      k.itemRows = libjit::roundUp(ceilDiv(m, split), g.mr);
+    k.items = batch * ceilDiv(m, k.itemRows) * ceilDiv(n, k.itemCols);
+    k.scratchPerWorker = libjit::gemmScratch(options.isa, eb, m, n, depth).total() * bytes;
+    return;
+  }
+  case KernelKind::Conv2d: {
+    ConvShape s = convShape(graph, k.value);
+    k.items = s.n * s.groups;
+    k.scratchPerWorker = libjit::convForwardScratch(options.isa, eb, s) * bytes;
+    return;
+  }
+  case KernelKind::Conv2dInputGrad: {
+    ConvShape s = convShape(graph, k.value);
+    k.items = s.n * s.groups;
+    k.scratchPerWorker = libjit::convInputGradScratch(options.isa, eb, s) * bytes;
+    return;
+  }
+  case KernelKind::Conv2dFilterGrad: {
+    ConvShape s = convShape(graph, k.value);
+    int64_t chunks = std::clamp<int64_t>(2 * workers, 1, std::max<int64_t>(s.n, 1));
+    k.imagesPerChunk = std::max<int64_t>(1, ceilDiv(s.n, chunks));
+    k.items = ceilDiv(std::max<int64_t>(s.n, 1), k.imagesPerChunk) * s.groups;
+    k.scratchPerWorker =
+        libjit::convFilterGradScratch(options.isa, eb, s, k.imagesPerChunk) * bytes;
+    return;
+  }
+  case KernelKind::MaxPool2d:
+  case KernelKind::MaxPool2dGrad:
+  case KernelKind::AvgPool2d:
+  case KernelKind::AvgPool2dGrad: {
+    const Shape &x = k.kind == KernelKind::AvgPool2dGrad || k.kind == KernelKind::MaxPool2dGrad
+                         ? node.type.shape
+                         : graph.type(node.operands[0]).shape;
+    int64_t planes = x[0] * x[1], plane = std::max<int64_t>(x[2] * x[3], 1);
+    k.itemRows = std::max<int64_t>(1, ceilDiv(16384, plane));
+    k.items = std::max<int64_t>(1, ceilDiv(planes, k.itemRows));
+    return;
+  }
+  case KernelKind::Loop:
+  case KernelKind::ConcatPart:
+  case KernelKind::Reduce:
+  case KernelKind::SumChunks:
+    return; // sized by the loop emitter; no scratch
+  }
+}
+
+struct ArenaBuffer {
+  int64_t bytes, first, last;
+  int64_t *offset;
+};
+
+/// Assigns offsets largest-first, each at the lowest address free over its lifetime.
+int64_t placeBuffers(std::vector<ArenaBuffer> &buffers) {
+  std::vector<size_t> order(buffers.size());
+  for (size_t i = 0; i < order.size(); ++i)
+    order[i] = i;
+  std::stable_sort(order.begin(), order.end(),
+                   [&](size_t a, size_t b) { return buffers[a].bytes > buffers[b].bytes; });
+  std::vector<size_t> placed;
+  int64_t total = 0;
+  for (size_t i : order) {
+    ArenaBuffer &b = buffers[i];
+    std::vector<std::pair<int64_t, int64_t>> busy; // address ranges live at the same time
+    for (size_t j : placed) {
+      const ArenaBuffer &o = buffers[j];
+      if (o.first <= b.last && b.first <= o.last)
+        busy.push_back({*o.offset, *o.offset + o.bytes});
+    }
+    std::sort(busy.begin(), busy.end());
+    int64_t at = 0;
+    for (auto [lo, hi] : busy) {
+      if (at + b.bytes <= lo)
+        break;
+      at = std::max<int64_t>(at, libjit::roundUp(hi, 64));
+    }
+    *b.offset = at;
+    total = std::max(total, at + b.bytes);
+    placed.push_back(i);
+  }
+  return libjit::roundUp(total, 64);
+}
+
+} // namespace
+
+KernelPlan planKernels(const Graph &graph, const PlanOptions &options) {
+  KernelPlan plan;
+  plan.options = options;
+  size_t n = graph.size();
+  plan.storage.resize(n);
+
+  // Uses, and the slots of outputs and updates.
+  std::vector<std::vector<ValueId>> users(n);
+  std::vector<int> uses(n, 0);
+  for (size_t i = 0; i < n; ++i)
+    for (ValueId operand : graph.node(static_cast<ValueId>(i)).operands) {
+      users[operand].push_back(static_cast<ValueId>(i));
+      ++uses[operand];
+    }
+  std::vector<ValueId> inputs = graph.inputs(), states = graph.states();
+  plan.numInputs = static_cast<int64_t>(inputs.size());
+  plan.numStates = static_cast<int64_t>(states.size());
+  for (size_t i = 0; i < inputs.size(); ++i)
+    plan.storage[inputs[i]] = {StorageKind::Argument, static_cast<int64_t>(i)};
+  for (size_t i = 0; i < states.size(); ++i)
+    plan.storage[states[i]] = {StorageKind::Argument, plan.numInputs + static_cast<int64_t>(i)};
+  std::vector<std::pair<ValueId, int64_t>> results; // (value, slot) of outputs, then updates
+  int64_t slot = plan.numInputs + plan.numStates;
+  for (const Output &o : graph.outputs())
+    results.push_back({o.value, slot++});
+  for (const Update &u : graph.updates())
+    results.push_back({u.value, slot++});
+  std::vector<int64_t> resultSlot(n, -1);
+  for (auto [value, s] : results) {
+    ++uses[value];
+    if (resultSlot[value] < 0)
+      resultSlot[value] = s;
+  }
+
+  // Step 2: materialization, users before operands.
+  std::vector<bool> needBuffer(n, false);
+  for (size_t i = n; i-- > 0;) {
+    ValueId id = static_cast<ValueId>(i);
+    const Node &node = graph.node(id);
+    OpTraits t = traits(node);
+    if (t.operandBuffers)
+      for (ValueId operand : node.operands)
+        needBuffer[operand] = true;
+    Storage &st = plan.storage[id];
+    bool isResult = resultSlot[id] >= 0;
+    bool materialize = false;
+    switch (t.cls) {
+    case NodeClass::Argument:
+      continue;
+    case NodeClass::Global:
+      st.kind = StorageKind::Global;
+      continue;
+    case NodeClass::Kernel:
+      materialize = true;
+      break;
+    case NodeClass::Compute:
+      materialize = isResult || needBuffer[id] || uses[id] != 1 ||
+                    !traits(graph.node(users[id][0])).fusesOperands;
+      break;
+    case NodeClass::View:
+      if (node.op == OpKind::Reshape && !isResult) {
+        st = {StorageKind::Alias, -1, -1, node.operands[0]};
+        continue;
+      }
+      materialize = isResult || needBuffer[id];
+      break;
+    }
+    if (!materialize)
+      continue;
+    st.kind = isResult ? StorageKind::Argument : StorageKind::Arena;
+    st.slot = isResult ? resultSlot[id] : -1;
+  }
+
+  // Step 3: kernels in graph order.
+  for (size_t i = 0; i < n; ++i) {
+    ValueId id = static_cast<ValueId>(i);
+    const Node &node = graph.node(id);
+    StorageKind kind = plan.storage[id].kind;
+    if (kind != StorageKind::Arena && !(kind == StorageKind::Argument && resultSlot[id] >= 0 &&
+                                        traits(node).cls != NodeClass::Argument))
+      continue;
+    if (node.op == OpKind::Concat) {
+      for (size_t p = 0; p < node.operands.size(); ++p)
+        plan.kernels.push_back({KernelKind::ConcatPart, id, static_cast<int>(p),
+                                kernelName(node, id, fmt::format(".part{}", p).c_str())});
+      continue;
+    }
+    Kernel k{traits(node).kernel, id, 0, kernelName(node, id)};
+    sizeKernel(graph, k, options);
+    plan.kernels.push_back(k);
+    if (node.op == OpKind::Conv2dFilterGrad) {
+      Kernel sum{KernelKind::SumChunks, id, 0, kernelName(node, id, ".sum")};
+      sum.imagesPerChunk = k.imagesPerChunk;
+      plan.kernels.push_back(sum);
+    }
+  }
+
+  // Final copies: results whose value lives elsewhere, or that repeat a value.
+  for (auto [value, s] : results) {
+    const Storage &st = plan.storage[value];
+    if (!(st.kind == StorageKind::Argument && st.slot == s))
+      plan.copies.push_back({value, s});
+  }
+
+  // Step 4: lifetimes and arena offsets.
+  std::vector<int64_t> first(n, -1), last(n, -1);
+  int64_t end = static_cast<int64_t>(plan.kernels.size());
+  std::function<void(ValueId, int64_t)> read = [&](ValueId v, int64_t at) {
+    if (plan.materialized(v)) {
+      ValueId r = plan.root(v);
+      last[r] = std::max(last[r], at);
+      return;
+    }
+    for (ValueId operand : graph.node(v).operands)
+      read(operand, at);
+  };
+  std::vector<ArenaBuffer> buffers;
+  for (int64_t k = 0; k < end; ++k) {
+    Kernel &kernel = plan.kernels[k];
+    const Node &node = graph.node(kernel.value);
+    if (first[kernel.value] < 0)
+      first[kernel.value] = k;
+    last[kernel.value] = std::max(last[kernel.value], k);
+    if (kernel.kind == KernelKind::ConcatPart)
+      read(node.operands[kernel.part], k);
+    else if (kernel.kind != KernelKind::SumChunks)
+      for (ValueId operand : node.operands)
+        read(operand, k);
+    if (kernel.scratchPerWorker > 0)
+      buffers.push_back({kernel.scratchPerWorker * options.workers, k, k, &kernel.scratchOffset});
+    if (kernel.kind == KernelKind::Conv2dFilterGrad) {
+      ConvShape s = convShape(graph, kernel.value);
+      int64_t chunks = kernel.items / s.groups;
+      buffers.push_back({chunks * s.o * s.k() * elementBytes(graph, kernel.value), k, k + 1,
+                         &kernel.partsOffset});
+    }
+  }
+  for (const FinalCopy &c : plan.copies)
+    read(c.value, end);
+  for (size_t v = 0; v < n; ++v) {
+    Storage &st = plan.storage[v];
+    if (st.kind != StorageKind::Arena)
+      continue;
+    int64_t bytes =
+        std::max<int64_t>(static_cast<int64_t>(graph.type(static_cast<ValueId>(v)).numElements() *
+                                               elementBytes(graph, ValueId(v))),
+                          1);
+    buffers.push_back({bytes, first[v], std::max(first[v], last[v]), &st.offset});
+  }
+  plan.arenaBytes = placeBuffers(buffers);
+  for (size_t k = 0; k + 1 < plan.kernels.size(); ++k)
+    if (plan.kernels[k + 1].kind == KernelKind::SumChunks)
+      plan.kernels[k + 1].partsOffset = plan.kernels[k].partsOffset;
+  return plan;
+}
+
+std::string describePlan(const Graph &graph, const KernelPlan &plan) {
+  auto where = [&](ValueId v) -> std::string {
+    const Storage &st = plan.storage[plan.root(v)];
+    switch (st.kind) {
+    case StorageKind::Virtual:
+      return "virtual";
+    case StorageKind::Argument:
+      return fmt::format("args[{}]", st.slot);
+    case StorageKind::Arena:
+      return fmt::format("arena+{}", st.offset);
+    case StorageKind::Global:
+      return "global";
+    case StorageKind::Alias:
+      break;
+    }
+    return "?";
+  };
+  std::string text =
+      fmt::format("; kernel plan of @{}: {} kernels, arena {} bytes, {} workers\n", graph.name(),
+                  plan.kernels.size(), plan.arenaBytes, plan.options.workers);
+  for (const Kernel &k : plan.kernels)
+    text +=
+        fmt::format(";   {:<48} -> %{} {} ({} items)\n", k.name, k.value, where(k.value), k.items);
+  for (const FinalCopy &c : plan.copies)
+    text += fmt::format(";   copy %{} {} -> args[{}]\n", c.value, where(c.value), c.slot);
+  return text;
+}
+
+} // namespace kiln::codegen

@@ -1,0 +1,437 @@
+// emitLoopNest: a LoopNest as LLVM IR. Elementwise ops are the IR of the interpreter's
+// scalar semantics, so results agree bit for bit wherever the maths is exact: NaN-
+// propagating max/min written as selects, wrapping i32 arithmetic, i32 division by zero
+// giving 0, saturating float-to-int conversion. exp/log/pow are LLVM intrinsics, which
+// the vectorizer turns into glibc's vector maths (libmvec). Sums carry `reassoc` on
+// their accumulating fadd only, so LLVM may vectorize the reduction (a reordering the
+// tolerance of the differential tests covers); nothing else is reassociated.
+#include "codegen/EmitContext.h"
+
+#include <llvm/IR/Intrinsics.h>
+
+#include <cassert>
+#include <cmath>
+#include <limits>
+
+namespace kiln::codegen {
+
+using namespace llvm;
+using llvm::Type; // not kiln::Type
+
+namespace {
+
+class ExprEmitter {
+public:
+  ExprEmitter(EmitContext &ec, KernelFunction &kf, const LoopNest &nest)
+      : ec_(ec), kf_(kf), b_(kf.builder()), nest_(nest) {}
+
+  Value *affine(const Affine &a, const std::vector<Value *> &ivs) {
+    Value *sum = ConstantInt::get(ec_.i64(), a.offset);
+    for (size_t l = 0; l < ivs.size(); ++l)
+      if (a.coef[l] != 0)
+        sum = b_.CreateAdd(sum, b_.CreateMul(ivs[l], ConstantInt::get(ec_.i64(), a.coef[l])));
+    return sum;
+  }
+
+  Value *address(ValueId value, DType dtype, Value *offset) {
+    return b_.CreateInBoundsGEP(ec_.storageType(dtype), kf_.buffer(value), offset);
+  }
+
+  Value *load(ValueId value, DType dtype, Value *offset) {
+    Value *v = b_.CreateLoad(ec_.storageType(dtype), address(value, dtype, offset));
+    return dtype == DType::Bool ? b_.CreateICmpNE(v, ConstantInt::get(v->getType(), 0)) : v;
+  }
+
+  void store(ValueId value, DType dtype, Value *offset, Value *v) {
+    if (dtype == DType::Bool)
+      v = b_.CreateZExt(v, ec_.storageType(DType::Bool));
+    b_.CreateStore(v, address(value, dtype, offset));
+  }
+
+  Value *constant(DType dtype, double value) {
+    switch (dtype) {
+    case DType::F32:
+      return ConstantFP::get(ec_.valueType(dtype), static_cast<double>(static_cast<float>(value)));
+    case DType::F64:
+      return ConstantFP::get(ec_.valueType(dtype), value);
+    case DType::I32: { // the interpreter's convertValue: truncate, saturate, NaN -> 0
+      int32_t v = 0;
+      if (std::isnan(value))
+        v = 0;
+      else if (value <= -2147483648.0)
+        v = std::numeric_limits<int32_t>::min();
+      else if (value >= 2147483647.0)
+        v = std::numeric_limits<int32_t>::max();
+      else
+        v = static_cast<int32_t>(value);
+      return ConstantInt::get(ec_.valueType(dtype), static_cast<uint64_t>(uint32_t(v)));
+    }
+    case DType::Bool:
+      return ConstantInt::get(ec_.valueType(dtype), value != 0.0 ? 1 : 0);
+    }
+    assert(false && "unknown dtype");
+    return nullptr;
+  }
+
+  /// convertValue<To, From> of runtime/interp/Dispatch.h.
+  Value *convert(Value *v, DType from, DType to) {
+    Type *target = ec_.valueType(to);
+    if (from == to)
+      return v;
+    bool fromFloat = isFloat(from);
+    switch (to) {
+    case DType::F32:
+    case DType::F64:
+      if (fromFloat)
+        return b_.CreateFPCast(v, target);
+      return from == DType::Bool ? b_.CreateUIToFP(v, target) : b_.CreateSIToFP(v, target);
+    case DType::I32:
+      if (fromFloat)
+        return b_.CreateIntrinsic(Intrinsic::fptosi_sat, {target, v->getType()}, {v});
+      return b_.CreateZExt(v, target); // from bool
+    case DType::Bool:
+      if (fromFloat)
+        return b_.CreateFCmpUNE(v, ConstantFP::get(v->getType(), 0.0));
+      return b_.CreateICmpNE(v, ConstantInt::get(v->getType(), 0));
+    }
+    assert(false && "unknown dtype");
+    return nullptr;
+  }
+
+  Value *unaryIntrinsic(Intrinsic::ID id, Value *v) { return b_.CreateUnaryIntrinsic(id, v); }
+
+  Value *libm(const char *name, Value *v) {
+    bool single = v->getType()->isFloatTy();
+    std::string fn = std::string(name) + (single ? "f" : "");
+    return b_.CreateCall(ec_.function(fn, v->getType(), {v->getType()}), {v});
+  }
+
+  Value *maxValue(Value *a, Value *bv, bool isMin, DType dtype) {
+    if (!isFloat(dtype))
+      return b_.CreateBinaryIntrinsic(isMin ? Intrinsic::smin : Intrinsic::smax, a, bv);
+    // a < b ? b : a (or b < a ? b : a), then a NaN b wins if a was not NaN.
+    Value *better = isMin ? b_.CreateFCmpOLT(bv, a) : b_.CreateFCmpOLT(a, bv);
+    Value *r = b_.CreateSelect(better, bv, a);
+    return b_.CreateSelect(b_.CreateFCmpUNO(bv, bv), bv, r);
+  }
+
+  Value *op(const Node &node, const std::vector<Value *> &in, DType operandType) {
+    bool fp = isFloat(operandType);
+    Value *x = in.empty() ? nullptr : in[0];
+    switch (node.op) {
+    case OpKind::Neg:
+      return fp ? b_.CreateFNeg(x) : b_.CreateSub(ConstantInt::get(x->getType(), 0), x);
+    case OpKind::Exp:
+      return unaryIntrinsic(Intrinsic::exp, x);
+    case OpKind::Log:
+      return unaryIntrinsic(Intrinsic::log, x);
+    case OpKind::Sqrt:
+      return unaryIntrinsic(Intrinsic::sqrt, x);
+    case OpKind::Rsqrt:
+      return b_.CreateFDiv(ConstantFP::get(x->getType(), 1.0), unaryIntrinsic(Intrinsic::sqrt, x));
+    case OpKind::Tanh:
+      return libm("tanh", x);
+    case OpKind::Logistic: {
+      // The interpreter's overflow-free form: x >= 0 ? 1 / (1 + e^-x) : e^x / (1 + e^x);
+      // both branches use e = e^-|x|.
+      Value *e = unaryIntrinsic(Intrinsic::exp, b_.CreateFNeg(unaryIntrinsic(Intrinsic::fabs, x)));
+      Value *one = ConstantFP::get(x->getType(), 1.0);
+      Value *denominator = b_.CreateFAdd(one, e);
+      return b_.CreateSelect(b_.CreateFCmpOGE(x, ConstantFP::get(x->getType(), 0.0)),
+                             b_.CreateFDiv(one, denominator), b_.CreateFDiv(e, denominator));
+    }
+    case OpKind::Abs:
+      if (fp)
+        return unaryIntrinsic(Intrinsic::fabs, x);
+      return b_.CreateSelect(b_.CreateICmpSLT(x, ConstantInt::get(x->getType(), 0)),
+                             b_.CreateSub(ConstantInt::get(x->getType(), 0), x), x);
+    case OpKind::Convert:
+      return convert(x, operandType, node.type.dtype);
+    case OpKind::Add:
+      return fp ? b_.CreateFAdd(x, in[1]) : b_.CreateAdd(x, in[1]);
+    case OpKind::Sub:
+      return fp ? b_.CreateFSub(x, in[1]) : b_.CreateSub(x, in[1]);
+    case OpKind::Mul:
+      return fp ? b_.CreateFMul(x, in[1]) : b_.CreateMul(x, in[1]);
+    case OpKind::Div: {
+      if (fp)
+        return b_.CreateFDiv(x, in[1]);
+      // Truncating; x / 0 is 0 and x / -1 is the wrapping negation (no INT_MIN trap).
+      Value *y = in[1];
+      Value *zero = ConstantInt::get(y->getType(), 0), *one = ConstantInt::get(y->getType(), 1);
+      Value *isZero = b_.CreateICmpEQ(y, zero);
+      Value *isMinusOne = b_.CreateICmpEQ(y, ConstantInt::get(y->getType(), -1, true));
+      Value *safe = b_.CreateSelect(b_.CreateOr(isZero, isMinusOne), one, y);
+      Value *q = b_.CreateSDiv(x, safe);
+      q = b_.CreateSelect(isMinusOne, b_.CreateSub(zero, x), q);
+      return b_.CreateSelect(isZero, zero, q);
+    }
+    case OpKind::Max:
+      return maxValue(x, in[1], /*isMin=*/false, operandType);
+    case OpKind::Min:
+      return maxValue(x, in[1], /*isMin=*/true, operandType);
+    case OpKind::Pow:
+      return b_.CreateBinaryIntrinsic(Intrinsic::pow, x, in[1]);
+    case OpKind::Compare:
+      return compare(node.attrs.getString("direction"), x, in[1], operandType);
+    case OpKind::Select:
+      return b_.CreateSelect(x, in[1], in[2]);
+    case OpKind::Input:
+    case OpKind::State:
+    case OpKind::Constant:
+    case OpKind::Iota:
+    case OpKind::RandomUniform:
+    case OpKind::ReduceSum:
+    case OpKind::ReduceMax:
+    case OpKind::ReduceMean:
+    case OpKind::Argmax:
+    case OpKind::Matmul:
+    case OpKind::Conv2d:
+    case OpKind::Conv2dInputGrad:
+    case OpKind::Conv2dFilterGrad:
+    case OpKind::MaxPool2d:
+    case OpKind::MaxPool2dGrad:
+    case OpKind::AvgPool2d:
+    case OpKind::AvgPool2dGrad:
+    case OpKind::Reshape:
+    case OpKind::Transpose:
+    case OpKind::Broadcast:
+    case OpKind::Slice:
+    case OpKind::Concat:
+    case OpKind::Pad:
+    case OpKind::OneHot:
+      break;
+    }
+    assert(false && "not an elementwise op");
+    return nullptr;
+  }
+
+  Value *compare(const std::string &direction, Value *a, Value *c, DType dtype) {
+    using P = CmpInst::Predicate;
+    struct Row {
+      const char *name;
+      P fp, sint, uint;
+    };
+    static const Row rows[] = {{"eq", P::FCMP_OEQ, P::ICMP_EQ, P::ICMP_EQ},
+                               {"ne", P::FCMP_UNE, P::ICMP_NE, P::ICMP_NE},
+                               {"lt", P::FCMP_OLT, P::ICMP_SLT, P::ICMP_ULT},
+                               {"le", P::FCMP_OLE, P::ICMP_SLE, P::ICMP_ULE},
+                               {"gt", P::FCMP_OGT, P::ICMP_SGT, P::ICMP_UGT},
+                               {"ge", P::FCMP_OGE, P::ICMP_SGE, P::ICMP_UGE}};
+    for (const Row &row : rows)
+      if (direction == row.name) {
+        P p = isFloat(dtype) ? row.fp : dtype == DType::Bool ? row.uint : row.sint;
+        return isFloat(dtype) ? b_.CreateFCmp(p, a, c) : b_.CreateICmp(p, a, c);
+      }
+    assert(false && "unknown compare direction");
+    return nullptr;
+  }
+
+  /// The value of expression `e` at loop variables `ivs`.
+  Value *emit(int e, const std::vector<Value *> &ivs) {
+    const Expr &x = nest_.exprs[e];
+    switch (x.kind) {
+    case Expr::Kind::Load:
+      return load(x.value, x.dtype, affine(x.index, ivs));
+    case Expr::Kind::Constant:
+      return constant(x.dtype, x.constant);
+    case Expr::Kind::Iota: {
+      Value *i = affine(x.index, ivs);
+      if (isFloat(x.dtype))
+        return b_.CreateSIToFP(i, ec_.valueType(x.dtype));
+      if (x.dtype == DType::Bool)
+        return b_.CreateICmpNE(i, ConstantInt::get(ec_.i64(), 0));
+      return b_.CreateTrunc(i, ec_.valueType(x.dtype));
+    }
+    case Expr::Kind::Op: {
+      std::vector<Value *> in;
+      for (int operand : x.operands)
+        in.push_back(emit(operand, ivs));
+      const Node &node = ec_.graph.node(x.value);
+      DType operandType = ec_.graph.type(node.operands[0]).dtype;
+      if (node.op == OpKind::Select)
+        operandType = node.type.dtype;
+      return op(node, in, operandType);
+    }
+    case Expr::Kind::Random: {
+      Value *counter = emit(x.operands[0], ivs);
+      Value *step = b_.CreateSExt(counter, ec_.i64());
+      auto seed = static_cast<uint64_t>(ec_.graph.node(x.value).attrs.getInt("seed"));
+      FunctionCallee uniform = ec_.function("kiln_uniform", Type::getFloatTy(ec_.context),
+                                            {ec_.i64(), ec_.i64(), ec_.i64()});
+      return b_.CreateCall(uniform,
+                           {ConstantInt::get(ec_.i64(), seed), step, affine(x.index, ivs)});
+    }
+    case Expr::Kind::OneHot: {
+      Value *index = emit(x.operands[0], ivs);
+      Value *hit = b_.CreateICmpEQ(b_.CreateSExt(index, ec_.i64()), affine(x.index, ivs));
+      return convert(hit, DType::Bool, x.dtype);
+    }
+    case Expr::Kind::Pad: {
+      // Branch around the operand: its loads are only valid inside the guards.
+      Value *inside = ConstantInt::getTrue(ec_.context);
+      for (const Guard &g : x.guards) {
+        Value *i = affine(g.index, ivs);
+        inside = b_.CreateAnd(inside, b_.CreateICmpSGE(i, ConstantInt::get(ec_.i64(), g.lo)));
+        inside = b_.CreateAnd(inside, b_.CreateICmpSLT(i, ConstantInt::get(ec_.i64(), g.hi)));
+      }
+      Function *f = kf_.function();
+      BasicBlock *from = b_.GetInsertBlock();
+      BasicBlock *then = BasicBlock::Create(ec_.context, "pad.in", f);
+      BasicBlock *join = BasicBlock::Create(ec_.context, "pad.join", f);
+      b_.CreateCondBr(inside, then, join);
+      b_.SetInsertPoint(then);
+      Value *v = emit(x.operands[0], ivs);
+      BasicBlock *thenEnd = b_.GetInsertBlock();
+      b_.CreateBr(join);
+      b_.SetInsertPoint(join);
+      PHINode *phi = b_.CreatePHI(ec_.valueType(x.dtype), 2);
+      phi->addIncoming(v, thenEnd);
+      phi->addIncoming(constant(x.dtype, x.constant), from);
+      return phi;
+    }
+    }
+    assert(false && "unknown expression");
+    return nullptr;
+  }
+
+  /// acc (+)= v for Sum, NaN-propagating max for Max.
+  Value *combine(Value *acc, Value *v, DType dtype) {
+    if (nest_.combine == LoopNest::Combine::Max)
+      return maxValue(acc, v, /*isMin=*/false, dtype);
+    if (!isFloat(dtype))
+      return b_.CreateAdd(acc, v);
+    FastMathFlags flags;
+    flags.setAllowReassoc();
+    auto *sum = cast<Instruction>(b_.CreateFAdd(acc, v));
+    sum->setFastMathFlags(flags);
+    return sum;
+  }
+
+  Value *identity(DType dtype) {
+    if (nest_.combine == LoopNest::Combine::Sum)
+      return constant(dtype, 0.0);
+    if (isFloat(dtype))
+      return ConstantFP::getInfinity(ec_.valueType(dtype), /*Negative=*/true);
+    return ConstantInt::get(ec_.valueType(dtype), static_cast<uint64_t>(uint32_t(INT32_MIN)));
+  }
+
+  /// The loops from `level` inward, with the outer loop variables `ivs`.
+  void loops(size_t level, std::vector<Value *> &ivs, Value *lo, Value *hi) {
+    size_t inner = nest_.sizes.size() - 1;
+    Value *start = level == 0 ? lo : ConstantInt::get(ec_.i64(), 0);
+    Value *stop = level == 0 ? hi : ConstantInt::get(ec_.i64(), nest_.sizes[level]);
+    DType t = nest_.targetType;
+    if (level < inner) {
+      kf_.loop(start, stop, {}, [&](Value *iv, std::vector<Value *>) {
+        ivs.push_back(iv);
+        loops(level + 1, ivs, lo, hi);
+        ivs.pop_back();
+        return std::vector<Value *>{};
+      });
+      return;
+    }
+    using C = LoopNest::Combine;
+    if (nest_.combine == C::Store || (nest_.combine != C::Argmax && nest_.store.coef[inner] != 0)) {
+      kf_.loop(start, stop, {}, [&](Value *iv, std::vector<Value *>) {
+        ivs.push_back(iv);
+        Value *offset = affine(nest_.store, ivs);
+        Value *v = emit(nest_.root, ivs);
+        if (nest_.combine != C::Store)
+          v = combine(load(nest_.target, t, offset), v, t);
+        store(nest_.target, t, offset, v);
+        ivs.pop_back();
+        return std::vector<Value *>{};
+      });
+      return;
+    }
+    // The innermost loop reduces into one output: accumulate in a register.
+    ivs.push_back(ConstantInt::get(ec_.i64(), 0));
+    Value *offset = affine(nest_.store, ivs);
+    if (nest_.combine == C::Argmax) {
+      DType in = nest_.exprs[nest_.root].dtype;
+      Value *first = emit(nest_.root, ivs);
+      ivs.pop_back();
+      std::vector<Value *> best =
+          kf_.loop(ConstantInt::get(ec_.i64(), 1), stop, {first, ConstantInt::get(ec_.i64(), 0)},
+                   [&](Value *iv, std::vector<Value *> acc) {
+                     ivs.push_back(iv);
+                     Value *v = emit(nest_.root, ivs);
+                     ivs.pop_back();
+                     // The interpreter's beatsMax: greater, or NaN over a number; ties keep the
+                     // first.
+                     Value *wins = isFloat(in)
+                                       ? b_.CreateOr(b_.CreateFCmpOGT(v, acc[0]),
+                                                     b_.CreateAnd(b_.CreateFCmpUNO(v, v),
+                                                                  b_.CreateFCmpORD(acc[0], acc[0])))
+                                       : b_.CreateICmpSGT(v, acc[0]);
+                     return std::vector<Value *>{b_.CreateSelect(wins, v, acc[0]),
+                                                 b_.CreateSelect(wins, iv, acc[1])};
+                   });
+      store(nest_.target, t, offset, b_.CreateTrunc(best[1], ec_.valueType(DType::I32)));
+      return;
+    }
+    ivs.pop_back();
+    std::vector<Value *> acc = kf_.loop(start, stop, {load(nest_.target, t, offset)},
+                                        [&](Value *iv, std::vector<Value *> a) {
+                                          ivs.push_back(iv);
+                                          Value *v = emit(nest_.root, ivs);
+                                          ivs.pop_back();
+                                          return std::vector<Value *>{combine(a[0], v, t)};
+                                        });
+    store(nest_.target, t, offset, acc[0]);
+  }
+
+  /// Sets outputs [from, to) to `v(old)`.
+  void fill(Value *from, Value *to, const std::function<Value *(Value *)> &v) {
+    DType t = nest_.targetType;
+    kf_.loop(from, to, {}, [&](Value *i, std::vector<Value *>) {
+      store(nest_.target, t, i, v(i));
+      return std::vector<Value *>{};
+    });
+  }
+
+  void run() {
+    Value *rows = ConstantInt::get(ec_.i64(), nest_.rowsPerItem);
+    Value *size = ConstantInt::get(ec_.i64(), nest_.sizes[0]);
+    Value *lo = b_.CreateMul(kf_.begin(), rows);
+    Value *hi = b_.CreateBinaryIntrinsic(Intrinsic::smin, b_.CreateMul(kf_.end(), rows), size);
+    bool reduce =
+        nest_.combine == LoopNest::Combine::Sum || nest_.combine == LoopNest::Combine::Max;
+    Value *outLo = nullptr, *outHi = nullptr;
+    if (reduce) {
+      if (nest_.outputStride != 0) {
+        Value *stride = ConstantInt::get(ec_.i64(), nest_.outputStride);
+        outLo = b_.CreateMul(lo, stride);
+        outHi = b_.CreateMul(hi, stride);
+      } else {
+        outLo = ConstantInt::get(ec_.i64(), 0);
+        outHi = ConstantInt::get(ec_.i64(), ec_.graph.type(nest_.target).numElements());
+      }
+      Value *init = identity(nest_.targetType);
+      fill(outLo, outHi, [&](Value *) { return init; });
+    }
+    std::vector<Value *> ivs;
+    loops(0, ivs, lo, hi);
+    if (nest_.mean) {
+      DType t = nest_.targetType;
+      Value *count = ConstantFP::get(ec_.valueType(t), double(nest_.count));
+      fill(outLo, outHi, [&](Value *i) { return b_.CreateFDiv(load(nest_.target, t, i), count); });
+    }
+  }
+
+private:
+  EmitContext &ec_;
+  KernelFunction &kf_;
+  IRBuilder<> &b_;
+  const LoopNest &nest_;
+};
+
+} // namespace
+
+void emitLoopNest(EmitContext &ec, KernelFunction &kf, const LoopNest &nest) {
+  ExprEmitter(ec, kf, nest).run();
+  kf.finish();
+}
+
+} // namespace kiln::codegen

@@ -1,0 +1,333 @@
+// buildLoopNest: graph nodes -> affine loop nest with a fused expression (see header).
+#include "codegen/LoopNest.h"
+
+#include <algorithm>
+#include <cassert>
+
+namespace kiln::codegen {
+
+namespace {
+
+constexpr int64_t kMinParallelElements = 32768;
+constexpr int64_t kItemGrain = 16384;
+
+std::vector<int64_t> rowMajorStrides(const Shape &shape) {
+  std::vector<int64_t> strides(shape.size(), 1);
+  for (size_t d = shape.size(); d-- > 1;)
+    strides[d - 1] = strides[d] * shape[d];
+  return strides;
+}
+
+class NestBuilder {
+public:
+  NestBuilder(const Graph &graph, const KernelPlan &plan, LoopNest &nest, size_t loops)
+      : graph_(graph), plan_(plan), nest_(nest), loops_(loops) {}
+
+  Affine constant(int64_t value) const { return {std::vector<int64_t>(loops_, 0), value}; }
+  Affine unit(size_t d) const {
+    Affine a = constant(0);
+    a.coef[d] = 1;
+    return a;
+  }
+  /// sum over d of index[d] * strides[d].
+  Affine dot(const std::vector<Affine> &index, const std::vector<int64_t> &strides) const {
+    Affine r = constant(0);
+    for (size_t d = 0; d < index.size(); ++d) {
+      for (size_t l = 0; l < loops_; ++l)
+        r.coef[l] += index[d].coef[l] * strides[d];
+      r.offset += index[d].offset * strides[d];
+    }
+    return r;
+  }
+  Affine linear(ValueId v, const std::vector<Affine> &index) const {
+    return dot(index, rowMajorStrides(graph_.type(v).shape));
+  }
+
+  /// The value of `v` at `index` (one affine per dimension of v).
+  int build(ValueId v, const std::vector<Affine> &index) {
+    if (plan_.materialized(v))
+      return load(v, index);
+    return expand(v, index);
+  }
+
+  int load(ValueId v, const std::vector<Affine> &index) {
+    Expr e{Expr::Kind::Load, graph_.type(v).dtype, plan_.root(v)};
+    e.index = linear(v, index);
+    return add(std::move(e));
+  }
+
+  /// The value of node `v` computed from its operands (v itself may be materialized:
+  /// this is how a kernel computes its own root).
+  int expand(ValueId v, const std::vector<Affine> &index) {
+    const Node &node = graph_.node(v);
+    DType dtype = node.type.dtype;
+    const Attrs &attrs = node.attrs;
+    switch (node.op) {
+    case OpKind::Input:
+    case OpKind::State:
+    case OpKind::ReduceSum:
+    case OpKind::ReduceMax:
+    case OpKind::ReduceMean:
+    case OpKind::Argmax:
+    case OpKind::Matmul:
+    case OpKind::Conv2d:
+    case OpKind::Conv2dInputGrad:
+    case OpKind::Conv2dFilterGrad:
+    case OpKind::MaxPool2d:
+    case OpKind::MaxPool2dGrad:
+    case OpKind::AvgPool2d:
+    case OpKind::AvgPool2dGrad:
+    case OpKind::Concat:
+      assert(false && "a kernel's value is always materialized");
+      return load(v, index);
+    case OpKind::Constant:
+      if (attrs.has("data"))
+        return load(v, index);
+      return add({Expr::Kind::Constant, dtype, v, {}, attrs.getFloat("value", 0.0)});
+    case OpKind::Iota: {
+      Expr e{Expr::Kind::Iota, dtype, v};
+      e.index = index[attrs.getInt("axis")];
+      return add(std::move(e));
+    }
+    case OpKind::RandomUniform: {
+      Expr e{Expr::Kind::Random, dtype, v};
+      e.index = linear(v, index);
+      e.operands = {build(node.operands[0], {})};
+      return add(std::move(e));
+    }
+    case OpKind::Neg:
+    case OpKind::Exp:
+    case OpKind::Log:
+    case OpKind::Sqrt:
+    case OpKind::Rsqrt:
+    case OpKind::Tanh:
+    case OpKind::Logistic:
+    case OpKind::Abs:
+    case OpKind::Convert:
+    case OpKind::Add:
+    case OpKind::Sub:
+    case OpKind::Mul:
+    case OpKind::Div:
+    case OpKind::Max:
+    case OpKind::Min:
+    case OpKind::Pow:
+    case OpKind::Compare:
+    case OpKind::Select: {
+      Expr e{Expr::Kind::Op, dtype, v};
+      for (ValueId operand : node.operands)
+        e.operands.push_back(build(operand, index));
+      return add(std::move(e));
+    }
+    case OpKind::Reshape: // the operand is materialized: same elements, same order
+      return load(node.operands[0], unflatten(node.operands[0], linear(v, index)));
+    case OpKind::Transpose: {
+      const std::vector<int64_t> &perm = attrs.getInts("perm");
+      std::vector<Affine> in(index.size());
+      for (size_t i = 0; i < perm.size(); ++i)
+        in[perm[i]] = index[i];
+      return build(node.operands[0], in);
+    }
+    case OpKind::Broadcast: {
+      const std::vector<int64_t> &dims = attrs.getInts("dims");
+      const Shape &from = graph_.type(node.operands[0]).shape;
+      std::vector<Affine> in;
+      for (size_t i = 0; i < dims.size(); ++i)
+        in.push_back(from[i] == 1 ? constant(0) : index[dims[i]]);
+      return build(node.operands[0], in);
+    }
+    case OpKind::Slice: {
+      const std::vector<int64_t> &start = attrs.getInts("start");
+      std::vector<int64_t> stride = attrs.getInts("stride", std::vector<int64_t>(start.size(), 1));
+      std::vector<Affine> in = index;
+      for (size_t d = 0; d < in.size(); ++d) {
+        for (int64_t &c : in[d].coef)
+          c *= stride[d];
+        in[d].offset = in[d].offset * stride[d] + start[d];
+      }
+      return build(node.operands[0], in);
+    }
+    case OpKind::Pad: {
+      const std::vector<int64_t> &low = attrs.getInts("low");
+      const Shape &from = graph_.type(node.operands[0]).shape;
+      Expr e{Expr::Kind::Pad, dtype, v, {}, attrs.getFloat("value", 0.0)};
+      std::vector<Affine> in = index;
+      for (size_t d = 0; d < in.size(); ++d) {
+        in[d].offset -= low[d];
+        e.guards.push_back({in[d], 0, from[d]});
+      }
+      e.operands = {build(node.operands[0], in)};
+      return add(std::move(e));
+    }
+    case OpKind::OneHot: {
+      Expr e{Expr::Kind::OneHot, dtype, v};
+      e.index = index.back();
+      e.operands = {build(node.operands[0], std::vector<Affine>(index.begin(), index.end() - 1))};
+      return add(std::move(e));
+    }
+    }
+    assert(false && "unknown op");
+    return -1;
+  }
+
+private:
+  /// A one-dimensional view of a materialized buffer: `offset` as its only index, for
+  /// loads whose row-major offset is already known.
+  std::vector<Affine> unflatten(ValueId v, const Affine &offset) const {
+    size_t rank = graph_.type(v).shape.size();
+    std::vector<Affine> index(rank, constant(0));
+    if (rank == 0)
+      return index;
+    // linear(v, index) multiplies index[d] by stride[d]; put the whole offset on the
+    // innermost dimension, whose stride is 1.
+    index.back() = offset;
+    return index;
+  }
+
+  int add(Expr e) {
+    nest_.exprs.push_back(std::move(e));
+    return static_cast<int>(nest_.exprs.size()) - 1;
+  }
+
+  const Graph &graph_;
+  const KernelPlan &plan_;
+  LoopNest &nest_;
+  size_t loops_;
+};
+
+void permute(Affine &a, const std::vector<size_t> &order) {
+  std::vector<int64_t> coef(order.size());
+  for (size_t l = 0; l < order.size(); ++l)
+    coef[l] = a.coef[order[l]];
+  a.coef = std::move(coef);
+}
+
+std::vector<Affine *> affines(LoopNest &nest) {
+  std::vector<Affine *> all{&nest.store};
+  for (Expr &e : nest.exprs) {
+    if (e.kind == Expr::Kind::Load || e.kind == Expr::Kind::Iota || e.kind == Expr::Kind::Random ||
+        e.kind == Expr::Kind::OneHot)
+      all.push_back(&e.index);
+    for (Guard &g : e.guards)
+      all.push_back(&g.index);
+  }
+  return all;
+}
+
+/// Merges loop d+1 into loop d wherever no affine index can tell the difference.
+void coalesce(LoopNest &nest, bool keepInnermost) {
+  std::vector<Affine *> all = affines(nest);
+  size_t limit = keepInnermost ? 1 : 0;
+  for (size_t d = nest.sizes.size() - 1; d-- > 0;) {
+    if (d + 1 >= nest.sizes.size() - limit && keepInnermost)
+      continue;
+    bool same = std::all_of(all.begin(), all.end(), [&](const Affine *a) {
+      return a->coef[d] == a->coef[d + 1] * nest.sizes[d + 1];
+    });
+    if (!same)
+      continue;
+    nest.sizes[d] *= nest.sizes[d + 1];
+    nest.sizes.erase(nest.sizes.begin() + static_cast<long>(d) + 1);
+    for (Affine *a : all) {
+      a->coef[d] = a->coef[d + 1];
+      a->coef.erase(a->coef.begin() + static_cast<long>(d) + 1);
+    }
+  }
+}
+
+void sizeItems(LoopNest &nest, int workers) {
+  int64_t total = 1;
+  for (int64_t s : nest.sizes)
+    total *= s;
+  int64_t rows = nest.sizes[0], row = rows > 0 ? total / rows : 0;
+  bool splittable = nest.combine == LoopNest::Combine::Store || nest.store.coef[0] != 0;
+  nest.rowsPerItem = std::max<int64_t>(rows, 1);
+  nest.items = 1;
+  if (workers <= 1 || !splittable || total < kMinParallelElements || rows < 2)
+    return;
+  int64_t grain = std::max<int64_t>(kItemGrain, total / (8 * int64_t(workers)));
+  nest.rowsPerItem = std::clamp<int64_t>((grain + row - 1) / std::max<int64_t>(row, 1), 1, rows);
+  nest.items = (rows + nest.rowsPerItem - 1) / nest.rowsPerItem;
+}
+
+} // namespace
+
+LoopNest buildLoopNest(const Graph &graph, const KernelPlan &plan, const Kernel &kernel) {
+  LoopNest nest;
+  const Node &node = graph.node(kernel.value);
+  nest.target = plan.root(kernel.value);
+  nest.targetType = node.type.dtype;
+  ValueId input = kernel.kind == KernelKind::Loop ? kernel.value : node.operands[kernel.part];
+  const Shape &shape = graph.type(input).shape;
+  size_t rank = shape.size();
+  nest.sizes = rank ? shape : Shape{1};
+  NestBuilder builder(graph, plan, nest, nest.sizes.size());
+  std::vector<Affine> index;
+  for (size_t d = 0; d < rank; ++d)
+    index.push_back(builder.unit(d));
+
+  std::vector<size_t> order(nest.sizes.size());
+  for (size_t l = 0; l < order.size(); ++l)
+    order[l] = l;
+  switch (kernel.kind) {
+  case KernelKind::Loop:
+    nest.root = builder.expand(kernel.value, index);
+    nest.store = builder.linear(kernel.value, index);
+    break;
+  case KernelKind::ConcatPart: {
+    nest.root = builder.build(input, index);
+    int64_t axis = node.attrs.getInt("axis"), before = 0;
+    for (int p = 0; p < kernel.part; ++p)
+      before += graph.type(node.operands[p]).shape[axis];
+    std::vector<Affine> out = index;
+    out[axis].offset += before;
+    nest.store = builder.linear(kernel.value, out);
+    break;
+  }
+  case KernelKind::Reduce: {
+    nest.root = builder.build(input, index);
+    std::vector<int64_t> axes = node.op == OpKind::Argmax
+                                    ? std::vector<int64_t>{node.attrs.getInt("axis")}
+                                    : node.attrs.getInts("axes");
+    std::vector<bool> reduced(rank, false);
+    for (int64_t a : axes) {
+      reduced[a] = true;
+      nest.count *= shape[a];
+    }
+    std::vector<Affine> kept;
+    for (size_t d = 0; d < rank; ++d)
+      if (!reduced[d])
+        kept.push_back(index[d]);
+    nest.store = builder.linear(kernel.value, kept);
+    nest.combine = node.op == OpKind::Argmax      ? LoopNest::Combine::Argmax
+                   : node.op == OpKind::ReduceMax ? LoopNest::Combine::Max
+                                                  : LoopNest::Combine::Sum;
+    nest.mean = node.op == OpKind::ReduceMean;
+    // Kept loops outermost (each output finished in registers), unless the innermost
+    // input dimension is kept: then the inner loop adds a row into a row of outputs.
+    if (rank > 0 && (node.op == OpKind::Argmax || reduced[rank - 1])) {
+      order.clear();
+      for (size_t d = 0; d < rank; ++d)
+        if (!reduced[d])
+          order.push_back(d);
+      for (size_t d = 0; d < rank; ++d)
+        if (reduced[d])
+          order.push_back(d);
+    }
+    break;
+  }
+  default:
+    assert(false && "not a loop kernel");
+  }
+
+  Shape sizes = nest.sizes;
+  for (size_t l = 0; l < order.size(); ++l)
+    nest.sizes[l] = sizes[order[l]];
+  for (Affine *a : affines(nest))
+    permute(*a, order);
+  coalesce(nest, /*keepInnermost=*/nest.combine == LoopNest::Combine::Argmax);
+  nest.outputStride = nest.store.coef[0];
+  sizeItems(nest, plan.options.workers);
+  return nest;
+}
+
+} // namespace kiln::codegen

@@ -1,0 +1,79 @@
+// LoopNest: the loop-level form of a fused elementwise or reduction kernel, between the
+// graph and LLVM IR. A kernel is a nest of counted loops; every index it uses (loads,
+// the store, guards, iota positions, random counters) is affine in the loop variables,
+// and its value is a small expression tree whose leaves are buffer loads and constants.
+//
+// Building a nest:
+//   1. Evaluate the kernel's root node at the identity index of its loop dimensions;
+//      virtual operands are expanded in place (views rewrite the index: broadcast drops
+//      or zeroes dimensions, transpose permutes them, slice scales and shifts, pad adds
+//      a guard), materialized ones become loads at their row-major offset.
+//   2. Reductions order their loops: kept dimensions outermost unless the innermost
+//      input dimension is kept (then the inner loop accumulates a vector of outputs).
+//   3. Coalesce adjacent loops whenever every affine index agrees (coef[d] ==
+//      coef[d+1] * size[d+1]), so [64,32,28,28] elementwise becomes one loop of 1.6M.
+#pragma once
+
+#include "codegen/KernelPlan.h"
+#include "ir/Graph.h"
+
+#include <cstdint>
+#include <vector>
+
+namespace kiln::codegen {
+
+/// offset + sum over d of coef[d] * i_d, over a kernel's loop variables.
+struct Affine {
+  std::vector<int64_t> coef;
+  int64_t offset = 0;
+};
+
+/// Valid when lo <= index < hi.
+struct Guard {
+  Affine index;
+  int64_t lo, hi;
+};
+
+struct Expr {
+  enum class Kind {
+    Load,     ///< value's buffer at `index` (an element offset)
+    Constant, ///< `constant` converted to dtype
+    Iota,     ///< `index` converted to dtype
+    Op,       ///< node `value`'s elementwise op over `operands`
+    Random,   ///< uniformFloat(seed of node `value`, operands[0] as counter, `index`)
+    OneHot,   ///< `index` == operands[0] ? 1 : 0, converted to dtype
+    Pad,      ///< every guard holds ? operands[0] : constant
+  };
+  Kind kind;
+  DType dtype;
+  ValueId value = -1;
+  Affine index{};
+  double constant = 0;
+  std::vector<int> operands{}; ///< indices into LoopNest::exprs
+  std::vector<Guard> guards{};
+};
+
+struct LoopNest {
+  enum class Combine { Store, Sum, Max, Argmax };
+
+  std::vector<int64_t> sizes; ///< loop trip counts, outermost first
+  std::vector<Expr> exprs;
+  int root = -1; ///< the value computed per iteration
+  Combine combine = Combine::Store;
+  ValueId target = -1; ///< the buffer written (its root value)
+  DType targetType = DType::F32;
+  Affine store;      ///< element offset written (0 on reduced loops)
+  bool mean = false; ///< divide sums by `count` at the end
+  int64_t count = 1; ///< elements reduced into each output
+  /// The outermost loop is split into items of `rowsPerItem` iterations.
+  int64_t rowsPerItem = 1, items = 1;
+  /// Elements of the target written per outermost iteration (reductions initialize
+  /// their share of outputs: [i0 * outputStride, (i0 + n) * outputStride)).
+  int64_t outputStride = 0;
+};
+
+/// The loop nest of a Loop, ConcatPart or Reduce kernel of `plan`, with items sized for
+/// `workers` participants.
+LoopNest buildLoopNest(const Graph &graph, const KernelPlan &plan, const Kernel &kernel);
+
+} // namespace kiln::codegen

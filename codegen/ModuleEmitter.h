@@ -1,0 +1,31 @@
+// emitModule: a planned graph as one LLVM module with one entry,
+//   extern "C" int32_t kiln_step(void **args, uint8_t *arena)
+// where args holds the inputs, then the states, then the output and update tensors
+// (in graph order), and arena is KernelPlan::arenaBytes of 64-byte-aligned scratch. The
+// entry runs every kernel in order (each an internal function over work items, called
+// directly or through kiln_parallel_for), makes the final copies and returns 0.
+#pragma once
+
+#include "codegen/KernelPlan.h"
+
+#include <memory>
+
+namespace llvm {
+class LLVMContext;
+class Module;
+} // namespace llvm
+
+namespace kiln::codegen {
+
+/// The name of the entry function.
+inline constexpr const char *kStepSymbol = "kiln_step";
+
+struct EmittedModule {
+  std::unique_ptr<llvm::LLVMContext> context;
+  std::unique_ptr<llvm::Module> module;
+};
+
+/// The unoptimized module of `graph` under `plan`, libjit linked in, verified.
+EmittedModule emitModule(const Graph &graph, const KernelPlan &plan);
+
+} // namespace kiln::codegen

@@ -1,0 +1,185 @@
+// libjit's GEMM: BLIS-structured C (+)= A B for one work item, with packed operands and
+// a register-blocked micro-kernel written with explicit vector types of the ISA's width.
+// Compiled to LLVM bitcode at build time; the code generator calls the entry points with
+// constant shapes and strides and LLVM inlines and specializes everything but the
+// micro-kernel (which is shared, generic in its depth).
+//
+// Algorithm (Goto/BLIS), for the rows [m0, m1) and columns [n0, n1) of C:
+//   1. for each block of nc columns:  for each block of kc of the depth:
+//   2.   pack B[kc x nc] into nr-wide panels (column blocks interleaved by depth)
+//   3.   for each block of mc rows: pack A[mc x kc] into mr-tall panels
+//   4.     for each nr panel of B, for each mr panel of A: the micro-kernel adds
+//          the mr x nr product of two panels into C (via a tile on the edges)
+// Packers are function objects, so convolutions pack straight from the image (im2col
+// never materializes) and transposed operands are just other strides.
+#pragma once
+
+#include "codegen/libjit/KernelConfig.h"
+
+#define KILN_INLINE inline __attribute__((always_inline))
+
+namespace kiln::libjit {
+
+template <typename T, int W> struct VecOf { typedef T type __attribute__((ext_vector_type(W))); };
+template <typename T> struct VecOf<T, 1> { typedef T type; };
+
+template <typename V, typename T> KILN_INLINE V loadVec(const T *p) {
+  V v;
+  __builtin_memcpy(&v, p, sizeof(V));
+  return v;
+}
+template <typename V, typename T> KILN_INLINE void storeVec(T *p, V v) {
+  __builtin_memcpy(p, &v, sizeof(V));
+}
+
+template <typename T, Isa I> struct Blocking {
+  static constexpr GemmBlocking g = gemmBlocking(I, sizeof(T));
+  static constexpr int w = g.w, mr = g.mr, nv = g.nv, nr = g.nr;
+};
+
+/// c[mr x nr] = (accumulate ? c : 0) + sum over p < k of pa[p*mr + i] * pb[p*nr + j]:
+/// mr x nv vector accumulators stay in registers for the whole depth.
+template <typename T, Isa I>
+__attribute__((noinline)) void microKernel(Index k, const T *__restrict pa, const T *__restrict pb,
+                                           T *__restrict c, Index ldc, int accumulate) {
+  using B = Blocking<T, I>;
+  using V = typename VecOf<T, B::w>::type;
+  V acc[B::mr][B::nv];
+#pragma unroll
+  for (int i = 0; i < B::mr; ++i)
+#pragma unroll
+    for (int v = 0; v < B::nv; ++v)
+      acc[i][v] = T(0);
+  for (Index p = 0; p < k; ++p) {
+    V b[B::nv];
+#pragma unroll
+    for (int v = 0; v < B::nv; ++v)
+      b[v] = loadVec<V>(pb + v * B::w);
+#pragma unroll
+    for (int i = 0; i < B::mr; ++i) {
+      V a = pa[i];
+#pragma unroll
+      for (int v = 0; v < B::nv; ++v)
+        acc[i][v] += a * b[v];
+    }
+    pa += B::mr;
+    pb += B::nr;
+  }
+#pragma unroll
+  for (int i = 0; i < B::mr; ++i)
+#pragma unroll
+    for (int v = 0; v < B::nv; ++v) {
+      T *out = c + i * ldc + v * B::w;
+      V r = acc[i][v];
+      if (accumulate)
+        r += loadVec<V>(out);
+      storeVec(out, r);
+    }
+}
+
+/// Multiplies a packed mc x kc block of A by a packed kc x nc block of B into C.
+template <typename T, Isa I>
+KILN_INLINE void macroKernel(Index mc, Index nc, Index kc, const T *pa, const T *pb, T *c,
+                             Index ldc, int accumulate, T *tile) {
+  using B = Blocking<T, I>;
+  for (Index j = 0; j < nc; j += B::nr) {
+    Index nr = minIndex(B::nr, nc - j);
+    for (Index i = 0; i < mc; i += B::mr) {
+      Index mr = minIndex(B::mr, mc - i);
+      const T *a = pa + i * kc, *b = pb + j * kc;
+      T *out = c + i * ldc + j;
+      if (mr == B::mr && nr == B::nr) {
+        microKernel<T, I>(kc, a, b, out, ldc, accumulate);
+        continue;
+      }
+      microKernel<T, I>(kc, a, b, tile, B::nr, 0);
+      for (Index ii = 0; ii < mr; ++ii)
+        for (Index jj = 0; jj < nr; ++jj) {
+          T v = tile[ii * B::nr + jj];
+          out[ii * ldc + jj] = accumulate ? out[ii * ldc + jj] + v : v;
+        }
+    }
+  }
+}
+
+/// C rows [m0, m1) x columns [n0, n1) (+)= A B with depth k; `scratch` holds
+/// gemmScratch(I, sizeof(T), mFull, nFull, k) elements (the whole problem's sizes, so
+/// every item of it agrees with the code generator's arena plan).
+template <typename T, Isa I, class PackA, class PackB>
+KILN_INLINE void gemmBlocked(const PackA &packA, const PackB &packB, T *c, Index ldc, Index m0,
+                             Index m1, Index n0, Index n1, Index k, int accumulate, T *scratch,
+                             Index mFull, Index nFull) {
+  using B = Blocking<T, I>;
+  if (k == 0) {
+    if (!accumulate)
+      for (Index i = m0; i < m1; ++i)
+        for (Index j = n0; j < n1; ++j)
+          c[i * ldc + j] = T(0);
+    return;
+  }
+  constexpr GemmBlocking g = B::g;
+  GemmScratch parts = gemmScratch(I, sizeof(T), mFull, nFull, k);
+  T *packedA = scratch, *packedB = scratch + parts.a, *tile = packedB + parts.b;
+  Index kcMax = minIndex(g.kc, k), mcMax = parts.a / kcMax, ncMax = parts.b / kcMax;
+  mcMax -= mcMax % B::mr;
+  ncMax -= ncMax % B::nr;
+  for (Index jc = n0; jc < n1; jc += ncMax) {
+    Index nc = minIndex(ncMax, n1 - jc);
+    for (Index pc = 0; pc < k; pc += kcMax) {
+      Index kc = minIndex(kcMax, k - pc);
+      packB(packedB, pc, pc + kc, jc, jc + nc);
+      for (Index ic = m0; ic < m1; ic += mcMax) {
+        Index mc = minIndex(mcMax, m1 - ic);
+        packA(packedA, ic, ic + mc, pc, pc + kc);
+        macroKernel<T, I>(mc, nc, kc, packedA, packedB, c + ic * ldc + jc, ldc,
+                          accumulate || pc > 0, tile);
+      }
+    }
+  }
+}
+
+/// Packs A(i, p) = a[i*rs + p*cs] into mr-tall panels: panel element (i, p) at p*mr + i.
+template <typename T, Isa I> struct StridedA {
+  const T *a;
+  Index rs, cs;
+  KILN_INLINE void operator()(T *dst, Index i0, Index i1, Index p0, Index p1) const {
+    constexpr int mr = Blocking<T, I>::mr;
+    for (Index i = i0; i < i1; i += mr) {
+      Index rows = minIndex(mr, i1 - i);
+      const T *src = a + i * rs;
+      if (rows == mr) {
+        for (Index p = p0; p < p1; ++p, dst += mr)
+          for (int ii = 0; ii < mr; ++ii)
+            dst[ii] = src[ii * rs + p * cs];
+      } else {
+        for (Index p = p0; p < p1; ++p, dst += mr)
+          for (int ii = 0; ii < mr; ++ii)
+            dst[ii] = ii < rows ? src[ii * rs + p * cs] : T(0);
+      }
+    }
+  }
+};
+
+/// Packs B(p, j) = b[p*rs + j*cs] into nr-wide panels: panel element (p, j) at p*nr + j.
+template <typename T, Isa I> struct StridedB {
+  const T *b;
+  Index rs, cs;
+  KILN_INLINE void operator()(T *dst, Index p0, Index p1, Index j0, Index j1) const {
+    constexpr int nr = Blocking<T, I>::nr;
+    for (Index j = j0; j < j1; j += nr) {
+      Index cols = minIndex(nr, j1 - j);
+      const T *src = b + j * cs;
+      if (cols == nr) {
+        for (Index p = p0; p < p1; ++p, dst += nr)
+          for (int jj = 0; jj < nr; ++jj)
+            dst[jj] = src[p * rs + jj * cs];
+      } else {
+        for (Index p = p0; p < p1; ++p, dst += nr)
+          for (int jj = 0; jj < nr; ++jj)
+            dst[jj] = jj < cols ? src[p * rs + jj * cs] : T(0);
+      }
+    }
+  }
+};
+
+} // namespace kiln::libjit

@@ -1,0 +1,92 @@
+// The blocking of kiln's GEMM-based kernels, shared by the code generator (compiled by
+// the host compiler) and libjit (compiled to LLVM bitcode by clang): both sides must
+// agree on register tiles and on how much per-worker scratch a kernel carves up.
+// Plain constexpr C++ with no includes, so it builds freestanding.
+#pragma once
+
+namespace kiln::libjit {
+
+using Index = long long;
+
+/// The instruction set a kernel variant is written for: the width of its vectors.
+enum class Isa { Generic = 0, Avx2 = 1, Avx512 = 2 };
+
+/// Register tile and cache blocks of the GEMM micro-kernel for one element size.
+///   mr x nr     accumulators held in registers (nr = nv vectors of w lanes)
+///   kc          depth of a packed panel: a kc x nr panel of B stays in L1
+///   mc          rows of packed A per block: mc x kc stays in L2
+///   nc          columns of packed B per block (in L3)
+struct GemmBlocking {
+  int w, mr, nv, nr;
+  Index kc, mc, nc;
+};
+
+constexpr GemmBlocking gemmBlocking(Isa isa, int elementBytes) {
+  switch (isa) {
+  case Isa::Avx512: { // 32 zmm: 28 accumulators, 2 of B, 1 broadcast of A
+    int w = 64 / elementBytes;
+    return {w, 14, 2, 2 * w, 256, 14 * 16, 2048};
+  }
+  case Isa::Avx2: { // 16 ymm: 12 accumulators, 2 of B, 1 broadcast of A
+    int w = 32 / elementBytes;
+    return {w, 6, 2, 2 * w, 256, 6 * 16, 2048};
+  }
+  case Isa::Generic:
+    break;
+  }
+  return {1, 4, 4, 4, 256, 4 * 16, 2048};
+}
+
+constexpr Index ceilDiv(Index a, Index b) { return (a + b - 1) / b; }
+constexpr Index roundUp(Index a, Index b) { return ceilDiv(a, b) * b; }
+constexpr Index minIndex(Index a, Index b) { return a < b ? a : b; }
+
+/// Elements of packed A, packed B and an edge tile for a GEMM of m x n x k, rounded to
+/// 64-byte lines so each part starts aligned.
+struct GemmScratch {
+  Index a, b, tile;
+  constexpr Index total() const { return a + b + tile; }
+};
+
+constexpr Index alignElements(Index elements, int elementBytes) {
+  return roundUp(elements * elementBytes, 64) / elementBytes;
+}
+
+constexpr GemmScratch gemmScratch(Isa isa, int elementBytes, Index m, Index n, Index k) {
+  GemmBlocking g = gemmBlocking(isa, elementBytes);
+  Index kc = minIndex(g.kc, k < 1 ? 1 : k);
+  Index mc = minIndex(g.mc, roundUp(m < 1 ? 1 : m, g.mr));
+  Index nc = minIndex(g.nc, roundUp(n < 1 ? 1 : n, g.nr));
+  return {alignElements(mc * kc, elementBytes), alignElements(kc * nc, elementBytes),
+          alignElements(g.mr * g.nr, elementBytes)};
+}
+
+/// Convolution geometry (NCHW), as the libjit kernels take it.
+struct ConvShape {
+  Index n, c, h, w; // input
+  Index o, kh, kw;  // filter
+  Index ho, wo;     // output
+  Index sh, sw, ph, pw, dh, dw, groups;
+
+  constexpr Index cg() const { return c / groups; }
+  constexpr Index og() const { return o / groups; }
+  constexpr Index k() const { return cg() * kh * kw; }
+  constexpr Index outPlane() const { return ho * wo; }
+};
+
+/// Per-worker scratch, in elements, of each convolution kernel.
+constexpr Index convForwardScratch(Isa isa, int elementBytes, const ConvShape &s) {
+  return gemmScratch(isa, elementBytes, s.og(), s.outPlane(), s.k()).total();
+}
+/// The input gradient computes the column matrix [k, ho*wo] and scatters it (col2im).
+constexpr Index convInputGradScratch(Isa isa, int elementBytes, const ConvShape &s) {
+  return gemmScratch(isa, elementBytes, s.k(), s.outPlane(), s.og()).total() +
+         alignElements(s.k() * s.outPlane(), elementBytes);
+}
+/// The filter gradient of a chunk of images is one GEMM with depth images * ho * wo.
+constexpr Index convFilterGradScratch(Isa isa, int elementBytes, const ConvShape &s,
+                                      Index imagesPerChunk) {
+  return gemmScratch(isa, elementBytes, s.og(), s.k(), imagesPerChunk * s.outPlane()).total();
+}
+
+} // namespace kiln::libjit
