@@ -15,6 +15,7 @@
 
 #include <chrono>
 #include <cstdlib>
+#include <string_view>
 
 namespace kiln::codegen {
 
@@ -25,10 +26,16 @@ constexpr const char *kPipelineVersion = "kiln-jit-pipeline-1";
 
 using StepFn = int32_t(void **, uint8_t *);
 
+bool profiling(const JitOptions &options) {
+  const char *env = std::getenv("KILN_JIT_PROFILE");
+  return options.profile || (env && *env && std::string_view(env) != "0");
+}
+
 PlanOptions planOptions(const JitOptions &options) {
   PlanOptions p;
   p.isa = hostTarget().isa;
   p.workers = options.threads > 0 ? options.threads : ThreadPool::global().threads();
+  p.profile = profiling(options);
   return p;
 }
 
@@ -105,6 +112,12 @@ std::unique_ptr<CompiledGraph> CompiledGraph::compile(Graph graph, const JitOpti
     fail("JIT: cannot allocate the {}-byte arena of graph @{}", bytes, g.name());
   compiled->code_ = std::move(code);
 
+  if (plan.options.profile) {
+    compiled->profile_ = std::make_unique<KernelProfile>();
+    for (const Kernel &k : plan.kernels)
+      compiled->profile_->names.push_back(k.name);
+    compiled->profile_->seconds.assign(plan.kernels.size(), 0.0);
+  }
   stats.arenaBytes = plan.arenaBytes;
   stats.kernels = plan.kernels.size();
   stats.host = hostTarget().describe();
@@ -126,15 +139,21 @@ CompiledGraph::Result CompiledGraph::run(std::span<const Tensor> inputs,
   for (const Tensor &t : state)
     args.push_back(const_cast<std::byte *>(t.raw()));
   for (const Output &o : g.outputs()) {
-    result.outputs.emplace_back(g.type(o.value));
+    result.outputs.push_back(Tensor::uninitialized(g.type(o.value))); // the step writes all
     args.push_back(result.outputs.back().raw());
   }
   for (const Update &u : g.updates()) {
-    result.updates.emplace_back(g.type(u.value));
+    result.updates.push_back(Tensor::uninitialized(g.type(u.value)));
     args.push_back(result.updates.back().raw());
   }
   std::lock_guard lock(mutex_);
+  if (profile_) {
+    setCurrentProfile(profile_.get());
+    ++profile_->runs;
+  }
   int32_t status = code_->step(args.data(), reinterpret_cast<uint8_t *>(code_->arena));
+  if (profile_)
+    setCurrentProfile(nullptr);
   if (status != 0)
     fail("JIT: the step of graph @{} returned status {}", g.name(), status);
   return result;

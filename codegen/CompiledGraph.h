@@ -3,6 +3,7 @@
 // public face of codegen/: no LLVM type appears here.
 #pragma once
 
+#include "codegen/Profile.h"
 #include "ir/Graph.h"
 #include "runtime/Tensor.h"
 
@@ -23,8 +24,11 @@ struct JitOptions {
   bool useCache = true;
   /// The cache directory; empty means ObjectCache::defaultDirectory().
   std::filesystem::path cacheDir;
-  /// Keep the LLVM IR before and after O3 (see CompiledGraph::ir()).
+  /// Keep the LLVM IR before and after O3 (see CompiledGraph::irBefore()).
   bool dumpIr = false;
+  /// Time every kernel (also switched on by the environment variable KILN_JIT_PROFILE=1);
+  /// see CompiledGraph::profile().
+  bool profile = false;
 };
 
 struct CompileStats {
@@ -51,6 +55,9 @@ public:
   const std::string &irBefore() const { return irBefore_; }
   const std::string &irAfter() const { return irAfter_; }
 
+  /// Per-kernel times summed over all runs so far; null unless profiling.
+  const KernelProfile *profile() const { return profile_.get(); }
+
   struct Result {
     std::vector<Tensor> outputs; ///< in graph.outputs() order
     std::vector<Tensor> updates; ///< new state values, in graph.updates() order
@@ -66,6 +73,7 @@ private:
   Graph graph_;
   CompileStats stats_;
   std::string irBefore_, irAfter_;
+  std::unique_ptr<KernelProfile> profile_;
   struct Code;
   std::unique_ptr<Code> code_;
   std::mutex mutex_;

@@ -11,16 +11,19 @@
 //      ObjectCache hook.
 #include "codegen/JitEngine.h"
 
+#include "codegen/Profile.h"
 #include "ir/Error.h"
 #include "runtime/ThreadPool.h"
 
 #include <llvm/ADT/SmallString.h>
 #include <llvm/Analysis/TargetLibraryInfo.h>
+#include <llvm/ExecutionEngine/JITLink/JITLink.h>
 #include <llvm/ExecutionEngine/ObjectCache.h>
 #include <llvm/ExecutionEngine/Orc/CompileUtils.h>
 #include <llvm/ExecutionEngine/Orc/ExecutionUtils.h>
 #include <llvm/ExecutionEngine/Orc/JITTargetMachineBuilder.h>
 #include <llvm/ExecutionEngine/Orc/LLJIT.h>
+#include <llvm/ExecutionEngine/Orc/ObjectLinkingLayer.h>
 #include <llvm/IR/LegacyPassManager.h>
 #include <llvm/IR/Module.h>
 #include <llvm/Passes/PassBuilder.h>
@@ -31,10 +34,12 @@
 #include <llvm/TargetParser/Host.h>
 
 #include <cmath>
+#include <cstdio>
 #include <cstring>
 #include <dlfcn.h>
 #include <map>
 #include <mutex>
+#include <unistd.h>
 
 namespace kiln::codegen {
 
@@ -119,6 +124,7 @@ SymbolMap runtimeSymbols(ExecutionSession &session, MangleAndInterner &mangle) {
     symbols[mangle(name)] = {ExecutorAddr::fromPtr(address), JITSymbolFlags::Exported};
   };
   define("kiln_parallel_for", reinterpret_cast<const void *>(&kiln_parallel_for));
+  define("kiln_profile_mark", reinterpret_cast<const void *>(&kiln_profile_mark));
   define("memcpy", reinterpret_cast<const void *>(&::memcpy));
   define("memmove", reinterpret_cast<const void *>(&::memmove));
   define("memset", reinterpret_cast<const void *>(&::memset));
@@ -151,6 +157,40 @@ SymbolMap runtimeSymbols(ExecutionSession &session, MangleAndInterner &mangle) {
   (void)session;
   return symbols;
 }
+
+bool perfMapRequested() {
+  const char *value = std::getenv("KILN_JIT_PERF_MAP");
+  return value && *value && std::string_view(value) != "0";
+}
+
+/// Appends every function JITLink places to /tmp/perf-<pid>.map, so `perf report` names
+/// kernels (KILN_JIT_PERF_MAP=1).
+class PerfMapPlugin : public ObjectLinkingLayer::Plugin {
+public:
+  static Error write(jitlink::LinkGraph &graph) {
+    static std::mutex mutex;
+    std::lock_guard lock(mutex);
+    std::string path = fmt::format("/tmp/perf-{}.map", getpid());
+    if (FILE *file = std::fopen(path.c_str(), "a")) {
+      for (jitlink::Symbol *symbol : graph.defined_symbols())
+        if (symbol->hasName() && symbol->isCallable())
+          std::fprintf(file, "%llx %llx %s\n",
+                       static_cast<unsigned long long>(symbol->getAddress().getValue()),
+                       static_cast<unsigned long long>(symbol->getSize()),
+                       symbol->getName().str().c_str());
+      std::fclose(file);
+    }
+    return Error::success();
+  }
+
+  void modifyPassConfig(MaterializationResponsibility &, jitlink::LinkGraph &,
+                        jitlink::PassConfiguration &config) override {
+    config.PostFixupPasses.emplace_back(&PerfMapPlugin::write);
+  }
+  Error notifyFailed(MaterializationResponsibility &) override { return Error::success(); }
+  Error notifyRemovingResources(JITDylib &, ResourceKey) override { return Error::success(); }
+  void notifyTransferringResources(JITDylib &, ResourceKey, ResourceKey) override {}
+};
 
 class OrcJitCode : public JitCode {
 public:
@@ -185,12 +225,23 @@ public:
       features.AddFeature(name, enabled);
     builder.getFeatures() = features;
     builder.setCodeGenOptLevel(CodeGenOptLevel::Aggressive);
+    // JITLink places a module's sections together and reaches runtime symbols through
+    // stubs, so the small code model (direct calls, RIP-relative constants) is safe.
+    builder.setCodeModel(CodeModel::Small);
+    builder.setRelocationModel(Reloc::PIC_); // JIT memory may sit anywhere in the address space
     targetMachine_ = unwrap(builder.createTargetMachine(), "creating the target machine");
 
     jit_ = unwrap(LLJITBuilder()
                       .setJITTargetMachineBuilder(builder)
                       .setLinkProcessSymbolsByDefault(false)
                       .setPlatformSetUp(setUpInactivePlatform)
+                      .setObjectLinkingLayerCreator([](ExecutionSession &session, const Triple &)
+                                                        -> Expected<std::unique_ptr<ObjectLayer>> {
+                        auto layer = std::make_unique<ObjectLinkingLayer>(session);
+                        if (perfMapRequested())
+                          layer->addPlugin(std::make_unique<PerfMapPlugin>());
+                        return layer;
+                      })
                       .setCompileFunctionCreator(
                           [this](JITTargetMachineBuilder jtmb)
                               -> Expected<std::unique_ptr<IRCompileLayer::IRCompiler>> {
@@ -261,6 +312,9 @@ public:
     for (Function &f : module) {
       if (f.isDeclaration())
         continue;
+      // JITLink keeps no names of local functions; make them global for the perf map.
+      if (perfMapRequested() && f.hasLocalLinkage())
+        f.setLinkage(GlobalValue::ExternalLinkage);
       f.addFnAttr("target-cpu", host.cpu);
       f.addFnAttr("tune-cpu", host.cpu);
       f.addFnAttr("target-features", host.features);

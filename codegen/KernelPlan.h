@@ -82,7 +82,8 @@ struct FinalCopy {
 
 struct PlanOptions {
   libjit::Isa isa = libjit::Isa::Generic;
-  int workers = 1; ///< parallel loop participants (scratch is carved per worker)
+  int workers = 1;      ///< parallel loop participants (scratch is carved per worker)
+  bool profile = false; ///< time every kernel (kiln_profile_mark around each)
 };
 
 struct KernelPlan {

@@ -104,13 +104,19 @@ EmittedModule emitModule(const Graph &graph, const KernelPlan &plan) {
   FunctionCallee parallelFor = ec.function("kiln_parallel_for", Type::getVoidTy(*out.context),
                                            {ec.ptr(), ec.ptr(), ec.i64(), ec.i64()});
   Value *workers = ConstantInt::get(ec.i64(), plan.options.workers);
+  FunctionCallee mark = ec.function("kiln_profile_mark", Type::getVoidTy(*out.context), {ec.i64()});
+  int64_t index = 0;
   for (auto [kernel, items] : kernels) {
+    if (plan.options.profile)
+      b.CreateCall(mark, {ConstantInt::get(ec.i64(), index++)});
     if (items > 1 && plan.options.workers > 1)
       b.CreateCall(parallelFor, {kernel, ctx, ConstantInt::get(ec.i64(), items), workers});
     else
       b.CreateCall(kernel, {ctx, ConstantInt::get(ec.i64(), 0), ConstantInt::get(ec.i64(), items),
                             ConstantInt::get(ec.i64(), 0)});
   }
+  if (plan.options.profile)
+    b.CreateCall(mark, {ConstantInt::get(ec.i64(), index)});
   for (const FinalCopy &copy : plan.copies) {
     ValueId root = plan.root(copy.value);
     const Storage &st = plan.storage[root];

@@ -1,8 +1,10 @@
-// ThreadPool: a fixed set of workers woken per parallel loop. A loop hands out items
-// through one atomic counter (dynamic scheduling: the machine is shared and cores run at
-// uneven speed); the caller takes part as worker 0. Workers spin briefly after a loop
-// before sleeping, because a training step issues its parallel loops back to back and a
-// condition-variable wake-up costs tens of microseconds.
+// ThreadPool: a fixed set of workers woken per parallel loop. Items are handed out one
+// at a time through `ticket_` (dynamic scheduling: the machine is shared and cores run
+// at uneven speed); the caller takes part and returns as soon as every item is done,
+// whether or not every worker woke up in time. Workers spin briefly before sleeping,
+// because a training step issues its parallel loops back to back and a condition-
+// variable wake-up costs tens of microseconds; briefly, because on a loaded machine a
+// spinning worker steals the core the caller needs.
 #include "runtime/ThreadPool.h"
 
 #include <algorithm>
@@ -16,7 +18,8 @@ namespace kiln {
 
 namespace {
 
-constexpr int kSpinIterations = 20000;
+constexpr int kWorkerSpins = 2000; // ~50 us of pause instructions
+constexpr int kCallerSpins = 200;  // before yielding the core while waiting for items
 
 inline void cpuRelax() {
 #if defined(__x86_64__)
@@ -26,6 +29,8 @@ inline void cpuRelax() {
 
 std::mutex globalMutex;
 std::unique_ptr<ThreadPool> globalPool;
+
+uint32_t generationOf(uint64_t ticket) { return static_cast<uint32_t>(ticket >> 32); }
 
 } // namespace
 
@@ -37,20 +42,28 @@ ThreadPool::ThreadPool(int threads) {
 ThreadPool::~ThreadPool() {
   {
     std::lock_guard lock(mutex_);
-    stop_ = true;
-    generation_.fetch_add(1, std::memory_order_release);
+    stop_.store(true);
   }
   wake_.notify_all();
   for (std::thread &t : workers_)
     t.join();
 }
 
-void ThreadPool::runItems(int64_t worker) {
+void ThreadPool::runItems(uint32_t generation, int64_t worker) {
+  // Read the job, then prove with each claim that it is still the job of `generation`.
+  ParallelBody body = body_.load(std::memory_order_relaxed);
+  void *context = context_.load(std::memory_order_relaxed);
+  int64_t items = items_.load(std::memory_order_relaxed);
+  uint64_t ticket = ticket_.load(std::memory_order_acquire);
   for (;;) {
-    int64_t item = next_.fetch_add(1, std::memory_order_relaxed);
-    if (item >= items_)
+    if (generationOf(ticket) != generation || int64_t(ticket & 0xffffffffu) >= items)
       return;
-    body_(context_, item, item + 1, worker);
+    if (!ticket_.compare_exchange_weak(ticket, ticket + 1, std::memory_order_acq_rel))
+      continue; // `ticket` was reloaded
+    int64_t item = int64_t(ticket & 0xffffffffu);
+    body(context, item, item + 1, worker);
+    done_.fetch_add(1, std::memory_order_acq_rel);
+    ticket = ticket_.load(std::memory_order_acquire);
   }
 }
 
@@ -60,54 +73,57 @@ void ThreadPool::parallelFor(int64_t n, int64_t maxWorkers, ParallelBody body,
     return;
   int64_t participants = std::min<int64_t>({threads(), std::max<int64_t>(maxWorkers, 1), n});
   std::unique_lock busy(busy_, std::try_to_lock);
-  if (participants == 1 || !busy.owns_lock()) {
+  if (participants == 1 || !busy.owns_lock() || n >= (int64_t(1) << 31)) {
     body(context, 0, n, 0);
     return;
   }
+  body_.store(body, std::memory_order_relaxed);
+  context_.store(context, std::memory_order_relaxed);
+  items_.store(n, std::memory_order_relaxed);
+  participants_.store(participants, std::memory_order_relaxed);
+  joined_.store(1, std::memory_order_relaxed); // the caller is worker 0
+  done_.store(0, std::memory_order_relaxed);
+  uint32_t generation = generationOf(ticket_.load(std::memory_order_relaxed)) + 1;
   {
-    std::lock_guard lock(mutex_);
-    body_ = body;
-    context_ = context;
-    items_ = n;
-    participants_ = participants;
-    next_.store(0, std::memory_order_relaxed);
-    joined_.store(1, std::memory_order_relaxed); // the caller is worker 0
-    running_.store(static_cast<int64_t>(workers_.size()), std::memory_order_relaxed);
-    generation_.fetch_add(1, std::memory_order_release);
+    std::lock_guard lock(mutex_); // pairs with the sleepers' predicate check
+    ticket_.store(uint64_t(generation) << 32, std::memory_order_release);
   }
   wake_.notify_all();
-  runItems(0);
-  for (int i = 0; i < kSpinIterations && running_.load(std::memory_order_acquire) != 0; ++i)
-    cpuRelax();
-  if (running_.load(std::memory_order_acquire) != 0) {
-    std::unique_lock lock(mutex_);
-    done_.wait(lock, [&] { return running_.load(std::memory_order_acquire) == 0; });
+
+  runItems(generation, 0); // the caller's share, as worker 0
+  for (int spin = 0; done_.load(std::memory_order_acquire) < n; ++spin) {
+    if (spin < kCallerSpins)
+      cpuRelax();
+    else
+      std::this_thread::yield();
   }
 }
 
 void ThreadPool::workerLoop() {
-  uint64_t seen = 0;
+  uint32_t seen = 0;
   for (;;) {
-    // Spin first: the next loop of a step usually follows within microseconds.
-    for (int i = 0; i < kSpinIterations; ++i) {
-      if (generation_.load(std::memory_order_acquire) != seen)
+    for (int i = 0; i < kWorkerSpins; ++i) {
+      if (generationOf(ticket_.load(std::memory_order_acquire)) != seen ||
+          stop_.load(std::memory_order_relaxed))
         break;
       cpuRelax();
     }
     {
       std::unique_lock lock(mutex_);
-      wake_.wait(lock, [&] { return generation_.load(std::memory_order_relaxed) != seen; });
-      seen = generation_.load(std::memory_order_relaxed);
-      if (stop_)
+      wake_.wait(lock, [&] {
+        return stop_.load(std::memory_order_relaxed) ||
+               generationOf(ticket_.load(std::memory_order_acquire)) != seen;
+      });
+      if (stop_.load(std::memory_order_relaxed))
         return;
     }
+    seen = generationOf(ticket_.load(std::memory_order_acquire));
+    // An id per participant: ids index per-worker scratch, so workers beyond the job's
+    // participant count stay out. An id taken from a newer job than `seen` is wasted:
+    // runItems(seen) then finds no item of its generation.
     int64_t id = joined_.fetch_add(1, std::memory_order_relaxed);
-    if (id < participants_)
-      runItems(id);
-    if (running_.fetch_sub(1, std::memory_order_acq_rel) == 1) {
-      std::lock_guard lock(mutex_);
-      done_.notify_one();
-    }
+    if (id < participants_.load(std::memory_order_relaxed))
+      runItems(seen, id);
   }
 }
 

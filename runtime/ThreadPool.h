@@ -44,23 +44,27 @@ public:
 
 private:
   void workerLoop();
-  void runItems(int64_t worker);
+  /// Claims and runs items of job `generation` as participant `worker` until none is
+  /// left or the job is over.
+  void runItems(uint32_t generation, int64_t worker);
 
   std::vector<std::thread> workers_;
   std::mutex busy_; ///< held by the thread that owns the current job
 
-  // The current job, published under mutex_ with a new generation_.
-  std::mutex mutex_;
-  std::condition_variable wake_, done_;
-  std::atomic<uint64_t> generation_{0}; ///< bumped (under mutex_) per job and at exit
-  bool stop_ = false;
-  ParallelBody body_ = nullptr;
-  void *context_ = nullptr;
-  int64_t items_ = 0;
-  int64_t participants_ = 0;
-  std::atomic<int64_t> next_{0};    ///< next item to hand out
-  std::atomic<int64_t> joined_{0};  ///< participants that took an id
-  std::atomic<int64_t> running_{0}; ///< workers still inside the job
+  // The current job. `ticket_` packs (generation << 32 | next item): a worker claims an
+  // item with a compare-and-swap that also proves the job is still the one whose fields
+  // it read, so the caller never waits for workers that arrive late, only for items.
+  std::atomic<uint64_t> ticket_{0};
+  std::atomic<ParallelBody> body_{nullptr};
+  std::atomic<void *> context_{nullptr};
+  std::atomic<int64_t> items_{0};
+  std::atomic<int64_t> participants_{0};
+  std::atomic<int64_t> joined_{0}; ///< participant ids handed out for the current job
+  std::atomic<int64_t> done_{0};   ///< items finished in the current job
+
+  std::mutex mutex_; ///< guards sleeping and waking
+  std::condition_variable wake_;
+  std::atomic<bool> stop_{false};
 };
 
 } // namespace kiln

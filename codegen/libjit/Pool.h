@@ -1,5 +1,6 @@
 // libjit's pooling kernels (NCHW) over a range of planes, with the interpreter's exact
-// semantics: padded cells never win a max (they are skipped) and count as zeros in the
+// semantics (windows inside the input take a path with constant bounds, which unrolls
+// after specialization): padded cells never win a max (they are skipped) and count as zeros in the
 // average, whose divisor is the whole window; the max gradient goes to the first
 // maximal cell of each window in row-major order (NaN beats any number) and accumulates
 // where windows overlap; average sums accumulate in double.
@@ -25,48 +26,146 @@ KILN_INLINE Window window(const PoolShape &s, Index oh, Index ow) {
   return {h0 > 0 ? h0 : 0, hHi, w0 > 0 ? w0 : 0, wHi};
 }
 
+/// The output columns whose window lies inside the input: [lo, hi).
+struct Inside {
+  Index lo, hi;
+};
+KILN_INLINE Inside insideColumns(const PoolShape &s) {
+  Index lo = (s.pw + s.sw - 1) / s.sw;
+  Index last = s.w - s.kw + s.pw; // w0 + kw <= w  <=>  ow * sw <= last
+  Index hi = last < 0 ? 0 : last / s.sw + 1;
+  hi = hi < s.wo ? hi : s.wo;
+  return {lo < hi ? lo : hi, hi};
+}
+
+/// Whether the window of row oh lies inside the input vertically.
+KILN_INLINE bool insideRow(const PoolShape &s, Index oh) {
+  Index h0 = oh * s.sh - s.ph;
+  return h0 >= 0 && h0 + s.kh <= s.h;
+}
+
+/// "v beats best" for first-maximum searches: greater, or NaN over a number. Written
+/// with non-short-circuit operators so it compiles to selects, not branches.
+template <typename T> KILN_INLINE bool beats(T v, T best) {
+  return (v > best) | ((v != v) & (best == best));
+}
+
+template <typename T> KILN_INLINE T windowMax(const T *in, const PoolShape &s, const Window &win) {
+  T best = in[win.hLo * s.w + win.wLo];
+  for (Index ih = win.hLo; ih < win.hHi; ++ih)
+    for (Index iw = win.wLo; iw < win.wHi; ++iw) {
+      T v = in[ih * s.w + iw];
+      best = ((v > best) | (v != v)) ? v : best;
+    }
+  return best;
+}
+
+/// The offset of the first maximal cell of a window inside the input: kh x kw are
+/// constants after specialization, so the loops unroll.
+template <typename T>
+KILN_INLINE Index insideArgmax(const T *in, const PoolShape &s, Index h0, Index w0) {
+  Index best = h0 * s.w + w0;
+  T bestValue = in[best];
+  for (Index i = 0; i < s.kh; ++i)
+    for (Index j = 0; j < s.kw; ++j) {
+      Index at = (h0 + i) * s.w + w0 + j;
+      T v = in[at];
+      bool wins = beats(v, bestValue);
+      bestValue = wins ? v : bestValue;
+      best = wins ? at : best;
+    }
+  return best;
+}
+
+template <typename T>
+KILN_INLINE Index windowArgmax(const T *in, const PoolShape &s, const Window &win) {
+  Index best = win.hLo * s.w + win.wLo;
+  T bestValue = in[best];
+  for (Index ih = win.hLo; ih < win.hHi; ++ih)
+    for (Index iw = win.wLo; iw < win.wHi; ++iw) {
+      Index at = ih * s.w + iw;
+      T v = in[at];
+      bool wins = beats(v, bestValue);
+      bestValue = wins ? v : bestValue;
+      best = wins ? at : best;
+    }
+  return best;
+}
+
 template <typename T>
 KILN_INLINE void maxPool(const T *x, T *y, const PoolShape &s, Index p0, Index p1) {
+  Inside cols = insideColumns(s);
   for (Index p = p0; p < p1; ++p) {
     const T *in = x + p * s.h * s.w;
     T *out = y + p * s.ho * s.wo;
-    for (Index oh = 0; oh < s.ho; ++oh)
-      for (Index ow = 0; ow < s.wo; ++ow) {
-        Window win = window(s, oh, ow);
-        T best = in[win.hLo * s.w + win.wLo];
-        for (Index ih = win.hLo; ih < win.hHi; ++ih)
-          for (Index iw = win.wLo; iw < win.wHi; ++iw) {
-            T v = in[ih * s.w + iw];
-            best = (v > best || v != v) ? v : best;
+    for (Index oh = 0; oh < s.ho; ++oh) {
+      bool inside = insideRow(s, oh);
+      Index lo = inside ? cols.lo : s.wo, hi = inside ? cols.hi : s.wo;
+      for (Index ow = 0; ow < lo; ++ow)
+        out[oh * s.wo + ow] = windowMax(in, s, window(s, oh, ow));
+      Index h0 = oh * s.sh - s.ph;
+      for (Index ow = lo; ow < hi; ++ow) {
+        const T *at = in + h0 * s.w + ow * s.sw - s.pw;
+        T best = at[0];
+        for (Index i = 0; i < s.kh; ++i)
+          for (Index j = 0; j < s.kw; ++j) {
+            T v = at[i * s.w + j];
+            best = ((v > best) | (v != v)) ? v : best;
           }
         out[oh * s.wo + ow] = best;
       }
+      for (Index ow = hi; ow < s.wo; ++ow)
+        out[oh * s.wo + ow] = windowMax(in, s, window(s, oh, ow));
+    }
   }
+}
+
+/// Windows that tile the input without overlap or padding (stride == window): every
+/// input cell belongs to at most one window, so each window writes its cells directly
+/// (dy at its argmax, 0 elsewhere) and only the uncovered border is zeroed.
+template <typename T>
+KILN_INLINE void maxPoolGradTiled(const T *in, const T *g, T *out, const PoolShape &s) {
+  for (Index oh = 0; oh < s.ho; ++oh)
+    for (Index ow = 0; ow < s.wo; ++ow) {
+      Index h0 = oh * s.kh, w0 = ow * s.kw;
+      Index best = insideArgmax(in, s, h0, w0);
+      T d = g[oh * s.wo + ow];
+      for (Index i = 0; i < s.kh; ++i)
+        for (Index j = 0; j < s.kw; ++j) {
+          Index at = (h0 + i) * s.w + w0 + j;
+          out[at] = at == best ? d : T(0);
+        }
+    }
+  for (Index ih = 0; ih < s.h; ++ih)
+    for (Index iw = ih < s.ho * s.kh ? s.wo * s.kw : 0; iw < s.w; ++iw)
+      out[ih * s.w + iw] = T(0);
 }
 
 template <typename T>
 KILN_INLINE void maxPoolGrad(const T *x, const T *dy, T *dx, const PoolShape &s, Index p0,
                              Index p1) {
+  bool tiled = s.sh == s.kh && s.sw == s.kw && s.ph == 0 && s.pw == 0;
+  Inside cols = insideColumns(s);
   for (Index p = p0; p < p1; ++p) {
     const T *in = x + p * s.h * s.w, *g = dy + p * s.ho * s.wo;
     T *out = dx + p * s.h * s.w;
+    if (tiled) {
+      maxPoolGradTiled(in, g, out, s);
+      continue;
+    }
     for (Index i = 0; i < s.h * s.w; ++i)
       out[i] = T(0);
-    for (Index oh = 0; oh < s.ho; ++oh)
+    for (Index oh = 0; oh < s.ho; ++oh) {
+      bool inside = insideRow(s, oh);
+      Index lo = inside ? cols.lo : s.wo, hi = inside ? cols.hi : s.wo;
+      Index h0 = oh * s.sh - s.ph;
       for (Index ow = 0; ow < s.wo; ++ow) {
-        Window win = window(s, oh, ow);
-        Index best = win.hLo * s.w + win.wLo;
-        T bestValue = in[best];
-        for (Index ih = win.hLo; ih < win.hHi; ++ih)
-          for (Index iw = win.wLo; iw < win.wHi; ++iw) {
-            Index at = ih * s.w + iw;
-            T v = in[at];
-            bool wins = v > bestValue || (v != v && bestValue == bestValue);
-            bestValue = wins ? v : bestValue;
-            best = wins ? at : best;
-          }
+        bool fast = ow >= lo && ow < hi;
+        Index best = fast ? insideArgmax(in, s, h0, ow * s.sw - s.pw)
+                          : windowArgmax(in, s, window(s, oh, ow));
         out[best] += g[oh * s.wo + ow];
       }
+    }
   }
 }
 

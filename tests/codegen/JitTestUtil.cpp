@@ -83,6 +83,24 @@ std::string compareTensors(const Tensor &jit, const Tensor &interp, double rtol)
   return "";
 }
 
+std::string compareNorms(const Tensor &jit, const Tensor &interp, double rtol) {
+  if (!isFloat(interp.dtype()) || jit.type() != interp.type())
+    return compareTensors(jit, interp, 0);
+  double difference = 0, norm = 0;
+  for (int64_t i = 0; i < interp.numElements(); ++i) {
+    double a = jit.at(i), b = interp.at(i);
+    if (std::isnan(a) != std::isnan(b))
+      return fmt::format("element {}: jit {} vs interpreter {}", i, a, b);
+    difference += (a - b) * (a - b);
+    norm += b * b;
+  }
+  double relative = std::sqrt(difference) / (std::sqrt(norm) + 1e-30);
+  if (relative > rtol)
+    return fmt::format("relative 2-norm error {:.3g} > {:.3g} (worst element: {})", relative, rtol,
+                       compareTensors(jit, interp, 0));
+  return "";
+}
+
 codegen::JitOptions testJitOptions() {
   codegen::JitOptions options;
   options.useCache = false;

@@ -35,6 +35,12 @@ Arguments randomArguments(const Graph &graph, uint64_t seed, const ValueDomain &
 /// worst element.
 std::string compareTensors(const Tensor &jit, const Tensor &interp, double rtol);
 
+/// ||jit - interp|| / ||interp|| (2-norms), or "" when within `rtol`; ints and bools
+/// must match exactly. For whole parameter tensors after many optimizer steps, where
+/// Adam turns rounding differences of near-zero gradients into small steps of single
+/// elements.
+std::string compareNorms(const Tensor &jit, const Tensor &interp, double rtol);
+
 /// Compiles `graph` with the JIT (no disk cache), runs it and the interpreter on `args`,
 /// and REQUIREs every output and update to agree within `rtol`, reporting `label` and the
 /// seed on failure.
