@@ -86,10 +86,8 @@ public:
     });
   }
 
-  void conv(const char *entry, ValueId first, ValueId second, Value *out,
-            std::vector<Value *> extra) {
+  void conv(const char *entry, Value *x, Value *w, Value *out, std::vector<Value *> extra) {
     libjit::ConvShape s = convShape(ec_.graph, kernel_.value);
-    Value *x = kf_.buffer(first), *w = kf_.buffer(second);
     std::string name = std::string(entry) + ec_.isaSuffix(dtype_);
     forEachItem([&](Value *item) {
       std::vector<Value *> args = {x, w, out};
@@ -130,23 +128,39 @@ public:
       matmul();
       break;
     case KernelKind::Conv2d:
-      conv("kiln_conv2d_", node_.operands[0], node_.operands[1], kf_.buffer(kernel_.value), {});
+      conv(kernel_.shifted ? "kiln_conv2d_s1_" : "kiln_conv2d_", kf_.buffer(node_.operands[0]),
+           kf_.buffer(node_.operands[1]), kf_.buffer(kernel_.value), {});
       break;
     case KernelKind::Conv2dInputGrad:
-      conv("kiln_conv2d_input_grad_", node_.operands[0], node_.operands[1],
+      // The shifted form multiplies by the filter FilterTranspose prepared.
+      conv(kernel_.shifted ? "kiln_conv2d_input_grad_s1_" : "kiln_conv2d_input_grad_",
+           kf_.buffer(node_.operands[0]),
+           kernel_.shifted ? kf_.arenaAt(kernel_.partsOffset) : kf_.buffer(node_.operands[1]),
            kf_.buffer(kernel_.value), {});
       break;
     case KernelKind::Conv2dFilterGrad:
-      conv("kiln_conv2d_filter_grad_", node_.operands[0], node_.operands[1],
+      conv(kernel_.shifted ? "kiln_conv2d_filter_grad_s1_" : "kiln_conv2d_filter_grad_",
+           kf_.buffer(node_.operands[0]), kf_.buffer(node_.operands[1]),
            kf_.arenaAt(kernel_.partsOffset), {constant(kernel_.imagesPerChunk)});
       break;
+    case KernelKind::FilterTranspose: {
+      libjit::ConvShape s = convShape(g, kernel_.value);
+      call("kiln_conv2d_filter_transpose_" + EmitContext::dtypeSuffix(dtype_),
+           {kf_.buffer(node_.operands[1]), kf_.arenaAt(kernel_.partsOffset), constant(s.og()),
+            constant(s.cg()), constant(s.kh), constant(s.kw), constant(s.groups)});
+      break;
+    }
     case KernelKind::SumChunks: {
       libjit::ConvShape s = convShape(g, kernel_.value);
       int64_t chunks = libjit::ceilDiv(std::max<int64_t>(s.n, 1), kernel_.imagesPerChunk);
       int64_t size = node_.type.numElements();
-      call("kiln_sum_chunks_" + EmitContext::dtypeSuffix(dtype_),
-           {kf_.arenaAt(kernel_.partsOffset), kf_.buffer(kernel_.value), constant(chunks),
-            constant(size), constant(0), constant(size)});
+      Value *parts = kf_.arenaAt(kernel_.partsOffset), *dw = kf_.buffer(kernel_.value);
+      if (kernel_.shifted)
+        call("kiln_conv2d_filter_grad_sum_s1_" + EmitContext::dtypeSuffix(dtype_),
+             {parts, dw, constant(chunks), constant(s.groups), constant(s.k()), constant(s.og())});
+      else
+        call("kiln_sum_chunks_" + EmitContext::dtypeSuffix(dtype_),
+             {parts, dw, constant(chunks), constant(size), constant(0), constant(size)});
       break;
     }
     case KernelKind::MaxPool2d:

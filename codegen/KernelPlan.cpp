@@ -171,13 +171,24 @@ void sizeKernel(const Graph &graph, Kernel &k, const PlanOptions &options) {
   case KernelKind::Conv2d: {
     ConvShape s = convShape(graph, k.value);
     k.items = s.n * s.groups;
-    k.scratchPerWorker = libjit::convForwardScratch(options.isa, eb, s) * bytes;
+    k.shifted = libjit::shiftedApplies(s);
+    int nr = libjit::gemmBlocking(options.isa, eb).nr;
+    k.scratchPerWorker =
+        (k.shifted
+             ? libjit::shiftedForwardScratch(options.isa, eb, libjit::forwardShifted(s, nr), s.og())
+             : libjit::convForwardScratch(options.isa, eb, s)) *
+        bytes;
     return;
   }
   case KernelKind::Conv2dInputGrad: {
     ConvShape s = convShape(graph, k.value);
     k.items = s.n * s.groups;
-    k.scratchPerWorker = libjit::convInputGradScratch(options.isa, eb, s) * bytes;
+    k.shifted = libjit::shiftedApplies(s);
+    int nr = libjit::gemmBlocking(options.isa, eb).nr;
+    k.scratchPerWorker = (k.shifted ? libjit::shiftedForwardScratch(
+                                          options.isa, eb, libjit::inputGradShifted(s, nr), s.cg())
+                                    : libjit::convInputGradScratch(options.isa, eb, s)) *
+                         bytes;
     return;
   }
   case KernelKind::Conv2dFilterGrad: {
@@ -185,8 +196,11 @@ void sizeKernel(const Graph &graph, Kernel &k, const PlanOptions &options) {
     int64_t chunks = std::clamp<int64_t>(2 * workers, 1, std::max<int64_t>(s.n, 1));
     k.imagesPerChunk = std::max<int64_t>(1, ceilDiv(s.n, chunks));
     k.items = ceilDiv(std::max<int64_t>(s.n, 1), k.imagesPerChunk) * s.groups;
+    k.shifted = libjit::shiftedApplies(s);
     k.scratchPerWorker =
-        libjit::convFilterGradScratch(options.isa, eb, s, k.imagesPerChunk) * bytes;
+        (k.shifted ? libjit::shiftedFilterGradScratch(options.isa, eb, s)
+                   : libjit::convFilterGradScratch(options.isa, eb, s, k.imagesPerChunk)) *
+        bytes;
     return;
   }
   case KernelKind::MaxPool2d:
@@ -205,7 +219,8 @@ void sizeKernel(const Graph &graph, Kernel &k, const PlanOptions &options) {
   case KernelKind::ConcatPart:
   case KernelKind::Reduce:
   case KernelKind::SumChunks:
-    return; // sized by the loop emitter; no scratch
+  case KernelKind::FilterTranspose:
+    return; // sized by the loop emitter, or serial; no scratch
   }
 }
 
@@ -336,10 +351,13 @@ KernelPlan planKernels(const Graph &graph, const PlanOptions &options) {
     }
     Kernel k{traits(node).kernel, id, 0, kernelName(node, id)};
     sizeKernel(graph, k, options);
+    if (node.op == OpKind::Conv2dInputGrad && k.shifted)
+      plan.kernels.push_back({KernelKind::FilterTranspose, id, 0, kernelName(node, id, ".filter")});
     plan.kernels.push_back(k);
     if (node.op == OpKind::Conv2dFilterGrad) {
       Kernel sum{KernelKind::SumChunks, id, 0, kernelName(node, id, ".sum")};
       sum.imagesPerChunk = k.imagesPerChunk;
+      sum.shifted = k.shifted;
       plan.kernels.push_back(sum);
     }
   }
@@ -383,6 +401,11 @@ KernelPlan planKernels(const Graph &graph, const PlanOptions &options) {
       buffers.push_back({chunks * s.o * s.k() * elementBytes(graph, kernel.value), k, k + 1,
                          &kernel.partsOffset});
     }
+    if (kernel.kind == KernelKind::FilterTranspose) {
+      const Type &w = graph.type(node.operands[1]);
+      buffers.push_back(
+          {w.numElements() * int64_t(dtypeSize(w.dtype)), k, k + 1, &kernel.partsOffset});
+    }
   }
   for (const FinalCopy &c : plan.copies)
     read(c.value, end);
@@ -398,7 +421,8 @@ KernelPlan planKernels(const Graph &graph, const PlanOptions &options) {
   }
   plan.arenaBytes = placeBuffers(buffers);
   for (size_t k = 0; k + 1 < plan.kernels.size(); ++k)
-    if (plan.kernels[k + 1].kind == KernelKind::SumChunks)
+    if (plan.kernels[k + 1].kind == KernelKind::SumChunks ||
+        plan.kernels[k].kind == KernelKind::FilterTranspose)
       plan.kernels[k + 1].partsOffset = plan.kernels[k].partsOffset;
   return plan;
 }

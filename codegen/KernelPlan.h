@@ -52,7 +52,8 @@ enum class KernelKind {
   Conv2d,
   Conv2dInputGrad,
   Conv2dFilterGrad,
-  SumChunks, ///< the in-order sum of a filter gradient's per-chunk results
+  SumChunks,       ///< the in-order sum of a filter gradient's per-chunk results
+  FilterTranspose, ///< the transposed, flipped filter a shifted input gradient multiplies by
   MaxPool2d,
   MaxPool2dGrad,
   AvgPool2d,
@@ -68,9 +69,12 @@ struct Kernel {
   int64_t itemRows = 0;         ///< Matmul: rows of C per item; pooling: planes per item
   int64_t itemCols = 0;         ///< Matmul: columns of C per item
   int64_t imagesPerChunk = 0;   ///< Conv2dFilterGrad
+  bool shifted = false;         ///< convolutions: the stride-1 shifted-window form (ConvShifted.h)
   int64_t scratchOffset = -1;   ///< arena offset of per-worker scratch
   int64_t scratchPerWorker = 0; ///< bytes
-  int64_t partsOffset = -1;     ///< Conv2dFilterGrad / SumChunks: per-chunk results
+  /// Conv2dFilterGrad / SumChunks: per-chunk results; FilterTranspose and the shifted
+  /// Conv2dInputGrad after it: the transposed filter.
+  int64_t partsOffset = -1;
 };
 
 /// A copy made after all kernels: a value that is an output or update but lives

@@ -78,6 +78,7 @@ EmittedModule emitModule(const Graph &graph, const KernelPlan &plan) {
     case KernelKind::Conv2dInputGrad:
     case KernelKind::Conv2dFilterGrad:
     case KernelKind::SumChunks:
+    case KernelKind::FilterTranspose:
     case KernelKind::MaxPool2d:
     case KernelKind::MaxPool2dGrad:
     case KernelKind::AvgPool2d:

@@ -89,4 +89,56 @@ constexpr Index convFilterGradScratch(Isa isa, int elementBytes, const ConvShape
   return gemmScratch(isa, elementBytes, s.og(), s.k(), imagesPerChunk * s.outPlane()).total();
 }
 
+// ---- stride-1 convolutions as shifted-window GEMMs (ConvShifted.h) ----------------
+
+/// The padded-image geometry of a stride-1 convolution (forward view: x -> y).
+struct Shifted {
+  Index c, hp, wp, plane; ///< channels per group, padded height/width, hp * wp
+  Index tail;             ///< slack after the last plane for the dropped columns' reads
+  Index ho, cols;         ///< output rows; ho * wp columns of the wide output
+  Index k, kh, kw, dh, dw;
+
+  constexpr Index shift(Index ci, Index ki, Index kj) const {
+    return ci * plane + ki * dh * wp + kj * dw;
+  }
+  constexpr Index padded() const { return c * plane + tail; }
+};
+
+constexpr Shifted shiftedOf(Index c, Index h, Index w, Index ph, Index pw, Index ho, Index kh,
+                            Index kw, Index dh, Index dw, int nr) {
+  Index hp = h + 2 * ph, wp = w + 2 * pw;
+  return {c,  hp,      wp,          hp * wp, (kw - 1) * dw + (kh - 1) * dh * wp + 2 * nr,
+          ho, ho * wp, c * kh * kw, kh,      kw,
+          dh, dw};
+}
+
+/// The forward view of a stride-1 convolution's input gradient: dy padded by
+/// (KH-1)*dh - ph convolved with the transposed, flipped filter.
+constexpr Shifted forwardShifted(const ConvShape &s, int nr) {
+  return shiftedOf(s.cg(), s.h, s.w, s.ph, s.pw, s.ho, s.kh, s.kw, s.dh, s.dw, nr);
+}
+constexpr Shifted inputGradShifted(const ConvShape &s, int nr) {
+  return shiftedOf(s.og(), s.ho, s.wo, (s.kh - 1) * s.dh - s.ph, (s.kw - 1) * s.dw - s.pw, s.h,
+                   s.kh, s.kw, s.dh, s.dw, nr);
+}
+
+/// Whether the shifted forms apply: stride 1, and for the input gradient a padding no
+/// larger than the dilated kernel.
+constexpr bool shiftedApplies(const ConvShape &s) {
+  return s.sh == 1 && s.sw == 1 && s.ph <= (s.kh - 1) * s.dh && s.pw <= (s.kw - 1) * s.dw;
+}
+
+/// Per-worker scratch (elements) of the shifted forward / input-gradient kernels:
+/// padded input, wide output, GEMM packing.
+constexpr Index shiftedForwardScratch(Isa isa, int eb, const Shifted &z, Index rows) {
+  return alignElements(z.padded(), eb) + alignElements(rows * z.cols, eb) +
+         gemmScratch(isa, eb, rows, z.cols, z.k).total();
+}
+
+/// Per-worker scratch (elements) of the shifted filter gradient: padded image, packing.
+constexpr Index shiftedFilterGradScratch(Isa isa, int eb, const ConvShape &s) {
+  Shifted z = forwardShifted(s, gemmBlocking(isa, eb).nr);
+  return alignElements(z.padded(), eb) + gemmScratch(isa, eb, z.k, s.og(), s.outPlane()).total();
+}
+
 } // namespace kiln::libjit

@@ -4,6 +4,7 @@
 // is compiled by clang to LLVM bitcode at build time (never by the host compiler) and
 // embedded into kiln_codegen; see codegen/LibJit.cpp.
 #include "codegen/libjit/Conv.h"
+#include "codegen/libjit/ConvShifted.h"
 #include "codegen/libjit/Gemm.h"
 #include "codegen/libjit/Pool.h"
 #include "runtime/Random.h"
@@ -51,6 +52,20 @@ using kiln::libjit::PoolShape;
                                                    Index item, T *scratch) {                       \
     kiln::libjit::convFilterGrad<T, ISA>(x, dy, parts, KILN_CONV_SHAPE, imagesPerChunk, item,      \
                                          scratch);                                                 \
+  }                                                                                                \
+  KILN_ENTRY void kiln_conv2d_s1_##SUFFIX(const T *x, const T *wt, T *y, KILN_CONV_PARAMS,         \
+                                          Index item, T *scratch) {                                \
+    kiln::libjit::convForwardShifted<T, ISA>(x, wt, y, KILN_CONV_SHAPE, item, scratch);            \
+  }                                                                                                \
+  KILN_ENTRY void kiln_conv2d_input_grad_s1_##SUFFIX(const T *dy, const T *wt, T *dx,              \
+                                                     KILN_CONV_PARAMS, Index item, T *scratch) {   \
+    kiln::libjit::convInputGradShifted<T, ISA>(dy, wt, dx, KILN_CONV_SHAPE, item, scratch);        \
+  }                                                                                                \
+  KILN_ENTRY void kiln_conv2d_filter_grad_s1_##SUFFIX(const T *x, const T *dy, T *parts,           \
+                                                      KILN_CONV_PARAMS, Index imagesPerChunk,      \
+                                                      Index item, T *scratch) {                    \
+    kiln::libjit::convFilterGradShifted<T, ISA>(x, dy, parts, KILN_CONV_SHAPE, imagesPerChunk,     \
+                                                item, scratch);                                    \
   }
 
 KILN_GEMM_ENTRY(float, f32_avx512, Isa::Avx512)
@@ -79,6 +94,14 @@ KILN_GEMM_ENTRY(double, f64_generic, Isa::Generic)
   }                                                                                                \
   KILN_ENTRY void kiln_avg_pool_grad_##SUFFIX(const T *dy, T *dx, KILN_POOL_PARAMS) {              \
     kiln::libjit::avgPoolGrad(dy, dx, KILN_POOL_SHAPE, p0, p1);                                    \
+  }                                                                                                \
+  KILN_ENTRY void kiln_conv2d_filter_grad_sum_s1_##SUFFIX(const T *parts, T *dw, Index chunks,     \
+                                                          Index groups, Index k, Index og) {       \
+    kiln::libjit::sumTransposedChunks(parts, dw, chunks, groups, k, og);                           \
+  }                                                                                                \
+  KILN_ENTRY void kiln_conv2d_filter_transpose_##SUFFIX(const T *w, T *wt, Index og, Index cg,     \
+                                                        Index kh, Index kw, Index groups) {        \
+    kiln::libjit::transposeFilter(w, wt, og, cg, kh, kw, groups);                                  \
   }                                                                                                \
   KILN_ENTRY void kiln_sum_chunks_##SUFFIX(const T *parts, T *out, Index chunks, Index size,       \
                                            Index begin, Index end) {                               \
