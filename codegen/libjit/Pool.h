@@ -46,8 +46,10 @@ KILN_INLINE bool insideRow(const PoolShape &s, Index oh) {
 
 /// "v beats best" for first-maximum searches: greater, or NaN over a number. Written
 /// with non-short-circuit operators so it compiles to selects, not branches.
+/// __builtin_unpredictable keeps the selects it feeds as selects: comparisons of
+/// activations are coin flips, and x86 code generation would otherwise branch on them.
 template <typename T> KILN_INLINE bool beats(T v, T best) {
-  return (v > best) | ((v != v) & (best == best));
+  return __builtin_unpredictable((v > best) | ((v != v) & (best == best)));
 }
 
 template <typename T> KILN_INLINE T windowMax(const T *in, const PoolShape &s, const Window &win) {
@@ -55,7 +57,7 @@ template <typename T> KILN_INLINE T windowMax(const T *in, const PoolShape &s, c
   for (Index ih = win.hLo; ih < win.hHi; ++ih)
     for (Index iw = win.wLo; iw < win.wHi; ++iw) {
       T v = in[ih * s.w + iw];
-      best = ((v > best) | (v != v)) ? v : best;
+      best = __builtin_unpredictable((v > best) | (v != v)) ? v : best;
     }
   return best;
 }
@@ -110,7 +112,7 @@ KILN_INLINE void maxPool(const T *x, T *y, const PoolShape &s, Index p0, Index p
         for (Index i = 0; i < s.kh; ++i)
           for (Index j = 0; j < s.kw; ++j) {
             T v = at[i * s.w + j];
-            best = ((v > best) | (v != v)) ? v : best;
+            best = __builtin_unpredictable((v > best) | (v != v)) ? v : best;
           }
         out[oh * s.wo + ow] = best;
       }
@@ -133,7 +135,7 @@ KILN_INLINE void maxPoolGradTiled(const T *in, const T *g, T *out, const PoolSha
       for (Index i = 0; i < s.kh; ++i)
         for (Index j = 0; j < s.kw; ++j) {
           Index at = (h0 + i) * s.w + w0 + j;
-          out[at] = at == best ? d : T(0);
+          out[at] = __builtin_unpredictable(at == best) ? d : T(0);
         }
     }
   for (Index ih = 0; ih < s.h; ++ih)
@@ -141,14 +143,91 @@ KILN_INLINE void maxPoolGradTiled(const T *in, const T *g, T *out, const PoolSha
       out[ih * s.w + iw] = T(0);
 }
 
+/// N windows of one output row of the 2x2, stride-2 case, with vector selects.
+template <typename T, int N>
+KILN_INLINE void maxPoolGrad2x2Block(const T *r0, const T *r1, const T *grad, T *o0, T *o1) {
+  typedef T V __attribute__((ext_vector_type(N)));
+  typedef T W __attribute__((ext_vector_type(2 * N)));
+  using M = decltype(V{} > V{}); // comparison masks: int or long lanes
+  W top, bottom;
+  __builtin_memcpy(&top, r0, sizeof(W));
+  __builtin_memcpy(&bottom, r1, sizeof(W));
+  V a, b, c, d;
+  for (int i = 0; i < N; ++i) {
+    a[i] = top[2 * i];
+    b[i] = top[2 * i + 1];
+    c[i] = bottom[2 * i];
+    d[i] = bottom[2 * i + 1];
+  }
+  // The first maximum in row-major order (a, b, c, d); NaN beats a number.
+  V best = a;
+  M index = 0;
+  M wins = (b > best) | ((b != b) & (best == best));
+  best = wins ? b : best;
+  index = wins ? M(1) : index;
+  wins = (c > best) | ((c != c) & (best == best));
+  best = wins ? c : best;
+  index = wins ? M(2) : index;
+  wins = (d > best) | ((d != d) & (best == best));
+  index = wins ? M(3) : index;
+  V g;
+  __builtin_memcpy(&g, grad, sizeof(V));
+  V zero = T(0);
+  V ga = index == 0 ? g : zero, gb = index == 1 ? g : zero;
+  V gc = index == 2 ? g : zero, gd = index == 3 ? g : zero;
+  W outTop, outBottom;
+  for (int i = 0; i < N; ++i) {
+    outTop[2 * i] = ga[i];
+    outTop[2 * i + 1] = gb[i];
+    outBottom[2 * i] = gc[i];
+    outBottom[2 * i + 1] = gd[i];
+  }
+  __builtin_memcpy(o0, &outTop, sizeof(W));
+  __builtin_memcpy(o1, &outBottom, sizeof(W));
+}
+
+/// The 2x2, stride-2 case of maxPoolGradTiled (most CNNs), 8 or 4 windows at a time:
+/// scalar code compiles to a branch per comparison, and comparisons of activations are
+/// coin flips.
+template <typename T>
+KILN_INLINE void maxPoolGrad2x2(const T *in, const T *g, T *out, const PoolShape &s) {
+  for (Index oh = 0; oh < s.ho; ++oh) {
+    const T *r0 = in + 2 * oh * s.w, *r1 = r0 + s.w;
+    T *o0 = out + 2 * oh * s.w, *o1 = o0 + s.w;
+    const T *grow = g + oh * s.wo;
+    Index ow = 0;
+    for (; ow + 8 <= s.wo; ow += 8)
+      maxPoolGrad2x2Block<T, 8>(r0 + 2 * ow, r1 + 2 * ow, grow + ow, o0 + 2 * ow, o1 + 2 * ow);
+    for (; ow + 4 <= s.wo; ow += 4)
+      maxPoolGrad2x2Block<T, 4>(r0 + 2 * ow, r1 + 2 * ow, grow + ow, o0 + 2 * ow, o1 + 2 * ow);
+    for (; ow < s.wo; ++ow) {
+      Index best = insideArgmax(in, s, 2 * oh, 2 * ow);
+      T d = grow[ow];
+      for (Index i = 0; i < 2; ++i)
+        for (Index j = 0; j < 2; ++j) {
+          Index at = (2 * oh + i) * s.w + 2 * ow + j;
+          out[at] = at == best ? d : T(0);
+        }
+    }
+  }
+  for (Index ih = 0; ih < s.h; ++ih)
+    for (Index iw = ih < s.ho * 2 ? s.wo * 2 : 0; iw < s.w; ++iw)
+      out[ih * s.w + iw] = T(0);
+}
+
 template <typename T>
 KILN_INLINE void maxPoolGrad(const T *x, const T *dy, T *dx, const PoolShape &s, Index p0,
                              Index p1) {
   bool tiled = s.sh == s.kh && s.sw == s.kw && s.ph == 0 && s.pw == 0;
+  bool twoByTwo = tiled && s.kh == 2 && s.kw == 2;
   Inside cols = insideColumns(s);
   for (Index p = p0; p < p1; ++p) {
     const T *in = x + p * s.h * s.w, *g = dy + p * s.ho * s.wo;
     T *out = dx + p * s.h * s.w;
+    if (twoByTwo) {
+      maxPoolGrad2x2(in, g, out, s);
+      continue;
+    }
     if (tiled) {
       maxPoolGradTiled(in, g, out, s);
       continue;
