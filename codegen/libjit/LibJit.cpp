@@ -116,10 +116,27 @@ KILN_GEMM_ENTRY(double, f64_generic, Isa::Generic)
 KILN_DTYPE_ENTRY(float, f32)
 KILN_DTYPE_ENTRY(double, f64)
 
-/// Element `index` of random_uniform(seed) at counter `step`: runtime/Random.h's
-/// uniformFloat itself, so the JIT draws bit-identical values; inlined into the loop,
-/// it vectorizes.
-KILN_ENTRY float kiln_uniform(unsigned long long seed, unsigned long long step,
-                              unsigned long long index) {
-  return kiln::uniformFloat(seed, step, index);
+/// Element `index` of random_uniform(seed) at counter `step`: Philox4x32-10 exactly as
+/// runtime/Random.h's uniformFloat computes it (the differential tests compare every
+/// bit), written out here with plain scalars so that, inlined into a loop, it vectorizes
+/// (clang would not inline Random.h's std::array version into every call site).
+extern "C" __attribute__((always_inline)) float
+kiln_uniform(unsigned long long seed, unsigned long long step, unsigned long long index) {
+  constexpr unsigned kMul0 = 0xD2511F53u, kMul1 = 0xCD9E8D57u;
+  constexpr unsigned kWeyl0 = 0x9E3779B9u, kWeyl1 = 0xBB67AE85u;
+  unsigned c0 = unsigned(index), c1 = unsigned(index >> 32), c2 = unsigned(step),
+           c3 = unsigned(step >> 32);
+  unsigned k0 = unsigned(seed), k1 = unsigned(seed >> 32);
+  for (int round = 0; round < 10; ++round) {
+    unsigned long long p0 = (unsigned long long)kMul0 * c0;
+    unsigned long long p1 = (unsigned long long)kMul1 * c2;
+    unsigned n0 = unsigned(p1 >> 32) ^ c1 ^ k0, n2 = unsigned(p0 >> 32) ^ c3 ^ k1;
+    c1 = unsigned(p1);
+    c3 = unsigned(p0);
+    c0 = n0;
+    c2 = n2;
+    k0 += kWeyl0;
+    k1 += kWeyl1;
+  }
+  return float(c0 >> 8) * (1.0f / 16777216.0f);
 }
