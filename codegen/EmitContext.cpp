@@ -64,6 +64,8 @@ KernelFunction::KernelFunction(EmitContext &ec, const std::string &name)
       entryBuilder_(ec.context) {
   function_->setDoesNotThrow();
   function_->addFnAttr(Attribute::NoRecurse);
+  // Kept out of kiln_step: one huge function would make code generation superlinearly slow.
+  function_->addFnAttr(Attribute::NoInline);
   auto arg = function_->arg_begin();
   Value *ctx = &*arg++;
   begin_ = &*arg++;

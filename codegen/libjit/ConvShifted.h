@@ -142,6 +142,9 @@ template <typename T, Isa I> struct ShiftedRowsA {
     Index khw = z.kh * z.kw;
     for (Index i = i0; i < i1; i += mr, dst += mr * (q1 - q0)) {
       Index rows = minIndex(mr, i1 - i);
+      // One row of the panel at a time: contiguous reads. Not unrolled: every copy of
+      // the inner loop would be code without speed.
+#pragma clang loop unroll(disable)
       for (int ii = 0; ii < mr; ++ii) {
         Index p = i + ii;
         if (ii >= rows) {
@@ -172,6 +175,7 @@ template <typename T, Isa I> struct RowsB {
     constexpr int nr = Blocking<T, I>::nr;
     for (Index o = o0; o < o1; o += nr, dst += nr * (q1 - q0)) {
       Index n = minIndex(nr, o1 - o);
+#pragma clang loop unroll(disable)
       for (int jj = 0; jj < nr; ++jj)
         for (Index q = q0; q < q1; ++q)
           dst[(q - q0) * nr + jj] = jj < n ? rows[(o + jj) * cols + q] : T(0);

@@ -93,6 +93,7 @@ KILN_INLINE void macroKernel(Index mc, Index nc, Index kc, const T *pa, const T 
         continue;
       }
       microKernel<T, I>(kc, a, b, tile, B::nr, 0);
+#pragma clang loop unroll(disable)
       for (Index ii = 0; ii < mr; ++ii)
         for (Index jj = 0; jj < nr; ++jj) {
           T v = tile[ii * B::nr + jj];
