@@ -103,13 +103,22 @@ std::unique_ptr<CompiledGraph> CompiledGraph::compile(Graph graph, const JitOpti
                                                                  : options.cacheDir)
                                      : std::filesystem::path());
   auto code = std::make_unique<Code>();
-  std::unique_ptr<llvm::MemoryBuffer> object = options.dumpIr ? nullptr : cache.load(key);
   CompileStats &stats = compiled->stats_;
-  stats.cacheHit = object != nullptr;
   stats.cacheKey = key;
-  if (object) {
-    code->code = engine.addObject(std::move(object));
-  } else {
+  if (!options.dumpIr) {
+    if (std::unique_ptr<llvm::MemoryBuffer> object = cache.load(key)) {
+      // A damaged entry (a crash while writing, a full disk) is a miss, not an error.
+      try {
+        code->code = engine.addObject(std::move(object));
+        code->step = code->code->lookup<StepFn>(kStepSymbol);
+        stats.cacheHit = true;
+      } catch (const Error &) {
+        code->code.reset();
+        code->step = nullptr;
+      }
+    }
+  }
+  if (!code->step) {
     CompileHooks hooks;
     if (options.dumpIr)
       hooks.onIr = [&](std::string before, std::string after) {
@@ -120,8 +129,8 @@ std::unique_ptr<CompiledGraph> CompiledGraph::compile(Graph graph, const JitOpti
       hooks.onObject = [&](llvm::MemoryBufferRef obj) { cache.store(key, obj); };
     code->code =
         engine.addModule(std::move(emitted.context), std::move(emitted.module), std::move(hooks));
+    code->step = code->code->lookup<StepFn>(kStepSymbol); // compiles; runs the hooks
   }
-  code->step = code->code->lookup<StepFn>(kStepSymbol); // compiles; runs the hooks
   size_t bytes = static_cast<size_t>(libjit::roundUp(std::max<int64_t>(plan.arenaBytes, 64), 64));
   code->arena = static_cast<std::byte *>(std::aligned_alloc(64, bytes));
   if (!code->arena)

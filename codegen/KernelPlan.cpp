@@ -447,9 +447,12 @@ std::string describePlan(const Graph &graph, const KernelPlan &plan) {
   std::string text =
       fmt::format("; kernel plan of @{}: {} kernels, arena {} bytes, {} workers\n", graph.name(),
                   plan.kernels.size(), plan.arenaBytes, plan.options.workers);
-  for (const Kernel &k : plan.kernels)
-    text +=
-        fmt::format(";   {:<48} -> %{} {} ({} items)\n", k.name, k.value, where(k.value), k.items);
+  for (const Kernel &k : plan.kernels) {
+    bool loop = k.kind == KernelKind::Loop || k.kind == KernelKind::ConcatPart ||
+                k.kind == KernelKind::Reduce; // sized when their loop nest is built
+    text += fmt::format(";   {:<48} -> %{} {}{}\n", k.name, k.value, where(k.value),
+                        loop ? "" : fmt::format(" ({} items)", k.items));
+  }
   for (const FinalCopy &c : plan.copies)
     text += fmt::format(";   copy %{} {} -> args[{}]\n", c.value, where(c.value), c.slot);
   return text;
