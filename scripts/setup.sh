@@ -8,6 +8,7 @@ cd "$(dirname "$0")/.."
 packages=(
   build-essential cmake ninja-build ccache pkg-config
   llvm-19-dev llvm-19-tools            # LLVM 19 (ORC LLJIT) and FileCheck for IR tests
+  clang-19                             # compiles the JIT's libjit kernels to LLVM bitcode
   libeigen3-dev libboost-graph-dev     # interpreter kernels; graph algorithms
   libbenchmark-dev catch2              # benchmarks; tests
   zlib1g-dev libpng-dev                # gzip'd IDX files; PNG reports
