@@ -137,3 +137,21 @@ TEST_CASE("loadMnist reads the real MNIST when it is there", "[data][mnist]") {
   CHECK(mean == Approx(0.1307).margin(5e-5));
   CHECK(std::sqrt(sumSquares / n - mean * mean) == Approx(0.3081).margin(5e-5));
 }
+
+TEST_CASE("loadMnist reads Debian's gzip'd Fashion-MNIST when it is there",
+          "[data][fashion-mnist]") {
+  const char *env = std::getenv("KILN_FASHION_MNIST_DIR");
+  const std::string dir = env ? env : "/usr/share/datasets/fashion-mnist";
+  if (!std::filesystem::exists(std::filesystem::path(dir) / "t10k-labels-idx1-ubyte.gz")) {
+    WARN("Fashion-MNIST not found in " << dir << " (apt-get install dataset-fashion-mnist)");
+    return;
+  }
+  MnistDataset train = loadMnist(dir, Split::Train);
+  MnistDataset test = loadMnist(dir, Split::Test);
+  CHECK(train.size() == 60000);
+  CHECK(test.size() == 10000);
+  CHECK(train.height == 28);
+  CHECK(train.width == 28);
+  CHECK(train.labels[0] == 9); // an ankle boot
+  CHECK(test.labels[0] == 9);
+}
