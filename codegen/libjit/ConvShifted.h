@@ -208,17 +208,20 @@ KILN_INLINE void convFilterGradShifted(const T *x, const T *dy, T *parts, const 
 }
 
 /// dw[g*Og + o][p] = the sum over chunks of parts[chunk][g][p][o], chunks in order.
+/// Reads run along o (contiguous in every part); the transposed writes stride by k.
 template <typename T>
 KILN_INLINE void sumTransposedChunks(const T *parts, T *dw, Index chunks, Index groups, Index k,
                                      Index og) {
   for (Index g = 0; g < groups; ++g)
-    for (Index o = 0; o < og; ++o)
-      for (Index p = 0; p < k; ++p) {
-        T sum = T(0);
-        for (Index c = 0; c < chunks; ++c)
-          sum += parts[((c * groups + g) * k + p) * og + o];
+    for (Index p = 0; p < k; ++p) {
+      const T *first = parts + (g * k + p) * og;
+      for (Index o = 0; o < og; ++o) {
+        T sum = first[o];
+        for (Index c = 1; c < chunks; ++c)
+          sum += first[c * groups * k * og + o];
         dw[(g * og + o) * k + p] = sum;
       }
+    }
 }
 
 } // namespace kiln::libjit

@@ -121,7 +121,7 @@ KILN_INLINE void gemmBlocked(const PackA &packA, const PackB &packB, T *c, Index
   constexpr GemmBlocking g = B::g;
   GemmScratch parts = gemmScratch(I, sizeof(T), mFull, nFull, k);
   T *packedA = scratch, *packedB = scratch + parts.a, *tile = packedB + parts.b;
-  Index kcMax = minIndex(g.kc, k), mcMax = parts.a / kcMax, ncMax = parts.b / kcMax;
+  Index kcMax = depthBlock(g.kc, k), mcMax = parts.a / kcMax, ncMax = parts.b / kcMax;
   mcMax -= mcMax % B::mr;
   ncMax -= ncMax % B::nr;
   for (Index jc = n0; jc < n1; jc += ncMax) {

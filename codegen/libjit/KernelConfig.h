@@ -29,7 +29,7 @@ constexpr GemmBlocking gemmBlocking(Isa isa, int elementBytes) {
   }
   case Isa::Avx2: { // 16 ymm: 12 accumulators, 2 of B, 1 broadcast of A
     int w = 32 / elementBytes;
-    return {w, 6, 2, 2 * w, 256, 6 * 16, 2048};
+    return {w, 6, 2, 2 * w, 320, 6 * 16, 2048};
   }
   case Isa::Generic:
     break;
@@ -40,6 +40,16 @@ constexpr GemmBlocking gemmBlocking(Isa isa, int elementBytes) {
 constexpr Index ceilDiv(Index a, Index b) { return (a + b - 1) / b; }
 constexpr Index roundUp(Index a, Index b) { return ceilDiv(a, b) * b; }
 constexpr Index minIndex(Index a, Index b) { return a < b ? a : b; }
+
+/// The depth of packed panels for a GEMM of depth k: at most `kc`, and even blocks (288
+/// = 2 x 144, not 256 + 32: a short last block pays the full cost of loading and storing
+/// the C tile for few multiply-adds).
+constexpr Index depthBlock(Index kc, Index k) {
+  if (k < 1)
+    return 1;
+  return roundUp(ceilDiv(k, ceilDiv(k, kc)), 8) < kc ? roundUp(ceilDiv(k, ceilDiv(k, kc)), 8)
+                                                     : minIndex(kc, k);
+}
 
 /// Elements of packed A, packed B and an edge tile for a GEMM of m x n x k, rounded to
 /// 64-byte lines so each part starts aligned.
@@ -54,7 +64,7 @@ constexpr Index alignElements(Index elements, int elementBytes) {
 
 constexpr GemmScratch gemmScratch(Isa isa, int elementBytes, Index m, Index n, Index k) {
   GemmBlocking g = gemmBlocking(isa, elementBytes);
-  Index kc = minIndex(g.kc, k < 1 ? 1 : k);
+  Index kc = depthBlock(g.kc, k);
   Index mc = minIndex(g.mc, roundUp(m < 1 ? 1 : m, g.mr));
   Index nc = minIndex(g.nc, roundUp(n < 1 ? 1 : n, g.nr));
   return {alignElements(mc * kc, elementBytes), alignElements(kc * nc, elementBytes),
