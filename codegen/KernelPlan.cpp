@@ -27,6 +27,7 @@ struct OpTraits {
   KernelKind kernel = KernelKind::Loop; ///< the kernel of a materialized node
   bool operandBuffers = false;          ///< its kernel reads operands as buffers (libjit, reshape)
   bool fusesOperands = false;           ///< it evaluates operands by index inside its own loop
+  bool cheap = false; ///< compute: a few cycles per element (worth recomputing, not storing)
 };
 
 OpTraits traits(const Node &node) {
@@ -46,25 +47,26 @@ OpTraits traits(const Node &node) {
   case OpKind::OneHot:
     return {NodeClass::View};
   case OpKind::RandomUniform:
-  case OpKind::Neg:
   case OpKind::Exp:
   case OpKind::Log:
   case OpKind::Sqrt:
   case OpKind::Rsqrt:
   case OpKind::Tanh:
   case OpKind::Logistic:
+  case OpKind::Div:
+  case OpKind::Pow:
+    return {NodeClass::Compute, KernelKind::Loop, false, /*fusesOperands=*/true};
+  case OpKind::Neg:
   case OpKind::Abs:
   case OpKind::Convert:
   case OpKind::Add:
   case OpKind::Sub:
   case OpKind::Mul:
-  case OpKind::Div:
   case OpKind::Max:
   case OpKind::Min:
-  case OpKind::Pow:
   case OpKind::Compare:
   case OpKind::Select:
-    return {NodeClass::Compute, KernelKind::Loop, false, /*fusesOperands=*/true};
+    return {NodeClass::Compute, KernelKind::Loop, false, /*fusesOperands=*/true, /*cheap=*/true};
   case OpKind::ReduceSum:
   case OpKind::ReduceMax:
   case OpKind::ReduceMean:
@@ -92,6 +94,8 @@ OpTraits traits(const Node &node) {
   assert(false && "unknown op");
   return {NodeClass::Kernel};
 }
+
+constexpr int64_t kRecomputeOps = 4;
 
 std::string kernelName(const Node &node, ValueId id, const char *suffix = "") {
   std::string op = std::string(mnemonic(node.op)) + suffix;
@@ -333,6 +337,47 @@ KernelPlan planKernels(const Graph &graph, const PlanOptions &options) {
       continue;
     st.kind = isResult ? StorageKind::Argument : StorageKind::Arena;
     st.slot = isResult ? resultSlot[id] : -1;
+  }
+
+  // Step 2b: recompute rather than store. A cheap elementwise value read by several
+  // users that all evaluate operands in their own loops (no view among them: a
+  // broadcast would recompute it many times) is evaluated inside each user when that
+  // moves no more memory than storing it and reading it back: a tree of at most
+  // kRecomputeOps cheap ops over at most one large buffer (two, for two users). Operands
+  // come first, so their final status is known here.
+  for (size_t i = 0; i < n; ++i) {
+    ValueId id = static_cast<ValueId>(i);
+    const Node &node = graph.node(id);
+    if (plan.storage[id].kind != StorageKind::Arena || traits(node).cls != NodeClass::Compute ||
+        needBuffer[id] || uses[id] < 2)
+      continue;
+    bool fusing = std::all_of(users[id].begin(), users[id].end(), [&](ValueId u) {
+      OpTraits ut = traits(graph.node(u));
+      return ut.fusesOperands && ut.cls != NodeClass::View;
+    });
+    if (!fusing)
+      continue;
+    int64_t ops = 0, bigLeaves = 0, big = std::max<int64_t>(node.type.numElements() / 8, 1);
+    bool cheap = true;
+    std::function<void(ValueId)> cost = [&](ValueId v) {
+      if (plan.storage[v].kind != StorageKind::Virtual) {
+        bigLeaves += graph.type(v).numElements() >= big && graph.type(v).numElements() > 1;
+        return;
+      }
+      OpTraits vt = traits(graph.node(v));
+      if (vt.cls == NodeClass::Compute) {
+        cheap &= vt.cheap;
+        ++ops;
+      }
+      for (ValueId operand : graph.node(v).operands)
+        cost(operand);
+    };
+    cheap &= traits(node).cheap;
+    ops = 1;
+    for (ValueId operand : node.operands)
+      cost(operand);
+    if (cheap && ops <= kRecomputeOps && (bigLeaves <= 1 || (bigLeaves == 2 && uses[id] == 2)))
+      plan.storage[id] = Storage{};
   }
 
   // Step 3: kernels in graph order.

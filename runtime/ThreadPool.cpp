@@ -8,6 +8,7 @@
 #include "runtime/ThreadPool.h"
 
 #include <algorithm>
+#include <cstdlib>
 #include <memory>
 
 #if defined(__x86_64__)
@@ -133,8 +134,12 @@ int ThreadPool::hardwareThreads() {
 
 ThreadPool &ThreadPool::global() {
   std::lock_guard lock(globalMutex);
-  if (!globalPool)
-    globalPool = std::make_unique<ThreadPool>(hardwareThreads());
+  if (!globalPool) {
+    int threads = hardwareThreads();
+    if (const char *env = std::getenv("KILN_THREADS"); env && std::atoi(env) > 0)
+      threads = std::atoi(env);
+    globalPool = std::make_unique<ThreadPool>(threads);
+  }
   return *globalPool;
 }
 

@@ -34,7 +34,8 @@ public:
   /// second thread), it runs every item on the calling thread as worker 0.
   void parallelFor(int64_t n, int64_t maxWorkers, ParallelBody body, void *context) noexcept;
 
-  /// The pool JIT code uses; all hardware threads unless setGlobalThreads said otherwise.
+  /// The pool JIT code uses: $KILN_THREADS threads if set, else all hardware threads,
+  /// until setGlobalThreads says otherwise.
   static ThreadPool &global();
   /// Resizes the global pool (`--threads N`); n <= 0 means all hardware threads. Must
   /// not be called while a parallel loop runs.
