@@ -6,8 +6,9 @@
 //      overwrites them); arguments and constants are external and not planned.
 //   2. In-place updates: `update s <- b` puts b in s's storage when every kernel reading
 //      the old s runs no later than b's writer (fusion's ordering tries to arrange
-//      that, and rule R4 makes the writer itself read s[i] before writing s[i]), the old
-//      s is not an output, and b is not an output or another state's new value.
+//      that), the writer reads s only elementwise (fusion's rule R4, checked again
+//      here: then it reads s[i] before writing s[i]), the old s is not an output, and b
+//      is not an output or another state's new value.
 //   3. The arena: every other temporary and output gets an offset (sizes rounded up to
 //      kArenaAlignment) such that two buffers with overlapping lifetimes never overlap
 //      in bytes, either
@@ -76,6 +77,28 @@ namespace {
 
 int64_t alignedSize(const Buffer &b) { return allocatedBytes(b); }
 
+/// True when kernel k reads buffer `state` only through elementwise ops of the state's
+/// shape, so writing element i of its new value after reading element i of the old one
+/// is safe (fusion's rule R4 guarantees it; checked here so the plan does not depend on
+/// who built the program).
+bool readsElementwise(const KernelProgram &p, const Kernel &k, BufferId state) {
+  std::vector<bool> tainted(k.numLocals(), false);
+  for (size_t i = 0; i < k.inputs.size(); ++i)
+    tainted[i] = k.inputs[i] == state;
+  for (size_t i = 0; i < k.body.size(); ++i) {
+    const Node &n = k.body[i];
+    bool t = false;
+    for (ValueId o : n.operands)
+      t |= tainted[static_cast<size_t>(o)];
+    if (!t)
+      continue;
+    if (opInfo(n.op).category != OpCategory::Elementwise || n.type.shape != p.buffers[state].type.shape)
+      return false;
+    tainted[k.inputs.size() + i] = true;
+  }
+  return true;
+}
+
 void decideInPlace(const KernelProgram &p, MemoryPlan &plan) {
   std::vector<bool> isOutput(p.buffers.size(), false), taken(p.buffers.size(), false);
   for (const auto &o : p.outputs)
@@ -95,7 +118,7 @@ void decideInPlace(const KernelProgram &p, MemoryPlan &plan) {
       if (static_cast<int>(k) > writer && std::find(in.begin(), in.end(), u.state) != in.end())
         readersFirst = false;
     }
-    if (!readersFirst)
+    if (!readersFirst || !readsElementwise(p, p.kernels[writer], u.state))
       continue;
     taken[u.value] = true;
     plan.placements[u.value] = {Placement::InPlace, -1, u.state};
