@@ -35,7 +35,7 @@ bool profiling(const JitOptions &options) {
 
 PlanOptions planOptions(const JitOptions &options) {
   PlanOptions p;
-  p.isa = hostTarget().isa;
+  p.isa = options.isa.value_or(hostTarget().isa);
   p.workers = options.threads > 0 ? options.threads : ThreadPool::global().threads();
   p.profile = profiling(options);
   return p;

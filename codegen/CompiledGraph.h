@@ -4,12 +4,14 @@
 #pragma once
 
 #include "codegen/Profile.h"
+#include "codegen/libjit/KernelConfig.h"
 #include "ir/Graph.h"
 #include "runtime/Tensor.h"
 
 #include <filesystem>
 #include <memory>
 #include <mutex>
+#include <optional>
 #include <span>
 #include <string>
 #include <vector>
@@ -26,6 +28,9 @@ struct JitOptions {
   std::filesystem::path cacheDir;
   /// Keep the LLVM IR before and after O3 (see CompiledGraph::irBefore()).
   bool dumpIr = false;
+  /// The kernel variant (vector width) to generate; unset means the widest the host CPU
+  /// supports. Tests force the others.
+  std::optional<libjit::Isa> isa;
   /// Time every kernel (also switched on by the environment variable KILN_JIT_PROFILE=1);
   /// see CompiledGraph::profile().
   bool profile = false;

@@ -108,10 +108,9 @@ codegen::JitOptions testJitOptions() {
 }
 
 void checkAgainstInterpreter(const Graph &graph, const Arguments &args, double rtol,
-                             const std::string &label) {
+                             const std::string &label, const codegen::JitOptions &options) {
   INFO(label);
-  std::unique_ptr<codegen::CompiledGraph> jit =
-      codegen::CompiledGraph::compile(graph, testJitOptions());
+  std::unique_ptr<codegen::CompiledGraph> jit = codegen::CompiledGraph::compile(graph, options);
   codegen::CompiledGraph::Result got = jit->run(args.inputs, args.state);
   Interpreter::Result want = Interpreter(graph).run(args.inputs, args.state);
   REQUIRE(got.outputs.size() == want.outputs.size());

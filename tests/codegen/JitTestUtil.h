@@ -23,6 +23,9 @@ struct ValueDomain {
 /// Seeded values of `type` from `domain` (stream `stream` of `seed`).
 Tensor randomTensor(const Type &type, uint64_t seed, uint64_t stream, const ValueDomain &domain);
 
+/// JIT options for tests: no disk cache.
+codegen::JitOptions testJitOptions();
+
 /// Random arguments: one tensor per graph input, then one per state.
 struct Arguments {
   std::vector<Tensor> inputs, state;
@@ -45,9 +48,7 @@ std::string compareNorms(const Tensor &jit, const Tensor &interp, double rtol);
 /// and REQUIREs every output and update to agree within `rtol`, reporting `label` and the
 /// seed on failure.
 void checkAgainstInterpreter(const Graph &graph, const Arguments &args, double rtol,
-                             const std::string &label);
-
-/// JIT options for tests: no disk cache.
-codegen::JitOptions testJitOptions();
+                             const std::string &label,
+                             const codegen::JitOptions &options = testJitOptions());
 
 } // namespace kiln::test

@@ -2,6 +2,7 @@
 // random values.
 #include "OpCases.h"
 
+#include "codegen/JitEngine.h"
 #include "ir/Printer.h"
 
 #include <catch2/catch.hpp>
@@ -19,5 +20,31 @@ TEST_CASE("every op agrees with the interpreter", "[jit]") {
     uint64_t seed = 1000 + index;
     checkAgainstInterpreter(c.graph, randomArguments(c.graph, seed, c.domain), c.rtol,
                             fmt::format("{} (seed {})\n{}", c.label, seed, printGraph(c.graph)));
+  }
+}
+
+TEST_CASE("contractions agree with every thread count and kernel variant", "[jit]") {
+  // The generic (scalar) variant runs everywhere; AVX2 when the host has it. Thread
+  // counts change how work is split (and the filter gradient's chunk count).
+  struct Variant {
+    int threads;
+    libjit::Isa isa;
+  };
+  std::vector<Variant> variants = {{3, libjit::Isa::Generic}, {1, codegen::hostTarget().isa}};
+  for (OpKind op : {OpKind::Matmul, OpKind::Conv2d, OpKind::Conv2dInputGrad,
+                    OpKind::Conv2dFilterGrad, OpKind::MaxPool2dGrad}) {
+    std::vector<OpCase> cases = jitOpCases(op);
+    cases.resize(std::min<size_t>(cases.size(), 4)); // the small shapes: compiling dominates
+    for (const OpCase &c : cases)
+      for (Variant v : variants) {
+        codegen::JitOptions options = testJitOptions();
+        options.threads = v.threads;
+        options.isa = v.isa;
+        uint64_t seed = 77;
+        checkAgainstInterpreter(
+            c.graph, randomArguments(c.graph, seed, c.domain), c.rtol,
+            fmt::format("{} (seed {}, {} threads, isa {})", c.label, seed, v.threads, int(v.isa)),
+            options);
+      }
   }
 }
