@@ -109,7 +109,8 @@ private:
       scalar.type.shape = {};
       std::vector<Tensor> operands;
       for (ValueId v : ops)
-        operands.push_back(Tensor::full(Type{g().type(v).dtype, {}}, g().node(v).attrs.getFloat("value")));
+        operands.push_back(
+            Tensor::full(Type{g().type(v).dtype, {}}, g().node(v).attrs.getFloat("value")));
       return splat(node, evalNode(scalar, operands).at(0));
     }
     bool layout = node.op == OpKind::Broadcast || node.op == OpKind::Reshape ||

@@ -90,8 +90,8 @@ private:
       const Node &node = g_.node(static_cast<ValueId>(i));
       NodeClass cls = nodeClass(node);
       bool scalar = node.type.numElements() == 1;
-      if (cls == NodeClass::Inline || ((cls == NodeClass::Argument ||
-                                        cls == NodeClass::ConstantData) && scalar)) {
+      if (cls == NodeClass::Inline ||
+          ((cls == NodeClass::Argument || cls == NodeClass::ConstantData) && scalar)) {
         indexOnlyOps_[i] = 0;
         continue;
       }
@@ -136,15 +136,12 @@ private:
     std::vector<ValueId> members = groups_[k].members;
     if (extra >= 0)
       members.insert(std::upper_bound(members.begin(), members.end(), extra), extra);
-    fusion::KernelView view{
-        g_,
-        members,
-        [&](ValueId v) { return v == extra || inGroup(v, k); },
-        [&](ValueId v) {
-          bool single = v == extra ? extraSingle : kernelsOf_[v].size() == 1;
-          return writtenBy(v, k, single);
-        },
-        statesUpdatedBy_};
+    fusion::KernelView view{g_, members, [&](ValueId v) { return v == extra || inGroup(v, k); },
+                            [&](ValueId v) {
+                              bool single = v == extra ? extraSingle : kernelsOf_[v].size() == 1;
+                              return writtenBy(v, k, single);
+                            },
+                            statesUpdatedBy_};
     return fusion::checkKernel(view);
   }
 
@@ -332,8 +329,7 @@ private:
           items[i].writes.push_back(m);
         for (ValueId o : g_.node(m).operands)
           if (home[o] >= 0 && home[o] != static_cast<int>(i) &&
-              std::find(items[i].reads.begin(), items[i].reads.end(), o) ==
-                  items[i].reads.end())
+              std::find(items[i].reads.begin(), items[i].reads.end(), o) == items[i].reads.end())
             items[i].reads.push_back(o);
       }
     }

@@ -178,9 +178,7 @@ private:
     return member(v) && std::binary_search(heavy_.begin(), heavy_.end(), v);
   }
   const Shape &shape(ValueId v) const { return g_.type(v).shape; }
-  const Shape &operandShape(ValueId v, size_t i) const {
-    return shape(g_.node(v).operands[i]);
-  }
+  const Shape &operandShape(ValueId v, size_t i) const { return shape(g_.node(v).operands[i]); }
   std::vector<ValueId> outputs() const {
     std::vector<ValueId> out;
     for (ValueId m : v_.members)

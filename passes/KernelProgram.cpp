@@ -90,8 +90,7 @@ std::string printProgram(const KernelProgram &p) {
     if (k.kind == KernelKind::Reduction)
       space += " over " + shapeStr(k.axes);
     s += fmt::format("  kernel {} = {} {} ({}) -> ({}) {{\n", k.name.empty() ? "_" : k.name,
-                     kernelKindName(k.kind), space, bufferList(p, k.inputs),
-                     bufferList(p, outs));
+                     kernelKindName(k.kind), space, bufferList(p, k.inputs), bufferList(p, outs));
     for (size_t i = 0; i < k.body.size(); ++i) {
       const Node &n = k.body[i];
       std::string operands;
@@ -153,8 +152,7 @@ void verifyProgram(const KernelProgram &p) {
         fail("{}: t{} = {}: {}", where, i, mnemonic(n.op), e.what());
       }
       if (t != n.type)
-        fail("{}: t{} = {} gives {} but says {}", where, i, mnemonic(n.op), t.str(),
-             n.type.str());
+        fail("{}: t{} = {} gives {} but says {}", where, i, mnemonic(n.op), t.str(), n.type.str());
     }
     if (k.outputs.empty())
       fail("{}: writes no buffer", where);

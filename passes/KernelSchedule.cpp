@@ -17,8 +17,7 @@ namespace kiln::fusion {
 
 std::vector<int> scheduleGroups(const std::vector<std::set<int>> &succ,
                                 const std::vector<ScheduleItem> &items, const Graph &graph,
-                                const std::vector<bool> &result,
-                                const std::vector<bool> &inPlace) {
+                                const std::vector<bool> &result, const std::vector<bool> &inPlace) {
   size_t n = items.size();
   std::map<ValueId, int> readersLeft;
   for (const ScheduleItem &item : items)

@@ -25,7 +25,6 @@ struct ScheduleItem {
 /// optimizer update) runs as soon as it can, freeing them.
 std::vector<int> scheduleGroups(const std::vector<std::set<int>> &succ,
                                 const std::vector<ScheduleItem> &items, const Graph &graph,
-                                const std::vector<bool> &result,
-                                const std::vector<bool> &inPlace);
+                                const std::vector<bool> &result, const std::vector<bool> &inPlace);
 
 } // namespace kiln::fusion

@@ -92,7 +92,8 @@ bool readsElementwise(const KernelProgram &p, const Kernel &k, BufferId state) {
       t |= tainted[static_cast<size_t>(o)];
     if (!t)
       continue;
-    if (opInfo(n.op).category != OpCategory::Elementwise || n.type.shape != p.buffers[state].type.shape)
+    if (opInfo(n.op).category != OpCategory::Elementwise ||
+        n.type.shape != p.buffers[state].type.shape)
       return false;
     tainted[k.inputs.size() + i] = true;
   }
@@ -164,8 +165,8 @@ void bestFitInOrder(const KernelProgram &p, MemoryPlan &plan, const std::vector<
     std::vector<std::pair<int64_t, int64_t>> busy; // [offset, end) of overlapping buffers
     for (BufferId o : placed)
       if (plan.lifetimes[o].overlaps(plan.lifetimes[b]))
-        busy.push_back({plan.placements[o].offset,
-                        plan.placements[o].offset + alignedSize(p.buffers[o])});
+        busy.push_back(
+            {plan.placements[o].offset, plan.placements[o].offset + alignedSize(p.buffers[o])});
     std::sort(busy.begin(), busy.end());
     int64_t cursor = 0, best = -1, bestGap = INT64_MAX;
     for (const auto &[start, end] : busy) {
@@ -228,14 +229,15 @@ void colouring(const KernelProgram &p, MemoryPlan &plan) {
   for (size_t i = 0; i < ids.size(); ++i)
     order[i] = i;
   std::vector<size_t> colour(ids.size());
-  auto colourMap = boost::make_iterator_property_map(colour.begin(),
-                                                     boost::get(boost::vertex_index, graph));
-  size_t colours = ids.empty() ? 0
-                               : boost::sequential_vertex_coloring(
-                                     graph,
-                                     boost::make_iterator_property_map(
-                                         order.begin(), boost::identity_property_map()),
-                                     colourMap);
+  auto colourMap =
+      boost::make_iterator_property_map(colour.begin(), boost::get(boost::vertex_index, graph));
+  size_t colours =
+      ids.empty()
+          ? 0
+          : boost::sequential_vertex_coloring(
+                graph,
+                boost::make_iterator_property_map(order.begin(), boost::identity_property_map()),
+                colourMap);
   std::vector<int64_t> slotSize(colours, 0), slotOffset(colours, 0);
   for (size_t i = 0; i < ids.size(); ++i)
     slotSize[colour[i]] = std::max(slotSize[colour[i]], alignedSize(p.buffers[ids[i]]));

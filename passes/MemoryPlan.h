@@ -49,8 +49,8 @@ int64_t allocatedBytes(const Buffer &buffer);
 
 struct BufferPlacement {
   Placement where = Placement::External;
-  int64_t offset = -1;  ///< Arena: bytes from the arena's start (kArenaAlignment-aligned)
-  BufferId state = -1;  ///< InPlace: the state buffer whose storage it uses
+  int64_t offset = -1; ///< Arena: bytes from the arena's start (kArenaAlignment-aligned)
+  BufferId state = -1; ///< InPlace: the state buffer whose storage it uses
 };
 
 struct MemoryPlan {
@@ -62,14 +62,13 @@ struct MemoryPlan {
 
 /// Plans the program's memory:
 ///   - a state's new value goes into the state's own storage when that is safe: the
-///     writing kernel runs after every other kernel that reads the old value (fusion rule
-///     R4 makes the writer itself safe), the old value is not a program output, and the
-///     new value is neither an output nor another state's new value;
+///     writing kernel runs after every other kernel that reads the old value and reads
+///     it itself only elementwise (fusion's rule R4), the old value is not a program
+///     output, and the new value is neither an output nor another state's new value;
 ///   - every other temporary and output gets an arena offset with `strategy`; two
 ///     buffers whose lifetimes overlap never share bytes; outputs live to the end of the
 ///     step, so they are never clobbered; inputs, state and constants are external.
-MemoryPlan planMemory(const KernelProgram &program,
-                      ArenaStrategy strategy = kDefaultArenaStrategy);
+MemoryPlan planMemory(const KernelProgram &program, ArenaStrategy strategy = kDefaultArenaStrategy);
 
 /// The memory report of `kiln ir ... --memory`: bytes of all intermediate buffers without
 /// reuse (before planning), the peak of simultaneously live intermediate bytes (the
@@ -82,7 +81,7 @@ struct MemoryFigures {
   /// Allocated bytes (allocatedBytes) of the temporaries and outputs not updated in place.
   int64_t intermediateBytes = 0;
   int64_t peakLiveBytes = 0; ///< allocated bytes of the arena buffers live at once
-  int peakKernel = -1; ///< the kernel during which the peak is reached
+  int peakKernel = -1;       ///< the kernel during which the peak is reached
   int64_t arenaBytes = 0;
   int64_t inPlaceUpdates = 0, updates = 0;
   int64_t keptActivationBytes = 0;

@@ -13,9 +13,8 @@ bool hasComponent(std::string_view scope, std::string_view component) {
   size_t start = 0;
   while (start <= scope.size()) {
     size_t slash = scope.find('/', start);
-    std::string_view part = scope.substr(start, slash == std::string_view::npos
-                                                    ? std::string_view::npos
-                                                    : slash - start);
+    std::string_view part = scope.substr(
+        start, slash == std::string_view::npos ? std::string_view::npos : slash - start);
     if (part == component)
       return true;
     if (slash == std::string_view::npos)
@@ -48,8 +47,8 @@ std::string bytes(int64_t n) {
 }
 
 std::string percent(int64_t part, int64_t whole) {
-  return whole ? fmt::format("{:.1f}%", 100.0 * static_cast<double>(part) /
-                                            static_cast<double>(whole))
+  return whole ? fmt::format("{:.1f}%",
+                             100.0 * static_cast<double>(part) / static_cast<double>(whole))
                : "-";
 }
 
@@ -96,9 +95,9 @@ MemoryFigures memoryFigures(const KernelProgram &p, const MemoryPlan &plan) {
 
 std::string memoryReport(const KernelProgram &p, const MemoryPlan &plan) {
   MemoryFigures f = memoryFigures(p, plan);
-  MemoryPlan other = planMemory(p, plan.strategy == ArenaStrategy::BestFit
-                                       ? ArenaStrategy::Colouring
-                                       : ArenaStrategy::BestFit);
+  MemoryPlan other =
+      planMemory(p, plan.strategy == ArenaStrategy::BestFit ? ArenaStrategy::Colouring
+                                                            : ArenaStrategy::BestFit);
   int64_t written = 0;
   for (const Buffer &b : p.buffers)
     if (b.kind == BufferKind::Temporary || b.kind == BufferKind::Output)
@@ -115,8 +114,8 @@ std::string memoryReport(const KernelProgram &p, const MemoryPlan &plan) {
     s += fmt::format("    live at the peak (kernel {} {}):", f.peakKernel,
                      p.kernels[f.peakKernel].name);
     for (size_t b = 0; b < p.buffers.size(); ++b)
-      if (plan.placements[b].where == Placement::Arena &&
-          plan.lifetimes[b].first <= f.peakKernel && f.peakKernel <= plan.lifetimes[b].last)
+      if (plan.placements[b].where == Placement::Arena && plan.lifetimes[b].first <= f.peakKernel &&
+          f.peakKernel <= plan.lifetimes[b].last)
         s += fmt::format(" %{}", p.buffers[b].name);
     s += "\n";
   }

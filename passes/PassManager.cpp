@@ -3,8 +3,8 @@
 #include "ir/Error.h"
 #include "ir/Printer.h"
 #include "ir/Verifier.h"
-#include "passes/ConstantFold.h"
 #include "passes/CSE.h"
+#include "passes/ConstantFold.h"
 #include "passes/DCE.h"
 #include "passes/Simplify.h"
 
@@ -30,8 +30,8 @@ void Statistics::merge(const Statistics &other) {
 
 std::string Statistics::format() const {
   std::string banner(73, '-');
-  std::string s = fmt::format("==={}===\n{:^79}\n==={}===\n\n", banner,
-                              "... Statistics Collected ...", banner);
+  std::string s =
+      fmt::format("==={}===\n{:^79}\n==={}===\n\n", banner, "... Statistics Collected ...", banner);
   size_t passWidth = 0;
   for (const auto &[key, n] : counters_)
     passWidth = std::max(passWidth, key.first.size());
@@ -86,8 +86,8 @@ void PassManager::addPipeline(std::string_view spec) {
   size_t start = 0;
   while (start <= spec.size()) {
     size_t comma = spec.find(',', start);
-    std::string_view item =
-        spec.substr(start, comma == std::string_view::npos ? std::string_view::npos : comma - start);
+    std::string_view item = spec.substr(
+        start, comma == std::string_view::npos ? std::string_view::npos : comma - start);
     while (!item.empty() && item.front() == ' ')
       item.remove_prefix(1);
     while (!item.empty() && item.back() == ' ')

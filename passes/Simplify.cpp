@@ -142,8 +142,7 @@ private:
       const std::vector<int64_t> &dims = node.attrs.getInts("dims");
       std::vector<int64_t> iota(node.type.shape.size());
       std::iota(iota.begin(), iota.end(), 0);
-      return g().type(ops[0]) == node.type && dims == iota ? std::optional(ops[0])
-                                                           : std::nullopt;
+      return g().type(ops[0]) == node.type && dims == iota ? std::optional(ops[0]) : std::nullopt;
     }
     case OpKind::Slice:
     case OpKind::Pad:
@@ -219,8 +218,7 @@ private:
   }
 
   std::optional<ValueId> splat(const Node &node, const std::vector<ValueId> &ops) {
-    if (node.op != OpKind::Broadcast && node.op != OpKind::Reshape &&
-        node.op != OpKind::Transpose)
+    if (node.op != OpKind::Broadcast && node.op != OpKind::Reshape && node.op != OpKind::Transpose)
       return std::nullopt;
     if (!isSplatConstant(def(ops[0])))
       return std::nullopt;

@@ -85,8 +85,7 @@ TEST_CASE("the kernel program computes what its graph computes", "[passes][equiv
   verifyProgram(program);
   std::vector<Tensor> inputs = test::randomInputs(graph, kSeed),
                       state = test::randomState(graph, kSeed);
-  requireSame(graph, interpret(graph, inputs, state),
-              runProgram(program, nullptr, inputs, state));
+  requireSame(graph, interpret(graph, inputs, state), runProgram(program, nullptr, inputs, state));
 }
 
 TEST_CASE("a memory-planned kernel program computes what its graph computes",
@@ -94,8 +93,8 @@ TEST_CASE("a memory-planned kernel program computes what its graph computes",
   std::string model = GENERATE(as<std::string>{}, "mlp", "cnn", "icnn");
   Stage stage = GENERATE(Stage::Train, Stage::Eval);
   ArenaStrategy strategy = GENERATE(ArenaStrategy::BestFit, ArenaStrategy::Colouring);
-  INFO(model << " stage " << static_cast<int>(stage) << " strategy "
-             << arenaStrategyName(strategy) << " seed " << kSeed);
+  INFO(model << " stage " << static_cast<int>(stage) << " strategy " << arenaStrategyName(strategy)
+             << " seed " << kSeed);
   Graph graph = optimized(buildStageGraph(model, stage, kBatch));
   KernelProgram program = lowerGraph(graph);
   MemoryPlan plan = planMemory(program, strategy);

@@ -83,11 +83,11 @@ inline std::vector<std::string> checkMemoryPlan(const KernelProgram &p, const Me
     for (const auto &u : p.updates)
       updated |= u.value == static_cast<BufferId>(b) && u.state == pl.state;
     if (!updated)
-      problems.push_back(fmt::format("{} is in place of {} without that update", name(b),
-                                     name(pl.state)));
+      problems.push_back(
+          fmt::format("{} is in place of {} without that update", name(b), name(pl.state)));
     if (isOutput[pl.state] || isOutput[b])
-      problems.push_back(fmt::format("{} is in place of {} but one is an output", name(b),
-                                     name(pl.state)));
+      problems.push_back(
+          fmt::format("{} is in place of {} but one is an output", name(b), name(pl.state)));
     for (int k = from[b] + 1; k < end; ++k) {
       const std::vector<BufferId> &in = p.kernels[k].inputs;
       if (std::find(in.begin(), in.end(), pl.state) != in.end())
@@ -102,9 +102,8 @@ inline std::vector<std::string> checkMemoryPlan(const KernelProgram &p, const Me
       const Node &node = w.body[i];
       for (ValueId o : node.operands)
         reads[w.inputs.size() + i] = reads[w.inputs.size() + i] || reads[o];
-      if (reads[w.inputs.size() + i] &&
-          (opInfo(node.op).category != OpCategory::Elementwise ||
-           node.type.shape != p.buffers[pl.state].type.shape))
+      if (reads[w.inputs.size() + i] && (opInfo(node.op).category != OpCategory::Elementwise ||
+                                         node.type.shape != p.buffers[pl.state].type.shape))
         problems.push_back(fmt::format("kernel {} reads {} through {} while overwriting it",
                                        from[b], name(pl.state), mnemonic(node.op)));
     }

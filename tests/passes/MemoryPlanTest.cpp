@@ -1,8 +1,8 @@
 // Memory plans of the tutorial's step graphs, checked by an independent checker
 // (MemoryPlanCheck.h), which is itself shown to catch a broken plan.
+#include "passes/MemoryPlan.h"
 #include "ir/Parser.h"
 #include "passes/Lower.h"
-#include "passes/MemoryPlan.h"
 #include "passes/PassManager.h"
 #include "runtime/interp/Interpreter.h"
 #include "runtime/program/ProgramRunner.h"
@@ -72,8 +72,7 @@ TEST_CASE("the checker and the planned run catch two live buffers sharing bytes"
   CHECK(differs);
 }
 
-TEST_CASE("the checker and the planned run catch an unsafe in-place update",
-          "[passes][memory]") {
+TEST_CASE("the checker and the planned run catch an unsafe in-place update", "[passes][memory]") {
   // The new %s feeds a reduction that scales the old %s: the old value is read after the
   // new one is written, so the planner keeps the update out of place.
   Graph graph = parseGraph(R"(graph @late_reader {
@@ -105,8 +104,7 @@ TEST_CASE("the checker and the planned run catch an unsafe in-place update",
   CHECK(std::abs(wrong.at(0) - expected.outputs[0].at(0)) > 1e-3);
 }
 
-TEST_CASE("both arena strategies are measured and best fit is never larger",
-          "[passes][memory]") {
+TEST_CASE("both arena strategies are measured and best fit is never larger", "[passes][memory]") {
   std::string model = GENERATE(as<std::string>{}, "mlp", "cnn", "icnn");
   KernelProgram program = stepProgram(model, Stage::Train, 64);
   MemoryPlan fit = planMemory(program, ArenaStrategy::BestFit);

@@ -54,9 +54,9 @@ int main(int argc, char **argv) {
       kiln::verifyProgram(p);
       fmt::print("{}", kiln::printProgram(p));
       if (memory) {
-        kiln::MemoryPlan plan = kiln::planMemory(
-            p, strategy == "colouring" ? kiln::ArenaStrategy::Colouring
-                                       : kiln::ArenaStrategy::BestFit);
+        kiln::MemoryPlan plan =
+            kiln::planMemory(p, strategy == "colouring" ? kiln::ArenaStrategy::Colouring
+                                                        : kiln::ArenaStrategy::BestFit);
         fmt::print("{}", kiln::memoryReport(p, plan));
       }
     } else {

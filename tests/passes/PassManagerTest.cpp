@@ -1,9 +1,9 @@
 // The pass manager: the registry, pipelines, dumps handed to the caller, verification
 // after each pass, fixed points and statistics.
+#include "passes/PassManager.h"
 #include "ir/Error.h"
 #include "ir/Parser.h"
 #include "ir/Printer.h"
-#include "passes/PassManager.h"
 
 #include <catch2/catch.hpp>
 
@@ -52,8 +52,7 @@ TEST_CASE("pipelines reject unknown and empty pass names", "[passes]") {
   CHECK_THROWS_AS(pm.addPipeline("plan-memory"), Error);
 }
 
-TEST_CASE("the default pipeline runs to a fixed point and then changes nothing",
-          "[passes]") {
+TEST_CASE("the default pipeline runs to a fixed point and then changes nothing", "[passes]") {
   Graph graph = sample();
   PipelineOptions options;
   options.verifyEach = true;

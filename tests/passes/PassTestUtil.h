@@ -56,8 +56,8 @@ inline std::vector<Tensor> randomState(const Graph &graph, uint32_t seed) {
   std::mt19937 rng(seed + 1);
   std::vector<ValueId> ids = graph.states();
   auto endsWith = [](const std::string &s, std::string_view suffix) {
-    return s.size() >= suffix.size() && s.compare(s.size() - suffix.size(), suffix.size(),
-                                                  suffix) == 0;
+    return s.size() >= suffix.size() &&
+           s.compare(s.size() - suffix.size(), suffix.size(), suffix) == 0;
   };
   for (size_t i = 0; i < ids.size(); ++i) {
     const Node &node = graph.node(ids[i]);

@@ -1,9 +1,9 @@
 // GraphRewriter and rebuildGraph: a rebuild keeps names, scopes, attributes, outputs,
 // updates and the order of inputs and state; replacements and dropped nodes go through
 // the value map.
+#include "passes/Rewriter.h"
 #include "ir/Parser.h"
 #include "ir/Printer.h"
-#include "passes/Rewriter.h"
 
 #include <catch2/catch.hpp>
 
@@ -40,8 +40,8 @@ TEST_CASE("a rebuild replaces and drops nodes but keeps every input and state in
       [](GraphRewriter &rw, ValueId old) -> std::optional<ValueId> {
         const Node &node = rw.source().node(old);
         if (node.op == OpKind::Mul) // x*w -> x+w, with the node's scope
-          return rw.add(OpKind::Add, {rw.mapped(node.operands[0]), rw.mapped(node.operands[1])},
-                        {}, node.scope);
+          return rw.add(OpKind::Add, {rw.mapped(node.operands[0]), rw.mapped(node.operands[1])}, {},
+                        node.scope);
         return std::nullopt;
       },
       [&](ValueId id) { return graph.node(id).op != OpKind::Neg; });
