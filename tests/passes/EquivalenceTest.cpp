@@ -106,3 +106,18 @@ TEST_CASE("a memory-planned kernel program computes what its graph computes",
     CHECK(f.inPlaceUpdates == f.updates);
   }
 }
+
+TEST_CASE("every zoo model and stage lowers to an equivalent planned program",
+          "[passes][equivalence]") {
+  std::string model =
+      GENERATE(as<std::string>{}, "perceptron", "xor_mlp", "xor_mlp_relu", "mlp", "cnn", "icnn");
+  Stage stage = GENERATE(Stage::Forward, Stage::Eval, Stage::Backward, Stage::Train);
+  INFO(model << " stage " << static_cast<int>(stage) << " seed " << kSeed);
+  Graph graph = optimized(buildStageGraph(model, stage, 3));
+  KernelProgram program = lowerGraph(graph);
+  verifyProgram(program);
+  MemoryPlan plan = planMemory(program);
+  std::vector<Tensor> inputs = test::randomInputs(graph, kSeed + 1),
+                      state = test::randomState(graph, kSeed + 1);
+  requireSame(graph, interpret(graph, inputs, state), runProgram(program, &plan, inputs, state));
+}
