@@ -6,6 +6,7 @@
 #include "codegen/ModuleEmitter.h"
 #include "codegen/ObjectCache.h"
 #include "ir/Error.h"
+#include "passes/PassManager.h"
 #include "runtime/ThreadPool.h"
 
 #include <llvm/Config/llvm-config.h>
@@ -75,6 +76,33 @@ void keepFreedMemory() {
   });
 }
 
+/// The graph kiln compiles: `graph` after the default pass pipeline. Its interface
+/// (inputs, states, outputs, updates) is the original's, which the passes preserve.
+Graph optimizedGraph(const Graph &graph, const JitOptions &options) {
+  Graph optimized = graph;
+  if (!options.optimizeGraph)
+    return optimized;
+  PassManager passes;
+  passes.addPipeline("default");
+  passes.run(optimized);
+  auto sameInterface = [&](const std::vector<ValueId> &a, const std::vector<ValueId> &b) {
+    if (a.size() != b.size())
+      return false;
+    for (size_t i = 0; i < a.size(); ++i)
+      if (graph.node(a[i]).name != optimized.node(b[i]).name ||
+          graph.type(a[i]) != optimized.type(b[i]))
+        return false;
+    return true;
+  };
+  bool same = sameInterface(graph.inputs(), optimized.inputs()) &&
+              sameInterface(graph.states(), optimized.states()) &&
+              graph.outputs().size() == optimized.outputs().size() &&
+              graph.updates().size() == optimized.updates().size();
+  if (!same)
+    fail("JIT: the graph passes changed the interface of graph @{} (internal error)", graph.name());
+  return optimized;
+}
+
 } // namespace
 
 struct CompiledGraph::Code {
@@ -94,8 +122,9 @@ std::unique_ptr<CompiledGraph> CompiledGraph::compile(Graph graph, const JitOpti
   const Graph &g = compiled->graph_;
   JitEngine &engine = JitEngine::global();
 
-  KernelPlan plan = planKernels(g, planOptions(options));
-  EmittedModule emitted = emitModule(g, plan);
+  Graph optimized = optimizedGraph(g, options);
+  KernelPlan plan = planKernels(optimized, planOptions(options));
+  EmittedModule emitted = emitModule(optimized, plan);
   engine.configureModule(*emitted.module);
   std::string key = ObjectCache::key(std::string(kPipelineVersion) + "\n" + LLVM_VERSION_STRING +
                                      "\n" + print(*emitted.module));
@@ -184,7 +213,8 @@ CompiledGraph::Result CompiledGraph::run(std::span<const Tensor> inputs,
   return result;
 }
 
-std::string llvmIr(const Graph &graph, bool optimized, const JitOptions &options) {
+std::string llvmIr(const Graph &source, bool optimized, const JitOptions &options) {
+  Graph graph = optimizedGraph(source, options);
   KernelPlan plan = planKernels(graph, planOptions(options));
   EmittedModule emitted = emitModule(graph, plan);
   JitEngine &engine = JitEngine::global();
@@ -195,7 +225,8 @@ std::string llvmIr(const Graph &graph, bool optimized, const JitOptions &options
   return describePlan(graph, plan) + print(*emitted.module);
 }
 
-std::string assembly(const Graph &graph, const JitOptions &options) {
+std::string assembly(const Graph &source, const JitOptions &options) {
+  Graph graph = optimizedGraph(source, options);
   KernelPlan plan = planKernels(graph, planOptions(options));
   EmittedModule emitted = emitModule(graph, plan);
   JitEngine &engine = JitEngine::global();

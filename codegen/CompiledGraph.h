@@ -28,6 +28,9 @@ struct JitOptions {
   std::filesystem::path cacheDir;
   /// Keep the LLVM IR before and after O3 (see CompiledGraph::irBefore()).
   bool dumpIr = false;
+  /// Run the graph passes (passes/: simplify, constant folding, CSE, DCE to a fixed
+  /// point) before planning kernels.
+  bool optimizeGraph = true;
   /// The kernel variant (vector width) to generate; unset means the widest the host CPU
   /// supports. Tests force the others.
   std::optional<libjit::Isa> isa;
