@@ -125,6 +125,7 @@ std::unique_ptr<CompiledGraph> CompiledGraph::compile(Graph graph, const JitOpti
   Graph optimized = optimizedGraph(g, options);
   KernelPlan plan = planKernels(optimized, planOptions(options));
   EmittedModule emitted = emitModule(optimized, plan);
+  std::vector<std::string> kernelNames = emitted.kernelNames;
   engine.configureModule(*emitted.module);
   std::string key = ObjectCache::key(std::string(kPipelineVersion) + "\n" + LLVM_VERSION_STRING +
                                      "\n" + print(*emitted.module));
@@ -168,12 +169,11 @@ std::unique_ptr<CompiledGraph> CompiledGraph::compile(Graph graph, const JitOpti
 
   if (plan.options.profile) {
     compiled->profile_ = std::make_unique<KernelProfile>();
-    for (const Kernel &k : plan.kernels)
-      compiled->profile_->names.push_back(k.name);
-    compiled->profile_->seconds.assign(plan.kernels.size(), 0.0);
+    compiled->profile_->names = kernelNames;
+    compiled->profile_->seconds.assign(kernelNames.size(), 0.0);
   }
   stats.arenaBytes = plan.arenaBytes;
-  stats.kernels = plan.kernels.size();
+  stats.kernels = kernelNames.size();
   stats.host = hostTarget().describe();
   stats.workers = plan.options.workers;
   stats.milliseconds =

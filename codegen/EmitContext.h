@@ -12,6 +12,7 @@
 
 #include <functional>
 #include <map>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -80,8 +81,28 @@ private:
 /// Fills `kf` with the loop nest of a Loop, ConcatPart or Reduce kernel.
 void emitLoopNest(EmitContext &ec, KernelFunction &kf, const LoopNest &nest);
 
+/// Emits rows [lo, hi) of the outermost loop of `nest` at the builder's position (the
+/// epilogue of a contraction's work item).
+void emitLoopRows(EmitContext &ec, KernelFunction &kf, const LoopNest &nest, llvm::Value *lo,
+                  llvm::Value *hi);
+
+/// An elementwise loop kernel run inside a contraction or window kernel, right after
+/// each work item, over the rows that item wrote (while they are in cache).
+struct Epilogue {
+  const LoopNest *nest = nullptr;
+  int64_t elementsPerItem = 0; ///< the contiguous output elements one item writes
+  int64_t rowElements = 0;     ///< elements per outermost row of the nest
+};
+
+/// The epilogue of `kernel` if `next` (the kernel after it) can run as one: an
+/// elementwise Store nest over the same shape that reads the kernel's value only at the
+/// element it writes, whose rows align with the kernel's work items.
+std::optional<Epilogue> epilogueFor(const EmitContext &ec, const Kernel &kernel, const Kernel &next,
+                                    const LoopNest &nest);
+
 /// Fills `kf` with calls of the libjit kernel of a contraction, window or chunk-sum
-/// kernel, one call per work item.
-void emitKernelCall(EmitContext &ec, KernelFunction &kf, const Kernel &kernel);
+/// kernel, one call per work item, each followed by `epilogue` if given.
+void emitKernelCall(EmitContext &ec, KernelFunction &kf, const Kernel &kernel,
+                    const std::optional<Epilogue> &epilogue = std::nullopt);
 
 } // namespace kiln::codegen

@@ -20,9 +20,10 @@ std::array<int64_t, 2> pairAttr(const Attrs &attrs, const char *key,
 
 class CallEmitter {
 public:
-  CallEmitter(EmitContext &ec, KernelFunction &kf, const Kernel &kernel)
+  CallEmitter(EmitContext &ec, KernelFunction &kf, const Kernel &kernel,
+              const std::optional<Epilogue> &epilogue)
       : ec_(ec), kf_(kf), b_(kf.builder()), kernel_(kernel), node_(ec.graph.node(kernel.value)),
-        dtype_(node_.type.dtype) {}
+        dtype_(node_.type.dtype), epilogue_(epilogue) {}
 
   Value *constant(int64_t v) { return ConstantInt::get(ec_.i64(), v); }
 
@@ -33,10 +34,20 @@ public:
                                 offset);
   }
 
-  /// for (item = begin; item < end; ++item) call(item).
+  /// for (item = begin; item < end; ++item) { call(item); epilogue over its rows }.
   void forEachItem(const std::function<void(Value *)> &call) {
     kf_.loop(kf_.begin(), kf_.end(), {}, [&](Value *item, std::vector<Value *>) {
       call(item);
+      if (epilogue_) {
+        int64_t total = ec_.graph.type(kernel_.value).numElements();
+        Value *first = b_.CreateMul(item, constant(epilogue_->elementsPerItem));
+        Value *last = b_.CreateBinaryIntrinsic(
+            Intrinsic::smin, b_.CreateAdd(first, constant(epilogue_->elementsPerItem)),
+            constant(total));
+        emitLoopRows(ec_, kf_, *epilogue_->nest,
+                     b_.CreateSDiv(first, constant(epilogue_->rowElements)),
+                     b_.CreateSDiv(last, constant(epilogue_->rowElements)));
+      }
       return std::vector<Value *>{};
     });
   }
@@ -195,12 +206,66 @@ private:
   const Kernel &kernel_;
   const Node &node_;
   DType dtype_;
+  const std::optional<Epilogue> &epilogue_;
 };
+
+/// The contiguous output elements one work item writes, or 0 when its output is not
+/// one contiguous range (grouped convolutions, matmul blocks).
+int64_t elementsPerItem(const Graph &g, const Kernel &kernel) {
+  const Node &node = g.node(kernel.value);
+  const Shape &out = node.type.shape;
+  switch (kernel.kind) {
+  case KernelKind::Conv2d:
+  case KernelKind::Conv2dInputGrad: {
+    libjit::ConvShape s = convShape(g, kernel.value);
+    return s.groups == 1 ? out[1] * out[2] * out[3] : 0; // item n: image n
+  }
+  case KernelKind::MaxPool2d:
+  case KernelKind::MaxPool2dGrad:
+  case KernelKind::AvgPool2d:
+  case KernelKind::AvgPool2dGrad:
+    return kernel.itemRows * out[2] * out[3]; // itemRows planes
+  case KernelKind::Matmul:
+  case KernelKind::Conv2dFilterGrad:
+  case KernelKind::SumChunks:
+  case KernelKind::FilterTranspose:
+  case KernelKind::Loop:
+  case KernelKind::ConcatPart:
+  case KernelKind::Reduce:
+    break;
+  }
+  return 0;
+}
 
 } // namespace
 
-void emitKernelCall(EmitContext &ec, KernelFunction &kf, const Kernel &kernel) {
-  CallEmitter(ec, kf, kernel).run();
+std::optional<Epilogue> epilogueFor(const EmitContext &ec, const Kernel &kernel, const Kernel &next,
+                                    const LoopNest &nest) {
+  const Graph &g = ec.graph;
+  int64_t perItem = elementsPerItem(g, kernel);
+  if (perItem == 0 || next.kind != KernelKind::Loop || nest.combine != LoopNest::Combine::Store ||
+      g.type(next.value).shape != g.type(kernel.value).shape || nest.sizes.empty())
+    return std::nullopt;
+  // The kernel's value only at the element being written: the item has written it.
+  ValueId produced = ec.plan.root(kernel.value);
+  for (const Expr &e : nest.exprs)
+    if (e.kind == Expr::Kind::Load && e.value == produced &&
+        (e.index.coef != nest.store.coef || e.index.offset != nest.store.offset))
+      return std::nullopt;
+  int64_t total = g.type(kernel.value).numElements();
+  int64_t row = nest.sizes[0] > 0 ? total / nest.sizes[0] : 0;
+  // The nest must store row-major over the whole shape, and items end on row bounds.
+  std::vector<int64_t> strides(nest.sizes.size(), 1);
+  for (size_t d = nest.sizes.size(); d-- > 1;)
+    strides[d - 1] = strides[d] * nest.sizes[d];
+  if (nest.store.coef != strides || nest.store.offset != 0 || row == 0 || perItem % row != 0)
+    return std::nullopt;
+  return Epilogue{&nest, perItem, row};
+}
+
+void emitKernelCall(EmitContext &ec, KernelFunction &kf, const Kernel &kernel,
+                    const std::optional<Epilogue> &epilogue) {
+  CallEmitter(ec, kf, kernel, epilogue).run();
 }
 
 } // namespace kiln::codegen

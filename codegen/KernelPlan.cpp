@@ -414,9 +414,26 @@ KernelPlan planKernels(const Graph &graph, const PlanOptions &options) {
       plan.copies.push_back({value, s});
   }
 
-  // Step 4: lifetimes and arena offsets.
-  std::vector<int64_t> first(n, -1), last(n, -1);
+  // Step 4: lifetimes and arena offsets. Lifetimes count in time slots: an elementwise
+  // kernel that may run as the epilogue of the contraction or window kernel before it
+  // (ModuleEmitter runs it inside that kernel, item by item) shares its slot, so its
+  // buffers never overlap what that kernel still reads or its scratch.
   int64_t end = static_cast<int64_t>(plan.kernels.size());
+  std::vector<int64_t> timeSlot(size_t(end) + 1);
+  for (int64_t k = 0; k <= end; ++k) {
+    timeSlot[k] = k;
+    if (k == 0 || k == end || plan.kernels[k].kind != KernelKind::Loop)
+      continue;
+    const Kernel &before = plan.kernels[k - 1];
+    bool window = before.kind == KernelKind::MaxPool2d ||
+                  before.kind == KernelKind::MaxPool2dGrad ||
+                  before.kind == KernelKind::AvgPool2d || before.kind == KernelKind::AvgPool2dGrad;
+    bool conv = before.kind == KernelKind::Conv2d || before.kind == KernelKind::Conv2dInputGrad;
+    if ((window || conv) &&
+        graph.type(plan.kernels[k].value).shape == graph.type(before.value).shape)
+      timeSlot[k] = timeSlot[k - 1];
+  }
+  std::vector<int64_t> first(n, -1), last(n, -1);
   std::function<void(ValueId, int64_t)> read = [&](ValueId v, int64_t at) {
     if (plan.materialized(v)) {
       ValueId r = plan.root(v);
@@ -430,26 +447,27 @@ KernelPlan planKernels(const Graph &graph, const PlanOptions &options) {
   for (int64_t k = 0; k < end; ++k) {
     Kernel &kernel = plan.kernels[k];
     const Node &node = graph.node(kernel.value);
+    int64_t t = timeSlot[k];
     if (first[kernel.value] < 0)
-      first[kernel.value] = k;
-    last[kernel.value] = std::max(last[kernel.value], k);
+      first[kernel.value] = t;
+    last[kernel.value] = std::max(last[kernel.value], t);
     if (kernel.kind == KernelKind::ConcatPart)
-      read(node.operands[kernel.part], k);
+      read(node.operands[kernel.part], t);
     else if (kernel.kind != KernelKind::SumChunks)
       for (ValueId operand : node.operands)
-        read(operand, k);
+        read(operand, t);
     if (kernel.scratchPerWorker > 0)
-      buffers.push_back({kernel.scratchPerWorker * options.workers, k, k, &kernel.scratchOffset});
+      buffers.push_back({kernel.scratchPerWorker * options.workers, t, t, &kernel.scratchOffset});
     if (kernel.kind == KernelKind::Conv2dFilterGrad) {
       ConvShape s = convShape(graph, kernel.value);
       int64_t chunks = kernel.items / s.groups;
-      buffers.push_back({chunks * s.o * s.k() * elementBytes(graph, kernel.value), k, k + 1,
-                         &kernel.partsOffset});
+      buffers.push_back({chunks * s.o * s.k() * elementBytes(graph, kernel.value), t,
+                         timeSlot[k + 1], &kernel.partsOffset});
     }
     if (kernel.kind == KernelKind::FilterTranspose) {
       const Type &w = graph.type(node.operands[1]);
       buffers.push_back(
-          {w.numElements() * int64_t(dtypeSize(w.dtype)), k, k + 1, &kernel.partsOffset});
+          {w.numElements() * int64_t(dtypeSize(w.dtype)), t, timeSlot[k + 1], &kernel.partsOffset});
     }
   }
   for (const FinalCopy &c : plan.copies)

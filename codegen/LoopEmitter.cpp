@@ -396,6 +396,11 @@ public:
     Value *size = ConstantInt::get(ec_.i64(), nest_.sizes[0]);
     Value *lo = b_.CreateMul(kf_.begin(), rows);
     Value *hi = b_.CreateBinaryIntrinsic(Intrinsic::smin, b_.CreateMul(kf_.end(), rows), size);
+    rowsOf(lo, hi);
+  }
+
+  /// The nest over rows [lo, hi) of its outermost loop.
+  void rowsOf(Value *lo, Value *hi) {
     bool reduce =
         nest_.combine == LoopNest::Combine::Sum || nest_.combine == LoopNest::Combine::Max;
     Value *outLo = nullptr, *outHi = nullptr;
@@ -432,6 +437,10 @@ private:
 void emitLoopNest(EmitContext &ec, KernelFunction &kf, const LoopNest &nest) {
   ExprEmitter(ec, kf, nest).run();
   kf.finish();
+}
+
+void emitLoopRows(EmitContext &ec, KernelFunction &kf, const LoopNest &nest, Value *lo, Value *hi) {
+  ExprEmitter(ec, kf, nest).rowsOf(lo, hi);
 }
 
 } // namespace kiln::codegen

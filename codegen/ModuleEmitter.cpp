@@ -62,15 +62,17 @@ EmittedModule emitModule(const Graph &graph, const KernelPlan &plan) {
       ec.globals[ValueId(v)] = emitConstantData(ec, ValueId(v));
 
   std::vector<std::pair<Function *, int64_t>> kernels; // with their work items
-  for (const Kernel &kernel : plan.kernels) {
-    KernelFunction kf(ec, kernel.name);
+  for (size_t k = 0; k < plan.kernels.size(); ++k) {
+    const Kernel &kernel = plan.kernels[k];
     switch (kernel.kind) {
     case KernelKind::Loop:
     case KernelKind::ConcatPart:
     case KernelKind::Reduce: {
+      KernelFunction kf(ec, kernel.name);
       LoopNest nest = buildLoopNest(graph, plan, kernel);
       emitLoopNest(ec, kf, nest);
       kernels.push_back({kf.function(), nest.items});
+      out.kernelNames.push_back(kernel.name);
       break;
     }
     case KernelKind::Matmul:
@@ -82,10 +84,23 @@ EmittedModule emitModule(const Graph &graph, const KernelPlan &plan) {
     case KernelKind::MaxPool2d:
     case KernelKind::MaxPool2dGrad:
     case KernelKind::AvgPool2d:
-    case KernelKind::AvgPool2dGrad:
-      emitKernelCall(ec, kf, kernel);
+    case KernelKind::AvgPool2dGrad: {
+      // An elementwise kernel right after it may run inside it, item by item.
+      std::optional<LoopNest> next;
+      std::optional<Epilogue> epilogue;
+      if (k + 1 < plan.kernels.size() && plan.kernels[k + 1].kind == KernelKind::Loop) {
+        next = buildLoopNest(graph, plan, plan.kernels[k + 1]);
+        epilogue = epilogueFor(ec, kernel, plan.kernels[k + 1], *next);
+      }
+      std::string name = kernel.name + (epilogue ? "+" + plan.kernels[k + 1].name : "");
+      KernelFunction kf(ec, name);
+      emitKernelCall(ec, kf, kernel, epilogue);
       kernels.push_back({kf.function(), kernel.items});
+      out.kernelNames.push_back(name);
+      if (epilogue)
+        ++k;
       break;
+    }
     }
   }
 

@@ -9,6 +9,8 @@
 #include "codegen/KernelPlan.h"
 
 #include <memory>
+#include <string>
+#include <vector>
 
 namespace llvm {
 class LLVMContext;
@@ -23,6 +25,9 @@ inline constexpr const char *kStepSymbol = "kiln_step";
 struct EmittedModule {
   std::unique_ptr<llvm::LLVMContext> context;
   std::unique_ptr<llvm::Module> module;
+  /// The kernel functions in execution order ("conv1/conv2d.28+conv1/relu/max.32" when
+  /// an elementwise kernel runs inside a contraction), as profiles name them.
+  std::vector<std::string> kernelNames;
 };
 
 /// The unoptimized module of `graph` under `plan`, libjit linked in, verified.
