@@ -364,7 +364,8 @@ public:
                                        ? b_.CreateOr(b_.CreateFCmpOGT(v, acc[0]),
                                                      b_.CreateAnd(b_.CreateFCmpUNO(v, v),
                                                                   b_.CreateFCmpORD(acc[0], acc[0])))
-                                       : b_.CreateICmpSGT(v, acc[0]);
+                                   : in == DType::Bool ? b_.CreateICmpUGT(v, acc[0])
+                                                       : b_.CreateICmpSGT(v, acc[0]);
                      return std::vector<Value *>{b_.CreateSelect(wins, v, acc[0]),
                                                  b_.CreateSelect(wins, iv, acc[1])};
                    });

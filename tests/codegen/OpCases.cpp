@@ -382,6 +382,9 @@ std::vector<OpCase> jitOpCases(OpKind op) {
     CaseBuilder i("argmax i32 ties");
     i.c.domain.intLimit = 3;
     cases.push_back(i.out(i.add(op, {i.in(DType::I32, {17, 63})}, {{"axis", int64_t(1)}})));
+    CaseBuilder flags("argmax of bools");
+    cases.push_back(
+        flags.out(flags.add(op, {flags.in(DType::Bool, {17, 31})}, {{"axis", int64_t(1)}})));
     CaseBuilder one("argmax of a size-1 axis");
     cases.push_back(one.out(one.add(op, {one.in(DType::F32, {17, 1})}, {{"axis", int64_t(1)}})));
     return cases;
