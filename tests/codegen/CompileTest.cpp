@@ -116,3 +116,20 @@ TEST_CASE("profiling times every kernel", "[jit]") {
   CHECK(jit->profile()->names.size() == jit->stats().kernels);
   CHECK_THAT(jit->profile()->report(), Catch::Contains("matmul.2"));
 }
+
+TEST_CASE("tensors with a zero dimension", "[jit]") {
+  Graph g("empty");
+  ValueId a = g.addInput("a", {DType::F32, {0, 5}});
+  ValueId b = g.addInput("b", {DType::F32, {5, 3}});
+  ValueId c = g.addInput("c", {DType::F32, {2, 0}});
+  ValueId x = g.addInput("x", {DType::F32, {0, 2, 6, 6}});
+  ValueId w = g.addInput("w", {DType::F32, {4, 2, 3, 3}});
+  g.addOutput("matmul", g.add(OpKind::Matmul, {a, b}));
+  g.addOutput("sum", g.add(OpKind::ReduceSum, {c}, {{"axes", std::vector<int64_t>{1}}}));
+  g.addOutput("exp", g.add(OpKind::Exp, {a}));
+  g.addOutput("conv", g.add(OpKind::Conv2d, {x, w}, {{"padding", std::vector<int64_t>{1, 1}}}));
+  g.addOutput("pool", g.add(OpKind::MaxPool2d, {x}, {{"window", std::vector<int64_t>{2, 2}}}));
+  ValueId empty = g.add(OpKind::Matmul, {c, a});
+  g.addOutput("zeros", empty); // [2,0] x [0,5]: a sum over nothing
+  checkAgainstInterpreter(g, randomArguments(g, 5, {}), 0, "zero-size tensors");
+}
