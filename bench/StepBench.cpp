@@ -10,6 +10,7 @@
 #include <benchmark/benchmark.h>
 
 #include <cstdio>
+#include <malloc.h>
 #include <filesystem>
 
 namespace kiln::bench {
@@ -106,6 +107,15 @@ void registerAll() {
           ->Iterations(cached ? 10 : 2);
   }
 }
+
+/// The JIT keeps freed memory in the process (CompiledGraph: fresh tensors would
+/// otherwise page-fault every step); give the interpreter the same allocator policy
+/// from the start, so both backends are measured alike.
+const bool allocatorPolicy = [] {
+  mallopt(M_MMAP_THRESHOLD, 256 << 20);
+  mallopt(M_TRIM_THRESHOLD, 1 << 30);
+  return true;
+}();
 
 const bool registered = (registerAll(), true);
 
