@@ -189,7 +189,7 @@ void sizeKernel(const Graph &graph, Kernel &k, const PlanOptions &options) {
     k.items = s.n * s.groups;
     k.shifted = libjit::shiftedApplies(s);
     int nr = libjit::gemmBlocking(options.isa, eb).nr;
-    k.scratchPerWorker = (k.shifted ? libjit::shiftedForwardScratch(
+    k.scratchPerWorker = (k.shifted ? libjit::shiftedInputGradScratch(
                                           options.isa, eb, libjit::inputGradShifted(s, nr), s.cg())
                                     : libjit::convInputGradScratch(options.isa, eb, s)) *
                          bytes;

@@ -76,17 +76,18 @@ template <typename T, Isa I> struct ShiftedB {
   }
 };
 
-/// wt[g][c][(o, ki, kj)] = w[g*Og + o][c][KH-1-ki][KW-1-kj]: the filter of the input
-/// gradient as a forward convolution (channels swapped, taps flipped).
+/// wt[g][(o, ki, kj)][c] = w[g*Og + o][c][KH-1-ki][KW-1-kj]: the filter of the input
+/// gradient as a forward convolution (channels swapped, taps flipped), laid out as the
+/// B operand of convInputGradShifted's transposed product (c contiguous).
 template <typename T>
 KILN_INLINE void transposeFilter(const T *w, T *wt, Index og, Index cg, Index kh, Index kw,
                                  Index groups) {
   Index khw = kh * kw;
   for (Index g = 0; g < groups; ++g)
     for (Index o = 0; o < og; ++o)
-      for (Index c = 0; c < cg; ++c)
-        for (Index t = 0; t < khw; ++t)
-          wt[((g * cg + c) * og + o) * khw + t] = w[((g * og + o) * cg + c) * khw + khw - 1 - t];
+      for (Index t = 0; t < khw; ++t)
+        for (Index c = 0; c < cg; ++c)
+          wt[((g * og + o) * khw + t) * cg + c] = w[((g * og + o) * cg + c) * khw + khw - 1 - t];
 }
 
 /// y[n, g] (rows x ho x wo) from the wide product, through a forward view `z` of the
@@ -118,17 +119,61 @@ KILN_INLINE void convForwardShifted(const T *x, const T *w, T *y, const ConvShap
                         s.wo, y + (n * s.o + g * s.og()) * s.outPlane(), scratch);
 }
 
+/// A(i = j, p) = xp[shift(p) + j]: mr consecutive columns of a shifted row per depth
+/// step (the transposed product's A operand: contiguous reads and writes).
+template <typename T, Isa I> struct ShiftedColumnsA {
+  const T *xp;
+  Shifted z;
+  KILN_INLINE void operator()(T *dst, Index i0, Index i1, Index p0, Index p1) const {
+    constexpr int mr = Blocking<T, I>::mr;
+    Index khw = z.kh * z.kw;
+    for (Index i = i0; i < i1; i += mr) {
+      Index n = minIndex(mr, i1 - i);
+      Index ci = p0 / khw, r = p0 - ci * khw, ki = r / z.kw, kj = r - ki * z.kw;
+      for (Index p = p0; p < p1; ++p, dst += mr) {
+        const T *src = xp + z.shift(ci, ki, kj) + i;
+        if (n == mr) {
+          for (int ii = 0; ii < mr; ++ii)
+            dst[ii] = src[ii];
+        } else {
+          for (int ii = 0; ii < mr; ++ii)
+            dst[ii] = ii < n ? src[ii] : T(0);
+        }
+        if (++kj == z.kw) {
+          kj = 0;
+          if (++ki == z.kh) {
+            ki = 0;
+            ++ci;
+          }
+        }
+      }
+    }
+  }
+};
+
 /// Input gradient of image n, group g (item = n * groups + g), stride 1, with `wt` from
-/// transposeFilter: every dx cell of the item is written.
+/// transposeFilter: every dx cell of the item is written. The product is transposed,
+/// wide^T [Ho*Wp, Cg] = B^T x wt, because Cg is often small (32) and would waste most
+/// of the last register tile as the row count.
 template <typename T, Isa I>
 KILN_INLINE void convInputGradShifted(const T *dy, const T *wt, T *dx, const ConvShape &s,
                                       Index item, T *scratch) {
   Index n = item / s.groups, g = item - n * s.groups;
   Shifted z = inputGradShifted(s, Blocking<T, I>::nr);
-  StridedA<T, I> a{wt + g * s.cg() * z.k, z.k, 1};
-  shiftedConvolve<T, I>(dy + (n * s.o + g * s.og()) * s.outPlane(), s.ho, s.wo,
-                        (s.kh - 1) * s.dh - s.ph, (s.kw - 1) * s.dw - s.pw, z, a, s.cg(), s.w,
-                        dx + (n * s.c + g * s.cg()) * s.h * s.w, scratch);
+  Index cg = s.cg();
+  T *xp = scratch;
+  T *wide = xp + alignElements(z.padded(), sizeof(T));
+  T *gemm = wide + alignElements(cg * z.cols, sizeof(T));
+  padPlanes(dy + (n * s.o + g * s.og()) * s.outPlane(), z.c, s.ho, s.wo, (s.kh - 1) * s.dh - s.ph,
+            (s.kw - 1) * s.dw - s.pw, z, xp);
+  ShiftedColumnsA<T, I> a{xp, z};
+  StridedB<T, I> b{wt + g * z.k * cg, cg, 1};
+  gemmBlocked<T, I>(a, b, wide, cg, 0, z.cols, 0, cg, z.k, 0, gemm, z.cols, cg);
+  T *out = dx + (n * s.c + g * cg) * s.h * s.w;
+  for (Index c = 0; c < cg; ++c)
+    for (Index h = 0; h < s.h; ++h)
+      for (Index w = 0; w < s.w; ++w)
+        out[(c * s.h + h) * s.w + w] = wide[(h * z.wp + w) * cg + c];
 }
 
 /// A(i = p, q) = xp[shift(p) + (q / Wo) * Wp + q % Wo]: the valid cells of row p of the

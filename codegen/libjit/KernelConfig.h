@@ -145,6 +145,13 @@ constexpr Index shiftedForwardScratch(Isa isa, int eb, const Shifted &z, Index r
          gemmScratch(isa, eb, rows, z.cols, z.k).total();
 }
 
+/// Per-worker scratch (elements) of the shifted input gradient: padded dy, the
+/// transposed wide output [cols, Cg], packing of the transposed product.
+constexpr Index shiftedInputGradScratch(Isa isa, int eb, const Shifted &z, Index cg) {
+  return alignElements(z.padded(), eb) + alignElements(z.cols * cg, eb) +
+         gemmScratch(isa, eb, z.cols, cg, z.k).total();
+}
+
 /// Per-worker scratch (elements) of the shifted filter gradient: padded image, packing.
 constexpr Index shiftedFilterGradScratch(Isa isa, int eb, const ConvShape &s) {
   Shifted z = forwardShifted(s, gemmBlocking(isa, eb).nr);
