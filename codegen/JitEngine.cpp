@@ -118,7 +118,9 @@ private:
 
 /// The runtime symbols JIT code may call, by name. Nothing else from the process is
 /// visible to it.
-SymbolMap runtimeSymbols(ExecutionSession &session, MangleAndInterner &mangle) {
+/// The runtime symbols; `vectorMath` says whether glibc's libmvec was found (without it
+/// the vectorizer must not call its functions).
+SymbolMap runtimeSymbols(MangleAndInterner &mangle, bool &vectorMath) {
   SymbolMap symbols;
   auto define = [&](const char *name, const void *address) {
     symbols[mangle(name)] = {ExecutorAddr::fromPtr(address), JITSymbolFlags::Exported};
@@ -142,7 +144,9 @@ SymbolMap runtimeSymbols(ExecutionSession &session, MangleAndInterner &mangle) {
   define("fma",
          reinterpret_cast<const void *>(static_cast<double (*)(double, double, double)>(::fma)));
   // glibc's vector math (libmvec), which the loop vectorizer calls for exp/log/pow.
-  if (void *mvec = dlopen("libmvec.so.1", RTLD_NOW | RTLD_GLOBAL)) {
+  void *mvec = dlopen("libmvec.so.1", RTLD_NOW | RTLD_GLOBAL);
+  vectorMath = mvec != nullptr;
+  if (mvec) {
     for (const char *isa : {"b", "c", "d", "e"})
       for (const char *fn : {"exp", "log", "pow"})
         for (bool single : {true, false}) {
@@ -154,7 +158,6 @@ SymbolMap runtimeSymbols(ExecutionSession &session, MangleAndInterner &mangle) {
             define(name.c_str(), address);
         }
   }
-  (void)session;
   return symbols;
 }
 
@@ -254,7 +257,7 @@ public:
     ExecutionSession &session = jit_->getExecutionSession();
     runtime_ = &session.createBareJITDylib("kiln.runtime");
     MangleAndInterner mangle(session, jit_->getDataLayout());
-    check(runtime_->define(absoluteSymbols(runtimeSymbols(session, mangle))),
+    check(runtime_->define(absoluteSymbols(runtimeSymbols(mangle, vectorMath_))),
           "defining the runtime symbols");
 
     jit_->getIRTransformLayer().setTransform(
@@ -368,7 +371,7 @@ private:
     PassBuilder builder(targetMachine_.get(), tuning);
     Triple triple(module.getTargetTriple());
     TargetLibraryInfoImpl library(triple);
-    if (triple.isX86())
+    if (triple.isX86() && vectorMath_)
       library.addVectorizableFunctionsFromVecLib(TargetLibraryInfoImpl::LIBMVEC_X86, triple);
     functions.registerPass([&] { return TargetLibraryAnalysis(library); });
     builder.registerModuleAnalyses(modules);
@@ -384,6 +387,7 @@ private:
   HookedObjectCache objectCache_;
   std::unique_ptr<LLJIT> jit_;
   JITDylib *runtime_ = nullptr;
+  bool vectorMath_ = false; ///< libmvec is loaded: the vectorizer may call it
   std::mutex mutex_;
   std::map<std::string, std::function<void(std::string, std::string)>> irHooks_;
   uint64_t counter_ = 0;
