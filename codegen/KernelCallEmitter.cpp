@@ -139,26 +139,31 @@ public:
       matmul();
       break;
     case KernelKind::Conv2d:
-      conv(kernel_.shifted ? "kiln_conv2d_s1_" : "kiln_conv2d_", kf_.buffer(node_.operands[0]),
-           kf_.buffer(node_.operands[1]), kf_.buffer(kernel_.value), {});
-      break;
-    case KernelKind::Conv2dInputGrad:
-      // The shifted form multiplies by the filter FilterTranspose prepared.
-      conv(kernel_.shifted ? "kiln_conv2d_input_grad_s1_" : "kiln_conv2d_input_grad_",
-           kf_.buffer(node_.operands[0]),
+    case KernelKind::Conv2dInputGrad: {
+      // The shifted forms multiply by the filter PackFilter packed for every image.
+      bool forward = kernel_.kind == KernelKind::Conv2d;
+      const char *entry =
+          forward ? (kernel_.shifted ? "kiln_conv2d_s1_" : "kiln_conv2d_")
+                  : (kernel_.shifted ? "kiln_conv2d_input_grad_s1_" : "kiln_conv2d_input_grad_");
+      conv(entry, kf_.buffer(node_.operands[0]),
            kernel_.shifted ? kf_.arenaAt(kernel_.partsOffset) : kf_.buffer(node_.operands[1]),
            kf_.buffer(kernel_.value), {});
       break;
+    }
     case KernelKind::Conv2dFilterGrad:
       conv(kernel_.shifted ? "kiln_conv2d_filter_grad_s1_" : "kiln_conv2d_filter_grad_",
            kf_.buffer(node_.operands[0]), kf_.buffer(node_.operands[1]),
            kf_.arenaAt(kernel_.partsOffset), {constant(kernel_.imagesPerChunk)});
       break;
-    case KernelKind::FilterTranspose: {
+    case KernelKind::PackFilter: {
       libjit::ConvShape s = convShape(g, kernel_.value);
-      call("kiln_conv2d_filter_transpose_" + EmitContext::dtypeSuffix(dtype_),
-           {kf_.buffer(node_.operands[1]), kf_.arenaAt(kernel_.partsOffset), constant(s.og()),
-            constant(s.cg()), constant(s.kh), constant(s.kw), constant(s.groups)});
+      std::vector<Value *> args = {kf_.buffer(node_.operands[1]), kf_.arenaAt(kernel_.partsOffset)};
+      for (Value *v : convArgs(s))
+        args.push_back(v);
+      call((node_.op == OpKind::Conv2d ? "kiln_conv2d_pack_s1_"
+                                       : "kiln_conv2d_input_grad_pack_s1_") +
+               ec_.isaSuffix(dtype_),
+           args);
       break;
     }
     case KernelKind::SumChunks: {
@@ -228,7 +233,7 @@ int64_t elementsPerItem(const Graph &g, const Kernel &kernel) {
   case KernelKind::Matmul:
   case KernelKind::Conv2dFilterGrad:
   case KernelKind::SumChunks:
-  case KernelKind::FilterTranspose:
+  case KernelKind::PackFilter:
   case KernelKind::Loop:
   case KernelKind::ConcatPart:
   case KernelKind::Reduce:

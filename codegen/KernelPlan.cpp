@@ -223,7 +223,7 @@ void sizeKernel(const Graph &graph, Kernel &k, const PlanOptions &options) {
   case KernelKind::ConcatPart:
   case KernelKind::Reduce:
   case KernelKind::SumChunks:
-  case KernelKind::FilterTranspose:
+  case KernelKind::PackFilter:
     return; // sized by the loop emitter, or serial; no scratch
   }
 }
@@ -396,8 +396,8 @@ KernelPlan planKernels(const Graph &graph, const PlanOptions &options) {
     }
     Kernel k{traits(node).kernel, id, 0, kernelName(node, id)};
     sizeKernel(graph, k, options);
-    if (node.op == OpKind::Conv2dInputGrad && k.shifted)
-      plan.kernels.push_back({KernelKind::FilterTranspose, id, 0, kernelName(node, id, ".filter")});
+    if ((node.op == OpKind::Conv2dInputGrad || node.op == OpKind::Conv2d) && k.shifted)
+      plan.kernels.push_back({KernelKind::PackFilter, id, 0, kernelName(node, id, ".filter")});
     plan.kernels.push_back(k);
     if (node.op == OpKind::Conv2dFilterGrad) {
       Kernel sum{KernelKind::SumChunks, id, 0, kernelName(node, id, ".sum")};
@@ -464,10 +464,13 @@ KernelPlan planKernels(const Graph &graph, const PlanOptions &options) {
       buffers.push_back({chunks * s.o * s.k() * elementBytes(graph, kernel.value), t,
                          timeSlot[k + 1], &kernel.partsOffset});
     }
-    if (kernel.kind == KernelKind::FilterTranspose) {
-      const Type &w = graph.type(node.operands[1]);
-      buffers.push_back(
-          {w.numElements() * int64_t(dtypeSize(w.dtype)), t, timeSlot[k + 1], &kernel.partsOffset});
+    if (kernel.kind == KernelKind::PackFilter) {
+      ConvShape s = convShape(graph, kernel.value);
+      int eb = int(elementBytes(graph, kernel.value));
+      int64_t elements = node.op == OpKind::Conv2d
+                             ? libjit::packedForwardFilter(options.isa, eb, s)
+                             : libjit::packedInputGradFilter(options.isa, eb, s);
+      buffers.push_back({elements * eb, t, timeSlot[k + 1], &kernel.partsOffset});
     }
   }
   for (const FinalCopy &c : plan.copies)
@@ -485,7 +488,7 @@ KernelPlan planKernels(const Graph &graph, const PlanOptions &options) {
   plan.arenaBytes = placeBuffers(buffers);
   for (size_t k = 0; k + 1 < plan.kernels.size(); ++k)
     if (plan.kernels[k + 1].kind == KernelKind::SumChunks ||
-        plan.kernels[k].kind == KernelKind::FilterTranspose)
+        plan.kernels[k].kind == KernelKind::PackFilter)
       plan.kernels[k + 1].partsOffset = plan.kernels[k].partsOffset;
   return plan;
 }

@@ -52,8 +52,8 @@ enum class KernelKind {
   Conv2d,
   Conv2dInputGrad,
   Conv2dFilterGrad,
-  SumChunks,       ///< the in-order sum of a filter gradient's per-chunk results
-  FilterTranspose, ///< the transposed, flipped filter a shifted input gradient multiplies by
+  SumChunks,  ///< the in-order sum of a filter gradient's per-chunk results
+  PackFilter, ///< a shifted convolution's filter, packed once for every image
   MaxPool2d,
   MaxPool2dGrad,
   AvgPool2d,
@@ -72,8 +72,8 @@ struct Kernel {
   bool shifted = false;         ///< convolutions: the stride-1 shifted-window form (ConvShifted.h)
   int64_t scratchOffset = -1;   ///< arena offset of per-worker scratch
   int64_t scratchPerWorker = 0; ///< bytes
-  /// Conv2dFilterGrad / SumChunks: per-chunk results; FilterTranspose and the shifted
-  /// Conv2dInputGrad after it: the transposed filter.
+  /// Conv2dFilterGrad / SumChunks: per-chunk results; PackFilter and the shifted
+  /// convolution after it: the packed filter.
   int64_t partsOffset = -1;
 };
 

@@ -80,7 +80,7 @@ EmittedModule emitModule(const Graph &graph, const KernelPlan &plan) {
     case KernelKind::Conv2dInputGrad:
     case KernelKind::Conv2dFilterGrad:
     case KernelKind::SumChunks:
-    case KernelKind::FilterTranspose:
+    case KernelKind::PackFilter:
     case KernelKind::MaxPool2d:
     case KernelKind::MaxPool2dGrad:
     case KernelKind::AvgPool2d:

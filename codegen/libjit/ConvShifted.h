@@ -76,25 +76,54 @@ template <typename T, Isa I> struct ShiftedB {
   }
 };
 
-/// wt[g][(o, ki, kj)][c] = w[g*Og + o][c][KH-1-ki][KW-1-kj]: the filter of the input
-/// gradient as a forward convolution (channels swapped, taps flipped), laid out as the
-/// B operand of convInputGradShifted's transposed product (c contiguous).
-template <typename T>
-KILN_INLINE void transposeFilter(const T *w, T *wt, Index og, Index cg, Index kh, Index kw,
-                                 Index groups) {
-  Index khw = kh * kw;
-  for (Index g = 0; g < groups; ++g)
-    for (Index o = 0; o < og; ++o)
-      for (Index t = 0; t < khw; ++t)
-        for (Index c = 0; c < cg; ++c)
-          wt[((g * og + o) * khw + t) * cg + c] = w[((g * og + o) * cg + c) * khw + khw - 1 - t];
+/// B(p = (o, ki, kj), c) = w[g*Og + o][c][KH-1-ki][KW-1-kj]: the filter of the input
+/// gradient as a forward convolution (channels swapped, taps flipped), packed as the B
+/// operand of convInputGradShifted's transposed product.
+template <typename T, Isa I> struct FlippedFilterB {
+  const T *w; ///< group g's first filter
+  Index cg, kh, kw;
+  KILN_INLINE void operator()(T *dst, Index p0, Index p1, Index j0, Index j1) const {
+    constexpr int nr = Blocking<T, I>::nr;
+    Index khw = kh * kw;
+    for (Index j = j0; j < j1; j += nr) {
+      Index cols = minIndex(nr, j1 - j);
+      for (Index p = p0; p < p1; ++p, dst += nr) {
+        Index o = p / khw, t = p - o * khw;
+        const T *src = w + (o * cg + j) * khw + khw - 1 - t; // channel j, tap flipped
+        for (int jj = 0; jj < nr; ++jj)
+          dst[jj] = jj < cols ? src[jj * khw] : T(0);
+      }
+    }
+  }
+};
+
+/// Packs the filter of a shifted forward convolution (A panels, per group).
+template <typename T, Isa I>
+KILN_INLINE void packForwardFilter(const T *w, T *packed, const ConvShape &s) {
+  using B = Blocking<T, I>;
+  Index k = s.k(), rows = roundUp(s.og(), B::mr);
+  Index kc = depthBlock(B::g.kc, k);
+  for (Index g = 0; g < s.groups; ++g)
+    prepack(StridedA<T, I>{w + g * s.og() * k, k, 1}, packed + g * rows * k, s.og(), k, kc, rows,
+            /*isA=*/true);
+}
+
+/// Packs the transposed, flipped filter of a shifted input gradient (B panels, per group).
+template <typename T, Isa I>
+KILN_INLINE void packInputGradFilter(const T *w, T *packed, const ConvShape &s) {
+  using B = Blocking<T, I>;
+  Index k = s.og() * s.kh * s.kw, cols = roundUp(s.cg(), B::nr);
+  Index kc = depthBlock(B::g.kc, k);
+  for (Index g = 0; g < s.groups; ++g)
+    prepack(FlippedFilterB<T, I>{w + g * s.og() * s.k(), s.cg(), s.kh, s.kw}, packed + g * cols * k,
+            s.cg(), k, kc, cols, /*isA=*/false);
 }
 
 /// y[n, g] (rows x ho x wo) from the wide product, through a forward view `z` of the
 /// padded operand `in` (planes of h x w padded by ph, pw) and filter packer `a`.
 template <typename T, Isa I>
 KILN_INLINE void shiftedConvolve(const T *in, Index h, Index w, Index ph, Index pw,
-                                 const Shifted &z, const StridedA<T, I> &a, Index rows, Index wo,
+                                 const Shifted &z, const PrepackedA<T> &a, Index rows, Index wo,
                                  T *out, T *scratch) {
   T *xp = scratch;
   T *wide = xp + alignElements(z.padded(), sizeof(T));
@@ -108,13 +137,15 @@ KILN_INLINE void shiftedConvolve(const T *in, Index h, Index w, Index ph, Index 
         out[(r * z.ho + oh) * wo + ow] = wide[r * z.cols + oh * z.wp + ow];
 }
 
-/// Forward convolution of image n, group g (item = n * groups + g), stride 1.
+/// Forward convolution of image n, group g (item = n * groups + g), stride 1, with the
+/// filter from packForwardFilter.
 template <typename T, Isa I>
-KILN_INLINE void convForwardShifted(const T *x, const T *w, T *y, const ConvShape &s, Index item,
-                                    T *scratch) {
+KILN_INLINE void convForwardShifted(const T *x, const T *packed, T *y, const ConvShape &s,
+                                    Index item, T *scratch) {
   Index n = item / s.groups, g = item - n * s.groups;
   Shifted z = forwardShifted(s, Blocking<T, I>::nr);
-  StridedA<T, I> a{w + g * s.og() * s.k(), s.k(), 1};
+  Index rows = roundUp(s.og(), Blocking<T, I>::mr);
+  PrepackedA<T> a{{packed + g * rows * s.k(), rows}};
   shiftedConvolve<T, I>(x + (n * s.c + g * s.cg()) * s.h * s.w, s.h, s.w, s.ph, s.pw, z, a, s.og(),
                         s.wo, y + (n * s.o + g * s.og()) * s.outPlane(), scratch);
 }
@@ -151,12 +182,12 @@ template <typename T, Isa I> struct ShiftedColumnsA {
   }
 };
 
-/// Input gradient of image n, group g (item = n * groups + g), stride 1, with `wt` from
-/// transposeFilter: every dx cell of the item is written. The product is transposed,
+/// Input gradient of image n, group g (item = n * groups + g), stride 1, with the filter
+/// from packInputGradFilter: every dx cell of the item is written. The product is transposed,
 /// wide^T [Ho*Wp, Cg] = B^T x wt, because Cg is often small (32) and would waste most
 /// of the last register tile as the row count.
 template <typename T, Isa I>
-KILN_INLINE void convInputGradShifted(const T *dy, const T *wt, T *dx, const ConvShape &s,
+KILN_INLINE void convInputGradShifted(const T *dy, const T *packed, T *dx, const ConvShape &s,
                                       Index item, T *scratch) {
   Index n = item / s.groups, g = item - n * s.groups;
   Shifted z = inputGradShifted(s, Blocking<T, I>::nr);
@@ -167,7 +198,8 @@ KILN_INLINE void convInputGradShifted(const T *dy, const T *wt, T *dx, const Con
   padPlanes(dy + (n * s.o + g * s.og()) * s.outPlane(), z.c, s.ho, s.wo, (s.kh - 1) * s.dh - s.ph,
             (s.kw - 1) * s.dw - s.pw, z, xp);
   ShiftedColumnsA<T, I> a{xp, z};
-  StridedB<T, I> b{wt + g * z.k * cg, cg, 1};
+  Index cols = roundUp(cg, Blocking<T, I>::nr);
+  PrepackedB<T> b{packed + g * cols * z.k, cols};
   gemmBlocked<T, I>(a, b, wide, cg, 0, z.cols, 0, cg, z.k, 0, gemm, z.cols, cg);
   T *out = dx + (n * s.c + g * cg) * s.h * s.w;
   for (Index c = 0; c < cg; ++c)

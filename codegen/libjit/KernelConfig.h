@@ -145,6 +145,16 @@ constexpr Index shiftedForwardScratch(Isa isa, int eb, const Shifted &z, Index r
          gemmScratch(isa, eb, rows, z.cols, z.k).total();
 }
 
+/// Elements of a shifted convolution's filter packed once per call for every image:
+/// the forward's A panels (Og rows per group) or the input gradient's B panels (Cg
+/// columns per group, of the transposed, flipped filter).
+constexpr Index packedForwardFilter(Isa isa, int eb, const ConvShape &s) {
+  return s.groups * roundUp(s.og(), gemmBlocking(isa, eb).mr) * s.k();
+}
+constexpr Index packedInputGradFilter(Isa isa, int eb, const ConvShape &s) {
+  return s.groups * roundUp(s.cg(), gemmBlocking(isa, eb).nr) * s.og() * s.kh * s.kw;
+}
+
 /// Per-worker scratch (elements) of the shifted input gradient: padded dy, the
 /// transposed wide output [cols, Cg], packing of the transposed product.
 constexpr Index shiftedInputGradScratch(Isa isa, int eb, const Shifted &z, Index cg) {

@@ -53,6 +53,13 @@ using kiln::libjit::PoolShape;
     kiln::libjit::convFilterGrad<T, ISA>(x, dy, parts, KILN_CONV_SHAPE, imagesPerChunk, item,      \
                                          scratch);                                                 \
   }                                                                                                \
+  KILN_ENTRY void kiln_conv2d_pack_s1_##SUFFIX(const T *wt, T *packed, KILN_CONV_PARAMS) {         \
+    kiln::libjit::packForwardFilter<T, ISA>(wt, packed, KILN_CONV_SHAPE);                          \
+  }                                                                                                \
+  KILN_ENTRY void kiln_conv2d_input_grad_pack_s1_##SUFFIX(const T *wt, T *packed,                  \
+                                                          KILN_CONV_PARAMS) {                      \
+    kiln::libjit::packInputGradFilter<T, ISA>(wt, packed, KILN_CONV_SHAPE);                        \
+  }                                                                                                \
   KILN_ENTRY void kiln_conv2d_s1_##SUFFIX(const T *x, const T *wt, T *y, KILN_CONV_PARAMS,         \
                                           Index item, T *scratch) {                                \
     kiln::libjit::convForwardShifted<T, ISA>(x, wt, y, KILN_CONV_SHAPE, item, scratch);            \
@@ -98,10 +105,6 @@ KILN_GEMM_ENTRY(double, f64_generic, Isa::Generic)
   KILN_ENTRY void kiln_conv2d_filter_grad_sum_s1_##SUFFIX(const T *parts, T *dw, Index chunks,     \
                                                           Index groups, Index k, Index og) {       \
     kiln::libjit::sumTransposedChunks(parts, dw, chunks, groups, k, og);                           \
-  }                                                                                                \
-  KILN_ENTRY void kiln_conv2d_filter_transpose_##SUFFIX(const T *w, T *wt, Index og, Index cg,     \
-                                                        Index kh, Index kw, Index groups) {        \
-    kiln::libjit::transposeFilter(w, wt, og, cg, kh, kw, groups);                                  \
   }                                                                                                \
   KILN_ENTRY void kiln_sum_chunks_##SUFFIX(const T *parts, T *out, Index chunks, Index size,       \
                                            Index begin, Index end) {                               \
