@@ -1,0 +1,219 @@
+#include "runtime/train/Checkpoint.h"
+
+#include "ir/Error.h"
+#include "runtime/io/AtomicFile.h"
+#include "runtime/io/Safetensors.h"
+
+#include <nlohmann/json.hpp>
+
+#include <cmath>
+#include <filesystem>
+#include <limits>
+
+namespace kiln {
+
+namespace fs = std::filesystem;
+using nlohmann::json;
+
+namespace {
+
+constexpr const char *kFormat = "kiln-checkpoint-1";
+
+std::string modelFilePath(const std::string &path) {
+  return fs::is_directory(path) ? (fs::path(path) / kModelFile).string() : path;
+}
+
+json historyToJson(const History &history) {
+  json epochs = json::array();
+  for (const EpochRecord &r : history.epochs)
+    epochs.push_back({{"epoch", r.epoch},
+                      {"train_loss", r.trainLoss},
+                      {"train_acc", r.trainAcc},
+                      {"test_loss", r.testLoss},
+                      {"test_acc", r.testAcc},
+                      {"seconds", r.seconds},
+                      {"lr", r.lr}});
+  return {{"model", history.model}, {"epochs", epochs}};
+}
+
+History historyFromJson(const json &j) {
+  History history;
+  history.model = j.at("model").get<std::string>();
+  for (const json &e : j.at("epochs"))
+    history.epochs.push_back({e.at("epoch").get<int>(), e.at("train_loss").get<double>(),
+                              e.at("train_acc").get<double>(), e.at("test_loss").get<double>(),
+                              e.at("test_acc").get<double>(), e.at("seconds").get<double>(),
+                              e.at("lr").get<double>()});
+  return history;
+}
+
+/// `state`'s tensors whose names satisfy `keep`, with PyTorch's int64 for counters.
+std::vector<NamedTensor> selectState(const ParamStore &store, bool model) {
+  std::vector<NamedTensor> out;
+  for (const auto &[name, tensor] : store.all())
+    if (isModelState(name) == model)
+      out.push_back({name, tensor, /*int64OnDisk=*/tensor.dtype() == DType::I32});
+  return out;
+}
+
+/// The model state a graph expects, as (name, zero tensor) for checkTensorsMatch.
+std::vector<NamedTensor> expectedState(const Graph &graph, bool model) {
+  std::vector<NamedTensor> out;
+  for (ValueId id : graph.states()) {
+    const Node &node = graph.node(id);
+    if (isModelState(node.name) == model)
+      out.push_back({node.name, Tensor(node.type)});
+  }
+  return out;
+}
+
+void loadInto(const SafetensorsFile &file, const std::vector<NamedTensor> &expected,
+              ParamStore &store) {
+  for (const NamedTensor &e : expected)
+    store.set(e.name, file.find(e.name)->clone());
+}
+
+} // namespace
+
+json configToJson(const TrainConfig &c) {
+  const OptimizerConfig &o = c.step.optimizer;
+  return {{"model", c.model},
+          {"epochs", c.epochs},
+          {"batch", c.batch},
+          {"test_batch", c.testBatch},
+          {"lr", c.lr},
+          {"optimizer",
+           {{"kind", optimizerKindName(o.kind)},
+            {"momentum", o.momentum},
+            {"dampening", o.dampening},
+            {"nesterov", o.nesterov},
+            {"weight_decay", o.weightDecay},
+            {"alpha", o.alpha},
+            {"beta1", o.beta1},
+            {"beta2", o.beta2},
+            {"eps", o.eps}}},
+          {"freeze", c.step.freeze},
+          {"schedule",
+           {{"kind", scheduleKindName(c.schedule.kind)},
+            {"step_size", c.schedule.stepSize},
+            {"gamma", c.schedule.gamma},
+            {"t_max", c.schedule.tMax},
+            {"eta_min", c.schedule.etaMin}}},
+          {"patience", c.patience},
+          {"augment", c.augment},
+          {"seed", c.seed}};
+}
+
+TrainConfig configFromJson(const json &j) {
+  TrainConfig c;
+  c.model = j.at("model").get<std::string>();
+  c.epochs = j.at("epochs").get<int64_t>();
+  c.batch = j.at("batch").get<int64_t>();
+  c.testBatch = j.at("test_batch").get<int64_t>();
+  c.lr = j.at("lr").get<double>();
+  const json &o = j.at("optimizer");
+  c.step.optimizer.kind = parseOptimizerKind(o.at("kind").get<std::string>());
+  c.step.optimizer.momentum = o.at("momentum").get<double>();
+  c.step.optimizer.dampening = o.at("dampening").get<double>();
+  c.step.optimizer.nesterov = o.at("nesterov").get<bool>();
+  c.step.optimizer.weightDecay = o.at("weight_decay").get<double>();
+  c.step.optimizer.alpha = o.at("alpha").get<double>();
+  c.step.optimizer.beta1 = o.at("beta1").get<double>();
+  c.step.optimizer.beta2 = o.at("beta2").get<double>();
+  c.step.optimizer.eps = o.at("eps").get<double>();
+  c.step.freeze = j.at("freeze").get<std::vector<std::string>>();
+  const json &s = j.at("schedule");
+  c.schedule.kind = parseScheduleKind(s.at("kind").get<std::string>());
+  c.schedule.stepSize = s.at("step_size").get<int64_t>();
+  c.schedule.gamma = s.at("gamma").get<double>();
+  c.schedule.tMax = s.at("t_max").get<int64_t>();
+  c.schedule.etaMin = s.at("eta_min").get<double>();
+  c.patience = j.at("patience").get<int>();
+  c.augment = j.at("augment").get<bool>();
+  c.seed = j.at("seed").get<uint64_t>();
+  return c;
+}
+
+void saveCheckpoint(const std::string &dir, const TrainConfig &config, const RunState &state) {
+  ensureWritableDir(dir);
+  std::string epoch = std::to_string(state.epochsDone);
+  const EarlyStopping::State &es = state.earlyStopping;
+  // JSON has no infinity: "no best loss yet" is null.
+  json early = {{"best", std::isinf(es.best) ? json(nullptr) : json(es.best)}, {"best_epoch", es.bestEpoch}, {"epochs", es.epochs},
+                {"bad_epochs", es.badEpochs}};
+  // The train state goes first: a crash before the model file is replaced leaves a pair
+  // whose epochs differ, which loadCheckpoint refuses instead of mixing two epochs.
+  writeSafetensors((fs::path(dir) / kTrainStateFile).string(), selectState(state.store, false),
+                   {{"format", kFormat},
+                    {"kiln.epoch", epoch},
+                    {"kiln.config", configToJson(config).dump()},
+                    {"kiln.history", historyToJson(state.history).dump()},
+                    {"kiln.early_stopping", early.dump()}});
+  writeSafetensors((fs::path(dir) / kModelFile).string(), selectState(state.store, true),
+                   {{"format", "pt"}, {"kiln.model", config.model}, {"kiln.epoch", epoch}});
+}
+
+std::string checkpointModel(const std::string &path) {
+  std::string file = modelFilePath(path);
+  SafetensorsFile f = readSafetensors(file);
+  auto it = f.metadata.find("kiln.model");
+  if (it == f.metadata.end())
+    fail("{}: no 'kiln.model' in the metadata; pass --model", file);
+  return it->second;
+}
+
+void loadModelState(const std::string &path, const Graph &graph, ParamStore &store) {
+  std::string file = modelFilePath(path);
+  SafetensorsFile f = readSafetensors(file);
+  std::vector<NamedTensor> expected = expectedState(graph, true);
+  checkTensorsMatch(expected, f, file);
+  loadInto(f, expected, store);
+}
+
+json loadCheckpoint(const std::string &dir, const Graph &trainGraph, RunState &state) {
+  if (!fs::is_directory(dir))
+    fail("{}: not a checkpoint directory (expected {} and {} inside)", dir, kModelFile,
+         kTrainStateFile);
+  std::string modelPath = (fs::path(dir) / kModelFile).string();
+  std::string trainPath = (fs::path(dir) / kTrainStateFile).string();
+  SafetensorsFile model = readSafetensors(modelPath);
+  SafetensorsFile train = readSafetensors(trainPath);
+  auto meta = [&](const SafetensorsFile &f, const std::string &path, const char *key) {
+    auto it = f.metadata.find(key);
+    if (it == f.metadata.end())
+      fail("{}: metadata '{}' missing", path, key);
+    return it->second;
+  };
+  if (meta(train, trainPath, "format") != kFormat)
+    fail("{}: not a kiln train state (format '{}')", trainPath, meta(train, trainPath, "format"));
+  std::string epoch = meta(train, trainPath, "kiln.epoch");
+  if (meta(model, modelPath, "kiln.epoch") != epoch)
+    fail("{}: epoch {} does not match {} (epoch {}): the checkpoint was interrupted while "
+         "being written",
+         modelPath, meta(model, modelPath, "kiln.epoch"), trainPath, epoch);
+
+  std::vector<NamedTensor> expectedModel = expectedState(trainGraph, true);
+  std::vector<NamedTensor> expectedTrain = expectedState(trainGraph, false);
+  checkTensorsMatch(expectedModel, model, modelPath);
+  checkTensorsMatch(expectedTrain, train, trainPath);
+  try {
+    json config = json::parse(meta(train, trainPath, "kiln.config"));
+    History history = historyFromJson(json::parse(meta(train, trainPath, "kiln.history")));
+    json early = json::parse(meta(train, trainPath, "kiln.early_stopping"));
+    state.epochsDone = std::stoll(epoch);
+    state.history = std::move(history);
+    const json &best = early.at("best");
+    state.earlyStopping = {best.is_null() ? std::numeric_limits<double>::infinity()
+                                          : best.get<double>(), early.at("best_epoch").get<int>(),
+                           early.at("epochs").get<int>(), early.at("bad_epochs").get<int>()};
+    loadInto(model, expectedModel, state.store);
+    loadInto(train, expectedTrain, state.store);
+    return config;
+  } catch (const json::exception &e) {
+    fail("{}: corrupt metadata: {}", trainPath, e.what());
+  } catch (const std::logic_error &e) {
+    fail("{}: corrupt epoch '{}'", trainPath, epoch);
+  }
+}
+
+} // namespace kiln

@@ -1,0 +1,148 @@
+// Assembles kiln's step graphs from a traced zoo model:
+//   1. trace the model (train mode for forward/backward/train, eval mode for eval);
+//   2. add the labels input, the loss, and the metrics (correct count, predictions);
+//   3. backward/train: differentiate the loss w.r.t. every parameter not frozen;
+//   4. train: append the optimizer update and `step <- step + 1`.
+#include "runtime/train/StepGraphs.h"
+
+#include "frontend/Loss.h"
+#include "frontend/Zoo.h"
+#include "ir/Error.h"
+#include "passes/Autodiff.h"
+
+namespace kiln {
+
+namespace {
+
+std::string_view stageName(Stage stage) {
+  switch (stage) {
+  case Stage::Forward:
+    return "forward";
+  case Stage::Eval:
+    return "eval";
+  case Stage::Backward:
+    return "backward";
+  case Stage::Train:
+    return "train";
+  }
+  fail("unknown stage");
+}
+
+bool frozen(const std::string &name, const std::vector<std::string> &freeze) {
+  for (const std::string &prefix : freeze)
+    if (name == prefix || (name.rfind(prefix, 0) == 0 && name[prefix.size()] == '.'))
+      return true;
+  return false;
+}
+
+struct Head {
+  ValueId loss, correct, prediction;
+};
+
+/// Loss and metrics on top of the model's output, scoped "loss" and "metrics".
+Head addHead(Graph &graph, const ZooEntry &entry, ValueId output, int64_t batch, Mode mode) {
+  Tracer tracer(graph, mode);
+  IRBuilder &b = tracer.builder();
+  Value out = tracer.wrap(output);
+  Head head;
+  if (entry.output == OutputKind::Logits) {
+    Value labels = tracer.input("y", {DType::I32, {batch}});
+    {
+      auto scope = b.enter("loss");
+      head.loss = cross_entropy(out, labels).id();
+    }
+    auto scope = b.enter("metrics");
+    head.prediction = b.op(OpKind::Argmax, {output}, {{"axis", int64_t(1)}});
+    ValueId hit = b.convert(b.compare(head.prediction, labels.id(), "eq"), DType::I32);
+    head.correct = b.reduceSum(hit, {0});
+  } else {
+    Value targets = tracer.input("y", {DType::F32, {batch, 1}});
+    {
+      auto scope = b.enter("loss");
+      head.loss = binary_cross_entropy(out, targets).id();
+    }
+    auto scope = b.enter("metrics");
+    ValueId half = b.constant(0.5, DType::F32, {batch, 1});
+    head.prediction = b.convert(b.compare(output, half, "gt"), DType::I32);
+    ValueId truth = b.convert(b.compare(targets.id(), half, "gt"), DType::I32);
+    ValueId hit = b.convert(b.compare(head.prediction, truth, "eq"), DType::I32);
+    head.correct = b.reduceSum(hit, {0, 1});
+    head.prediction = b.reshape(head.prediction, {batch});
+  }
+  return head;
+}
+
+} // namespace
+
+Stage parseStage(std::string_view name) {
+  for (Stage s : {Stage::Forward, Stage::Eval, Stage::Backward, Stage::Train})
+    if (stageName(s) == name)
+      return s;
+  fail("unknown stage '{}' (choices: forward, eval, backward, train)", name);
+}
+
+std::vector<std::string> trainableParameters(const Graph &graph,
+                                             const std::vector<std::string> &freeze) {
+  std::vector<std::string> names;
+  std::vector<bool> used(freeze.size(), false);
+  for (ValueId id : graph.states()) {
+    const Node &node = graph.node(id);
+    if (!node.attrs.getBool("trainable", false))
+      continue;
+    bool isFrozen = false;
+    for (size_t i = 0; i < freeze.size(); ++i)
+      if (frozen(node.name, {freeze[i]}))
+        used[i] = isFrozen = true;
+    if (!isFrozen)
+      names.push_back(node.name);
+  }
+  for (size_t i = 0; i < freeze.size(); ++i)
+    if (!used[i])
+      fail("--freeze {}: no parameter of graph '{}' has that name or prefix", freeze[i],
+           graph.name());
+  return names;
+}
+
+Graph buildStageGraph(std::string_view model, Stage stage, int64_t batch,
+                      const StepOptions &options) {
+  const ZooEntry &entry = zooEntry(model);
+  Mode mode = stage == Stage::Eval ? Mode::Eval : Mode::Train;
+  BuiltModel built = buildModel(model, batch, mode);
+  Graph graph = std::move(built.graph);
+  graph.setName(std::string(model) + "." + std::string(stageName(stage)));
+  if (stage == Stage::Forward) {
+    graph.addOutput("logits", built.logits);
+    return graph;
+  }
+
+  Head head = addHead(graph, entry, built.logits, batch, mode);
+  graph.addOutput("loss", head.loss);
+  graph.addOutput("correct", head.correct);
+  if (stage == Stage::Eval) {
+    graph.addOutput("prediction", head.prediction);
+    return graph;
+  }
+
+  std::vector<std::string> names = trainableParameters(graph, options.freeze);
+  std::vector<ValueId> params;
+  for (const std::string &name : names)
+    params.push_back(*graph.findNamed(name));
+  std::vector<ValueId> grads = differentiate(graph, head.loss, params);
+  if (stage == Stage::Backward) {
+    for (size_t i = 0; i < names.size(); ++i)
+      graph.addOutput("grad." + names[i], grads[i]);
+    return graph;
+  }
+
+  IRBuilder b(graph, "optim");
+  ValueId lr = graph.addInput("lr", {DType::F32, {}}, "optim");
+  std::vector<std::pair<ValueId, ValueId>> paramGrads;
+  for (size_t i = 0; i < params.size(); ++i)
+    paramGrads.emplace_back(params[i], grads[i]);
+  buildOptimizerUpdate(graph, options.optimizer, paramGrads, lr);
+  ValueId step = stepCounter(graph);
+  graph.addUpdate(step, b.add(step, b.constant(1, DType::I32)));
+  return graph;
+}
+
+} // namespace kiln

@@ -1,0 +1,137 @@
+#include "runtime/train/Trainer.h"
+
+#include "ir/Error.h"
+#include "runtime/train/Progress.h"
+
+#include <fmt/core.h>
+
+#include <chrono>
+
+namespace kiln {
+
+namespace {
+constexpr int kLossOutput = 0, kCorrectOutput = 1, kPredOutput = 2;
+
+double seconds(std::chrono::steady_clock::time_point since) {
+  return std::chrono::duration<double>(std::chrono::steady_clock::now() - since).count();
+}
+} // namespace
+
+Trainer::Trainer(TrainConfig config, RunState &state)
+    : config_(std::move(config)), state_(state),
+      trainSteps_(config_.backend,
+                  [this](int64_t batch) {
+                    return buildStageGraph(config_.model, Stage::Train, batch, config_.step);
+                  }),
+      evalSteps_(config_.backend, [this](int64_t batch) {
+        return buildStageGraph(config_.model, Stage::Eval, batch, config_.step);
+      }) {
+  validate(config_.step.optimizer);
+  validateLearningRate(config_.lr);
+  if (config_.batch < 1 || config_.testBatch < 1)
+    fail("batch sizes must be >= 1");
+}
+
+EpochRecord Trainer::runEpoch(const MnistDataset &train, const MnistDataset &test,
+                              int64_t epoch) {
+  auto start = std::chrono::steady_clock::now();
+  LoaderOptions options;
+  options.batchSize = config_.batch;
+  options.seed = config_.seed;
+  options.augment.enabled = config_.augment;
+  DataLoader loader(train, options);
+  loader.startEpoch(epoch);
+
+  double lr = learningRate(config_.schedule, config_.lr, epoch);
+  Tensor lrTensor = Tensor::full({DType::F32, {}}, lr);
+  ProgressBar bar(fmt::format("[{}] epoch {}/{}", config_.model, epoch + 1, config_.epochs),
+                  loader.batchesPerEpoch());
+  double lossSum = 0;
+  int64_t correct = 0, seen = 0, steps = 0;
+  while (std::optional<Batch> batch = loader.next()) {
+    int64_t b = batch->y.numElements();
+    Executor &step = trainSteps_.forBatch(b);
+    if (steps == 0 || b != config_.batch)
+      state_.store.bind(step.graph(), config_.seed);
+    std::vector<Tensor> inputs = {batch->x, batch->y, lrTensor};
+    std::vector<Tensor> out = step.run(inputs, state_.store);
+    lossSum += out[kLossOutput].at(0) * static_cast<double>(b);
+    correct += static_cast<int64_t>(out[kCorrectOutput].at(0));
+    seen += b;
+    bar.update(++steps, seen, lossSum / static_cast<double>(seen),
+               static_cast<double>(correct) / static_cast<double>(seen));
+  }
+  bar.finish();
+  double trainSeconds = seconds(start);
+
+  EvalResult eval = evaluate(test);
+  EpochRecord record{static_cast<int>(epoch) + 1,
+                     lossSum / static_cast<double>(seen),
+                     static_cast<double>(correct) / static_cast<double>(seen),
+                     eval.loss,
+                     eval.accuracy,
+                     seconds(start),
+                     lr};
+  state_.history.epochs.push_back(record);
+  state_.epochsDone = epoch + 1;
+  fmt::print(stderr,
+             "[{}] epoch {:2d} | train loss {:.4f} acc {:.4f} | test loss {:.4f} acc {:.4f} | "
+             "{:.1f}s ({:.2f} ms/step)\n",
+             config_.model, record.epoch, record.trainLoss, record.trainAcc, record.testLoss,
+             record.testAcc, record.seconds, 1000.0 * trainSeconds / static_cast<double>(steps));
+  return record;
+}
+
+bool Trainer::fit(const MnistDataset &train, const MnistDataset &test,
+                  const std::function<void(const EpochRecord &)> &afterEpoch) {
+  std::optional<EarlyStopping> stopper;
+  if (config_.patience > 0) {
+    stopper.emplace(config_.patience);
+    stopper->restore(state_.earlyStopping);
+  }
+  state_.history.model = config_.model;
+  for (int64_t epoch = state_.epochsDone; epoch < config_.epochs; ++epoch) {
+    EpochRecord record = runEpoch(train, test, epoch);
+    bool stop = stopper && stopper->shouldStop(record.testLoss);
+    if (stopper)
+      state_.earlyStopping = stopper->state();
+    if (afterEpoch)
+      afterEpoch(record);
+    if (stop) {
+      fmt::print(stderr, "[{}] early stopping: test loss has not improved for {} epochs (best "
+                         "{:.4f} at epoch {})\n",
+                 config_.model, config_.patience, stopper->best(), stopper->bestEpoch() + 1);
+      return true;
+    }
+  }
+  return false;
+}
+
+EvalResult Trainer::evaluate(const MnistDataset &test) {
+  LoaderOptions options;
+  options.batchSize = config_.testBatch;
+  options.shuffle = false;
+  DataLoader loader(test, options);
+  loader.startEpoch(0);
+  EvalResult result;
+  result.predictions.resize(static_cast<size_t>(test.size()));
+  double lossSum = 0;
+  int64_t correct = 0;
+  while (std::optional<Batch> batch = loader.next()) {
+    int64_t b = batch->y.numElements();
+    Executor &step = evalSteps_.forBatch(b);
+    state_.store.bind(step.graph(), config_.seed);
+    std::vector<Tensor> inputs = {batch->x, batch->y};
+    std::vector<Tensor> out = step.run(inputs, state_.store);
+    lossSum += out[kLossOutput].at(0) * static_cast<double>(b);
+    correct += static_cast<int64_t>(out[kCorrectOutput].at(0));
+    for (int64_t i = 0; i < b; ++i)
+      result.predictions[static_cast<size_t>(batch->indices[static_cast<size_t>(i)])] =
+          static_cast<int32_t>(out[kPredOutput].at(i));
+  }
+  result.loss = lossSum / static_cast<double>(test.size());
+  result.accuracy = static_cast<double>(correct) / static_cast<double>(test.size());
+  return result;
+}
+
+} // namespace kiln

@@ -1,0 +1,70 @@
+// Trainer: runs epochs of the compiled training step over a DataLoader, evaluates on the
+// test set with the eval graph over the same ParamStore, keeps the history, reports
+// progress, and stops early when asked.
+#pragma once
+
+#include "runtime/data/DataLoader.h"
+#include "runtime/data/Mnist.h"
+#include "runtime/optim/EarlyStopping.h"
+#include "runtime/optim/Schedule.h"
+#include "runtime/report/History.h"
+#include "runtime/train/Executor.h"
+#include "runtime/train/StepGraphs.h"
+
+#include <functional>
+#include <optional>
+#include <string>
+
+namespace kiln {
+
+struct TrainConfig {
+  std::string model = "mlp";
+  int64_t epochs = 10;
+  int64_t batch = 64;
+  int64_t testBatch = 1000;
+  double lr = 1e-3;
+  StepOptions step;
+  ScheduleConfig schedule;
+  int patience = 0; ///< early stopping on test loss; 0 disables it
+  bool augment = false;
+  uint64_t seed = 0;
+  Backend backend = Backend::Interp;
+};
+
+struct EvalResult {
+  double loss = 0;
+  double accuracy = 0;
+  std::vector<int32_t> predictions; ///< one per test sample, in dataset order
+};
+
+/// Everything that a checkpoint must hold to continue a run exactly.
+struct RunState {
+  ParamStore store;
+  int64_t epochsDone = 0;
+  History history;
+  EarlyStopping::State earlyStopping;
+};
+
+class Trainer {
+public:
+  /// Builds nothing yet: graphs are compiled per batch size on first use.
+  Trainer(TrainConfig config, RunState &state);
+
+  /// Trains one epoch (index `epoch`, from 0) and evaluates; appends to the history.
+  EpochRecord runEpoch(const MnistDataset &train, const MnistDataset &test, int64_t epoch);
+  /// Runs the remaining epochs; `afterEpoch` is called after each (for checkpoints).
+  /// Returns true if early stopping ended the run.
+  bool fit(const MnistDataset &train, const MnistDataset &test,
+           const std::function<void(const EpochRecord &)> &afterEpoch = {});
+  EvalResult evaluate(const MnistDataset &test);
+
+  const TrainConfig &config() const { return config_; }
+
+private:
+  TrainConfig config_;
+  RunState &state_;
+  StepCache trainSteps_;
+  StepCache evalSteps_;
+};
+
+} // namespace kiln
