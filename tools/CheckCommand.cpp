@@ -1,0 +1,39 @@
+// `kiln check FILE`: parse, verify and re-print a textual graph.
+#include "ir/Error.h"
+#include "ir/Parser.h"
+#include "ir/Printer.h"
+#include "ir/Verifier.h"
+#include "tools/Command.h"
+#include "tools/Files.h"
+
+#include <fmt/core.h>
+
+namespace kiln::cli {
+namespace {
+
+class CheckCommand : public Command {
+public:
+  CLI::App *declare(CLI::App &app) override {
+    CLI::App *sub = app.add_subcommand(
+        "check", "Parse and verify a textual graph, then print it back (byte-identical for a "
+                 "graph kiln printed)");
+    sub->add_option("FILE", file_, "graph text file ('-' for stdin)")->required();
+    return sub;
+  }
+
+  int run() override {
+    Graph graph = parseGraph(readTextFile(file_), file_);
+    verify(graph);
+    fmt::print("{}", printGraph(graph));
+    return 0;
+  }
+
+private:
+  std::string file_;
+};
+
+} // namespace
+
+std::unique_ptr<Command> makeCheckCommand() { return std::make_unique<CheckCommand>(); }
+
+} // namespace kiln::cli

@@ -1,0 +1,30 @@
+// One `kiln` subcommand: declares its options on a CLI11 subcommand, then runs.
+#pragma once
+
+#include <CLI/CLI.hpp>
+
+#include <memory>
+#include <vector>
+
+namespace kiln::cli {
+
+class Command {
+public:
+  virtual ~Command() = default;
+  /// Adds the subcommand and its options to `app`; returns the subcommand.
+  virtual CLI::App *declare(CLI::App &app) = 0;
+  /// Runs after a successful parse; returns the process exit code. kiln::Error escapes to
+  /// main, which prints it as one line.
+  virtual int run() = 0;
+};
+
+std::unique_ptr<Command> makeModelsCommand();
+std::unique_ptr<Command> makeIrCommand();
+std::unique_ptr<Command> makeCheckCommand();
+std::unique_ptr<Command> makeRunCommand();
+std::unique_ptr<Command> makeGradcheckCommand();
+std::unique_ptr<Command> makeTrainCommand();
+std::unique_ptr<Command> makeEvalCommand();
+std::unique_ptr<Command> makeMnistCommand();
+
+} // namespace kiln::cli
