@@ -75,7 +75,7 @@ public:
     sub->add_option("--data", data_, "folder with the MNIST-format IDX files")
         ->capture_default_str();
     sub->add_option("--out", out_, "write the report files here too");
-    sub->add_option("--backend", backend_, "interp")->capture_default_str();
+    sub->add_option("--backend", backend_, "jit | interp")->capture_default_str();
     sub->add_option("--test-batch", testBatch_, "evaluation batch size")
         ->capture_default_str()
         ->check(CLI::PositiveNumber);
@@ -88,7 +88,7 @@ public:
   }
 
 private:
-  std::string checkpoint_, data_ = "data/mnist", out_, backend_ = "interp";
+  std::string checkpoint_, data_ = "data/mnist", out_, backend_ = "jit";
   std::optional<std::string> model_;
   int64_t testBatch_ = 1000;
 };

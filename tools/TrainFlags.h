@@ -25,7 +25,7 @@ struct TrainFlags {
   int patience = 0;
   bool augment = false;
   std::vector<std::string> freeze;
-  std::string backend = "interp";
+  std::string backend = "jit";
   std::string data = "data/mnist";
   uint64_t seed = 0;
 
