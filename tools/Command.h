@@ -20,6 +20,7 @@ public:
 
 std::unique_ptr<Command> makeModelsCommand();
 std::unique_ptr<Command> makeIrCommand();
+std::unique_ptr<Command> makePassesCommand();
 std::unique_ptr<Command> makeCheckCommand();
 std::unique_ptr<Command> makeRunCommand();
 std::unique_ptr<Command> makeGradcheckCommand();

@@ -20,6 +20,7 @@ int main(int argc, char **argv) {
   std::vector<std::unique_ptr<Command>> commands;
   commands.push_back(makeModelsCommand());
   commands.push_back(makeIrCommand());
+  commands.push_back(makePassesCommand());
   commands.push_back(makeCheckCommand());
   commands.push_back(makeRunCommand());
   commands.push_back(makeGradcheckCommand());
