@@ -1,18 +1,40 @@
-// `kiln ir MODEL --stage ...`: print a zoo model's graph at any stage, as text or dot, or
-// the JIT's optimized LLVM IR or host assembly of one of its step graphs.
+// `kiln ir MODEL --stage ...`: print a zoo model's graph at any stage (after a chosen pass
+// pipeline), as text or dot; its lowered kernel program with statistics and the memory
+// plan; or the JIT's optimized LLVM IR or host assembly of one of its step graphs.
+//
+// Streams, as with LLVM's opt: the graph, the program and the --memory report go to
+// stdout; --print-before/--print-after dumps and --stats go to stderr, so stdout stays
+// the one artefact asked for (`kiln ir mlp --passes=default > mlp.kir` parses back).
 #include "codegen/CompiledGraph.h"
 #include "ir/Error.h"
 #include "ir/GraphView.h"
 #include "ir/Printer.h"
+#include "passes/Lower.h"
+#include "passes/MemoryPlan.h"
+#include "passes/PassManager.h"
 #include "runtime/train/StepGraphs.h"
 #include "tools/Command.h"
 
 #include <fmt/core.h>
 
+#include <cstdio>
 #include <iostream>
 
 namespace kiln::cli {
 namespace {
+
+int64_t computations(const Graph &graph) {
+  int64_t n = 0;
+  for (const Node &node : graph.nodes())
+    n += node.op != OpKind::Input && node.op != OpKind::State;
+  return n;
+}
+
+std::string percent(int64_t part, int64_t whole) {
+  return whole ? fmt::format("{:.1f}%",
+                             100.0 * static_cast<double>(part) / static_cast<double>(whole))
+               : "-";
+}
 
 class IrCommand : public Command {
 public:
@@ -21,19 +43,44 @@ public:
     sub->add_option("MODEL", model_, "zoo model (see `kiln models`)")->required();
     sub->add_option("--stage", stage_,
                     "forward | eval | backward (forward + loss + gradients) | train (the whole "
-                    "training step with the optimizer update) | llvm (the JIT's optimized LLVM "
-                    "IR of --step) | asm (its host assembly)")
+                    "training step with the optimizer update) | program (the kernel program "
+                    "--step lowers to) | llvm (the JIT's optimized LLVM IR of --step) | asm "
+                    "(its host assembly)")
         ->capture_default_str();
     sub->add_option("--batch", batch_, "batch size (part of the static shapes)")
         ->capture_default_str()
         ->check(CLI::PositiveNumber);
-    sub->add_option("--format", format_, "text | dot")
+    sub->add_option("--format", format_, "text | dot (graph stages)")
         ->capture_default_str()
         ->check(CLI::IsMember({"text", "dot"}));
-    sub->add_option("--optimizer", optimizer_, "update rule shown by --stage train")
+    sub->add_option("--optimizer", optimizer_, "update rule of the train step")
         ->capture_default_str();
     sub->add_option("--freeze", freeze_, "parameter name prefixes that get no gradient");
-    sub->add_option("--step", step_, "the graph --stage llvm|asm compiles")->capture_default_str();
+    sub->add_option("--step", step_, "the step graph --stage program|llvm|asm lowers")
+        ->capture_default_str();
+    sub->add_option("--passes", passes_,
+                    "pass pipeline run before printing (a,b,c or 'default'; see `kiln "
+                    "passes`); graph stages run none unless given, --stage program runs "
+                    "'default' unless given");
+    sub->add_option("--print-before", printBefore_,
+                    "dump the graph to stderr before each run of these passes ('all' for "
+                    "every pass)")
+        ->delimiter(',');
+    sub->add_option("--print-after", printAfter_,
+                    "dump the graph to stderr after each run of these passes ('all' for "
+                    "every pass)")
+        ->delimiter(',');
+    sub->add_flag("--stats", stats_,
+                  "per-pass statistics on stderr (with --stage program: fusion too, and "
+                  "kernels against the nodes before fusion)");
+    sub->add_flag("--memory", memory_,
+                  "with --stage program: the memory plan (intermediate bytes, peak live "
+                  "bytes, arena of both planners, in-place updates, activations kept for "
+                  "the backward pass)");
+    sub->add_option("--arena", arena_,
+                    "with --memory: the planner whose plan is chosen (the report shows both)")
+        ->capture_default_str()
+        ->check(CLI::IsMember({"best-fit", "colouring"}));
     return sub;
   }
 
@@ -41,24 +88,87 @@ public:
     StepOptions options;
     options.optimizer = defaultConfig(parseOptimizerKind(optimizer_));
     options.freeze = freeze_;
-    if (stage_ == "llvm" || stage_ == "asm") {
+    bool program = stage_ == "program";
+    bool jit = stage_ == "llvm" || stage_ == "asm";
+    checkFlags(program, jit);
+    if (jit) {
       Graph graph = buildStageGraph(model_, parseStage(step_), batch_, options);
       fmt::print("{}", stage_ == "llvm" ? codegen::llvmIr(graph, /*optimized=*/true)
                                         : codegen::assembly(graph));
       return 0;
     }
-    Graph graph = buildStageGraph(model_, parseStage(stage_), batch_, options);
-    if (format_ == "dot")
-      writeDot(std::cout, graph);
-    else
-      fmt::print("{}", printGraph(graph));
+    Graph graph =
+        buildStageGraph(model_, parseStage(program ? step_ : stage_), batch_, options);
+    int64_t before = computations(graph);
+    Statistics statistics = runPipeline(graph, program ? "default" : "");
+    if (!program) {
+      if (format_ == "dot")
+        writeDot(std::cout, graph);
+      else
+        fmt::print("{}", printGraph(graph));
+      if (stats_)
+        fmt::print(stderr, "{}", statistics.format());
+      return 0;
+    }
+    KernelProgram kernels = lowerGraph(graph, &statistics);
+    verifyProgram(kernels);
+    fmt::print("{}", printProgram(kernels));
+    if (memory_) {
+      ArenaStrategy strategy =
+          arena_ == "colouring" ? ArenaStrategy::Colouring : ArenaStrategy::BestFit;
+      fmt::print("{}", memoryReport(kernels, planMemory(kernels, strategy)));
+    }
+    if (stats_) {
+      auto count = static_cast<int64_t>(kernels.kernels.size());
+      fmt::print(stderr, "{}", statistics.format());
+      fmt::print(stderr,
+                 "\n{} kernels for {} nodes before fusion ({}); the step graph had {} nodes "
+                 "before the pass pipeline\n",
+                 count, kernels.graphComputations, percent(count, kernels.graphComputations),
+                 before);
+    }
     return 0;
   }
 
 private:
+  /// Rejects flags that do not apply to the stage, and unknown pass names in
+  /// --print-before/--print-after, before any graph is built.
+  void checkFlags(bool program, bool jit) const {
+    if (jit && (!passes_.empty() || !printBefore_.empty() || !printAfter_.empty() || stats_ ||
+                memory_))
+      fail("--passes, --print-before, --print-after, --stats and --memory apply to graph "
+           "stages and --stage program (--stage {} compiles after the default pipeline)",
+           stage_);
+    if (memory_ && !program)
+      fail("--memory needs --stage program");
+    if (program && format_ != "text")
+      fail("--format {} applies to graph stages, not --stage program", format_);
+    for (const auto *names : {&printBefore_, &printAfter_})
+      for (const std::string &name : *names)
+        if (name != "all")
+          findPass(name);
+  }
+
+  /// Runs --passes (or `fallback` when it was not given; nothing when both are empty)
+  /// with the requested dumps on stderr; returns the pipeline's statistics.
+  Statistics runPipeline(Graph &graph, std::string_view fallback) const {
+    std::string spec = passes_.empty() ? std::string(fallback) : passes_;
+    PipelineOptions options;
+    options.printBefore.insert(printBefore_.begin(), printBefore_.end());
+    options.printAfter.insert(printAfter_.begin(), printAfter_.end());
+    options.dump = [](std::string_view dump) { fmt::print(stderr, "{}", dump); };
+    PassManager pm(options);
+    if (!spec.empty())
+      pm.addPipeline(spec);
+    pm.run(graph);
+    return pm.statistics();
+  }
+
   std::string model_, stage_ = "forward", format_ = "text", optimizer_ = "adam", step_ = "train";
+  std::string passes_, arena_ = "best-fit";
   int64_t batch_ = 64;
-  std::vector<std::string> freeze_;
+  std::vector<std::string> freeze_, printBefore_, printAfter_;
+  bool stats_ = false, memory_ = false;
 };
 
 } // namespace
