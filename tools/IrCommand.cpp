@@ -97,8 +97,7 @@ public:
                                         : codegen::assembly(graph));
       return 0;
     }
-    Graph graph =
-        buildStageGraph(model_, parseStage(program ? step_ : stage_), batch_, options);
+    Graph graph = buildStageGraph(model_, parseStage(program ? step_ : stage_), batch_, options);
     int64_t before = computations(graph);
     Statistics statistics = runPipeline(graph, program ? "default" : "");
     if (!program) {
@@ -134,8 +133,8 @@ private:
   /// Rejects flags that do not apply to the stage, and unknown pass names in
   /// --print-before/--print-after, before any graph is built.
   void checkFlags(bool program, bool jit) const {
-    if (jit && (!passes_.empty() || !printBefore_.empty() || !printAfter_.empty() || stats_ ||
-                memory_))
+    if (jit &&
+        (!passes_.empty() || !printBefore_.empty() || !printAfter_.empty() || stats_ || memory_))
       fail("--passes, --print-before, --print-after, --stats and --memory apply to graph "
            "stages and --stage program (--stage {} compiles after the default pipeline)",
            stage_);
