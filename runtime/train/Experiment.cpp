@@ -1,5 +1,6 @@
 #include "runtime/train/Experiment.h"
 
+#include "frontend/Zoo.h"
 #include "ir/Error.h"
 #include "runtime/io/AtomicFile.h"
 #include "runtime/report/Charts.h"
@@ -7,7 +8,6 @@
 #include "runtime/report/Images.h"
 #include "runtime/report/Metrics.h"
 #include "runtime/train/Checkpoint.h"
-#include "frontend/Zoo.h"
 
 #include <fmt/core.h>
 #include <nlohmann/json.hpp>
@@ -119,9 +119,11 @@ void checkModelFitsData(const TrainConfig &config, const MnistDataset &data) {
          MnistDataset::kNumClasses);
 }
 
-ModelRun trainOne(TrainConfig config, const RunPaths &paths, const Data &data,
-                  const std::string &out) {
-  ensureWritableDir(out);
+/// Everything about a run that can be wrong without the data — the model, the optimizer,
+/// the learning rate, freeze prefixes, a --resume or --init checkpoint — checked and
+/// loaded before the data is read and before anything is written.
+ModelRun prepareRun(TrainConfig config, const RunPaths &paths) {
+  zooEntry(config.model);
   ModelRun run;
   if (!paths.resume.empty()) {
     Graph trainGraph = buildStageGraph(config.model, Stage::Train, config.batch, config.step);
@@ -132,14 +134,27 @@ ModelRun trainOne(TrainConfig config, const RunPaths &paths, const Data &data,
     resumed.epochs = config.epochs;
     resumed.backend = config.backend;
     config = resumed;
-    fmt::print(stderr, "[{}] resuming after epoch {} of {}\n", config.model,
-               run.state.epochsDone, config.epochs);
-  } else if (!paths.init.empty()) {
-    Graph graph = buildStageGraph(config.model, Stage::Eval, config.testBatch, config.step);
-    loadModelState(paths.init, graph, run.state.store);
-    fmt::print(stderr, "[{}] initialized from {}\n", config.model, paths.init);
+    fmt::print(stderr, "[{}] resuming after epoch {} of {}\n", config.model, run.state.epochsDone,
+               config.epochs);
+  } else {
+    // Building the step checks the freeze prefixes and the optimizer's settings.
+    buildStageGraph(config.model, Stage::Train, config.batch, config.step);
+    if (!paths.init.empty()) {
+      Graph graph = buildStageGraph(config.model, Stage::Eval, config.testBatch, config.step);
+      loadModelState(paths.init, graph, run.state.store);
+      fmt::print(stderr, "[{}] initialized from {}\n", config.model, paths.init);
+    }
   }
-  checkModelFitsData(config, data.train);
+  validate(config.step.optimizer);
+  validateLearningRate(config.lr);
+  validate(config.schedule);
+  run.config = config;
+  return run;
+}
+
+ModelRun trainOne(ModelRun run, const Data &data, const std::string &out) {
+  ensureWritableDir(out);
+  const TrainConfig config = run.config;
 
   Trainer trainer(config, run.state);
   std::string checkpoint = join(out, "checkpoint");
@@ -147,7 +162,6 @@ ModelRun trainOne(TrainConfig config, const RunPaths &paths, const Data &data,
     saveCheckpoint(checkpoint, config, run.state);
   });
   run.finalEval = trainer.evaluate(data.test);
-  run.config = config;
   writeHistories(out, {run.state.history});
   std::string report = writeEvaluation(out, config.model, data.test, run.finalEval);
   fmt::print("{}\n", report);
@@ -158,24 +172,32 @@ ModelRun trainOne(TrainConfig config, const RunPaths &paths, const Data &data,
 
 } // namespace
 
+// Runs are prepared (checked, checkpoints loaded) before the data is loaded and the data
+// before the output folder is made, so that bad input leaves nothing behind.
 ModelRun trainModel(TrainConfig config, const RunPaths &paths) {
-  ensureWritableDir(paths.out);
+  ModelRun run = prepareRun(std::move(config), paths);
   Data data = loadData(paths.data);
-  return trainOne(std::move(config), paths, data, paths.out);
+  checkModelFitsData(run.config, data.train);
+  ensureWritableDir(paths.out);
+  return trainOne(std::move(run), data, paths.out);
 }
 
 std::vector<ModelRun> runMnistExperiment(const std::vector<TrainConfig> &configs,
                                          const RunPaths &paths) {
   if (configs.empty())
     fail("--models: no model given");
-  ensureWritableDir(paths.out);
-  Data data = loadData(paths.data);
+  std::vector<ModelRun> prepared;
   for (const TrainConfig &config : configs)
-    checkModelFitsData(config, data.train);
+    prepared.push_back(prepareRun(config, paths));
+  Data data = loadData(paths.data);
+  for (const ModelRun &run : prepared)
+    checkModelFitsData(run.config, data.train);
+  ensureWritableDir(paths.out);
   std::vector<ModelRun> runs;
   std::vector<History> histories;
-  for (const TrainConfig &config : configs) {
-    runs.push_back(trainOne(config, paths, data, join(paths.out, config.model)));
+  for (ModelRun &run : prepared) {
+    std::string out = join(paths.out, run.config.model);
+    runs.push_back(trainOne(std::move(run), data, out));
     histories.push_back(runs.back().state.history);
   }
   writeHistories(paths.out, histories);
@@ -204,8 +226,8 @@ std::vector<ModelRun> runMnistExperiment(const std::vector<TrainConfig> &configs
 }
 
 EvalResult evaluateCheckpoint(const std::string &checkpoint, std::optional<std::string> model,
-                              const std::string &dataDir, const std::string &out,
-                              Backend backend, int64_t testBatch) {
+                              const std::string &dataDir, const std::string &out, Backend backend,
+                              int64_t testBatch) {
   std::string name = model ? *model : checkpointModel(checkpoint);
   if (!out.empty())
     ensureWritableDir(out);
