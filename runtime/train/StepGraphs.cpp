@@ -28,10 +28,14 @@ std::string_view stageName(Stage stage) {
   fail("unknown stage");
 }
 
+/// A prefix names a whole module path: "fc1" and "fc1." freeze fc1.weight and fc1.bias,
+/// but "fc" freezes neither (it would also catch fc10.*).
 bool frozen(const std::string &name, const std::vector<std::string> &freeze) {
-  for (const std::string &prefix : freeze)
-    if (name == prefix || (name.rfind(prefix, 0) == 0 && name[prefix.size()] == '.'))
+  for (const std::string &prefix : freeze) {
+    bool startsWith = !prefix.empty() && name.rfind(prefix, 0) == 0;
+    if (name == prefix || (startsWith && (prefix.back() == '.' || name[prefix.size()] == '.')))
       return true;
+  }
   return false;
 }
 
