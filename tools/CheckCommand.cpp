@@ -22,7 +22,16 @@ public:
   }
 
   int run() override {
-    Graph graph = parseGraph(readTextFile(file_), file_);
+    const std::string text = readTextFile(file_);
+    Graph graph;
+    try {
+      graph = parseGraph(text, file_);
+    } catch (const Error &e) {
+      // The parser's message starts with FILE:LINE:COL, the form editors and CI logs
+      // link to the source, so it is printed bare, without "kiln: error:".
+      fmt::print(stderr, "{}\n", e.what());
+      return 1;
+    }
     verify(graph);
     fmt::print("{}", printGraph(graph));
     return 0;

@@ -4,9 +4,25 @@
 #include <CLI/CLI.hpp>
 
 #include <memory>
+#include <stdexcept>
+#include <string>
 #include <vector>
 
 namespace kiln::cli {
+
+/// Accepts a whole number >= 1 ("--batch: 0 is not a whole number >= 1" otherwise);
+/// CLI11's PositiveNumber would print its range up to DBL_MAX.
+inline const CLI::Validator AtLeastOne(
+    [](std::string &text) -> std::string {
+      size_t used = 0;
+      long long value = 0;
+      try {
+        value = std::stoll(text, &used);
+      } catch (const std::exception &) {
+      }
+      return used == text.size() && value >= 1 ? "" : text + " is not a whole number >= 1";
+    },
+    "INT>=1");
 
 class Command {
 public:

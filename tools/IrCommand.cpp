@@ -49,7 +49,7 @@ public:
         ->capture_default_str();
     sub->add_option("--batch", batch_, "batch size (part of the static shapes)")
         ->capture_default_str()
-        ->check(CLI::PositiveNumber);
+        ->check(AtLeastOne);
     sub->add_option("--format", format_, "text | dot (graph stages)")
         ->capture_default_str()
         ->check(CLI::IsMember({"text", "dot"}));

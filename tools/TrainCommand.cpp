@@ -78,7 +78,7 @@ public:
     sub->add_option("--backend", backend_, "jit | interp")->capture_default_str();
     sub->add_option("--test-batch", testBatch_, "evaluation batch size")
         ->capture_default_str()
-        ->check(CLI::PositiveNumber);
+        ->check(AtLeastOne);
     return sub;
   }
 

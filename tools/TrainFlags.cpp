@@ -7,12 +7,12 @@ namespace kiln::cli {
 
 void TrainFlags::declare(CLI::App *sub) {
   sub->add_option("--epochs", epochs, "epochs to train")->capture_default_str()->check(
-      CLI::PositiveNumber);
+      AtLeastOne);
   sub->add_option("--batch", batch, "training batch size")->capture_default_str()->check(
-      CLI::PositiveNumber);
+      AtLeastOne);
   sub->add_option("--test-batch", testBatch, "evaluation batch size")
       ->capture_default_str()
-      ->check(CLI::PositiveNumber);
+      ->check(AtLeastOne);
   sub->add_option("--optimizer", optimizer, "sgd | momentum | rmsprop | adam | adamw")
       ->capture_default_str();
   sub->add_option("--lr", lr, "learning rate (default: 1e-3 for adam/adamw, 1e-2 otherwise)");

@@ -2,6 +2,7 @@
 #pragma once
 
 #include "runtime/train/Trainer.h"
+#include "tools/Command.h"
 
 #include <CLI/CLI.hpp>
 
