@@ -139,7 +139,9 @@ void saveCheckpoint(const std::string &dir, const TrainConfig &config, const Run
   std::string epoch = std::to_string(state.epochsDone);
   const EarlyStopping::State &es = state.earlyStopping;
   // JSON has no infinity: "no best loss yet" is null.
-  json early = {{"best", std::isinf(es.best) ? json(nullptr) : json(es.best)}, {"best_epoch", es.bestEpoch}, {"epochs", es.epochs},
+  json early = {{"best", std::isinf(es.best) ? json(nullptr) : json(es.best)},
+                {"best_epoch", es.bestEpoch},
+                {"epochs", es.epochs},
                 {"bad_epochs", es.badEpochs}};
   // The train state goes first: a crash before the model file is replaced leaves a pair
   // whose epochs differ, which loadCheckpoint refuses instead of mixing two epochs.
@@ -168,6 +170,22 @@ void loadModelState(const std::string &path, const Graph &graph, ParamStore &sto
   std::vector<NamedTensor> expected = expectedState(graph, true);
   checkTensorsMatch(expected, f, file);
   loadInto(f, expected, store);
+}
+
+TrainConfig checkpointConfig(const std::string &dir) {
+  if (!fs::is_directory(dir))
+    fail("{}: not a checkpoint directory (expected {} and {} inside)", dir, kModelFile,
+         kTrainStateFile);
+  std::string path = (fs::path(dir) / kTrainStateFile).string();
+  SafetensorsFile train = readSafetensors(path);
+  auto it = train.metadata.find("kiln.config");
+  if (it == train.metadata.end())
+    fail("{}: metadata 'kiln.config' missing", path);
+  try {
+    return configFromJson(json::parse(it->second));
+  } catch (const json::exception &e) {
+    fail("{}: corrupt metadata: {}", path, e.what());
+  }
 }
 
 json loadCheckpoint(const std::string &dir, const Graph &trainGraph, RunState &state) {
@@ -204,8 +222,9 @@ json loadCheckpoint(const std::string &dir, const Graph &trainGraph, RunState &s
     state.history = std::move(history);
     const json &best = early.at("best");
     state.earlyStopping = {best.is_null() ? std::numeric_limits<double>::infinity()
-                                          : best.get<double>(), early.at("best_epoch").get<int>(),
-                           early.at("epochs").get<int>(), early.at("bad_epochs").get<int>()};
+                                          : best.get<double>(),
+                           early.at("best_epoch").get<int>(), early.at("epochs").get<int>(),
+                           early.at("bad_epochs").get<int>()};
     loadInto(model, expectedModel, state.store);
     loadInto(train, expectedTrain, state.store);
     return config;

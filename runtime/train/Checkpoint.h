@@ -29,6 +29,10 @@ std::string checkpointModel(const std::string &path);
 /// against the graph's model state. kiln::Error says precisely what does not match.
 void loadModelState(const std::string &path, const Graph &graph, ParamStore &store);
 
+/// The configuration a checkpoint directory was trained with (only its train state is
+/// read): `--resume` builds its step graph from it, so the optimizer state fits.
+TrainConfig checkpointConfig(const std::string &dir);
+
 /// Loads a whole checkpoint directory for `--resume`: model state, optimizer state,
 /// epoch, history and early stopping. Returns the configuration it was saved with (JSON)
 /// so the caller can continue with the same settings.

@@ -126,11 +126,13 @@ ModelRun prepareRun(TrainConfig config, const RunPaths &paths) {
   zooEntry(config.model);
   ModelRun run;
   if (!paths.resume.empty()) {
-    Graph trainGraph = buildStageGraph(config.model, Stage::Train, config.batch, config.step);
-    nlohmann::json saved = loadCheckpoint(paths.resume, trainGraph, run.state);
-    TrainConfig resumed = configFromJson(saved);
+    // The step graph comes from the saved configuration: its optimizer decides which
+    // state the checkpoint holds.
+    TrainConfig resumed = checkpointConfig(paths.resume);
     if (resumed.model != config.model)
       fail("{}: checkpoint of model '{}', not '{}'", paths.resume, resumed.model, config.model);
+    Graph trainGraph = buildStageGraph(resumed.model, Stage::Train, resumed.batch, resumed.step);
+    loadCheckpoint(paths.resume, trainGraph, run.state);
     resumed.epochs = config.epochs;
     resumed.backend = config.backend;
     config = resumed;
