@@ -171,12 +171,16 @@ public:
       int64_t chunks = libjit::ceilDiv(std::max<int64_t>(s.n, 1), kernel_.imagesPerChunk);
       int64_t size = node_.type.numElements();
       Value *parts = kf_.arenaAt(kernel_.partsOffset), *dw = kf_.buffer(kernel_.value);
-      if (kernel_.shifted)
+      if (kernel_.shifted) {
+        libjit::FilterGradPart part = libjit::shiftedFilterGradPart(
+            ec_.plan.options.isa, static_cast<int>(dtypeSize(dtype_)), s);
         call("kiln_conv2d_filter_grad_sum_s1_" + EmitContext::dtypeSuffix(dtype_),
-             {parts, dw, constant(chunks), constant(s.groups), constant(s.k()), constant(s.og())});
-      else
+             {parts, dw, constant(chunks), constant(s.groups), constant(s.k()), constant(s.og()),
+              constant(part.rows), constant(part.cols)});
+      } else {
         call("kiln_sum_chunks_" + EmitContext::dtypeSuffix(dtype_),
              {parts, dw, constant(chunks), constant(size), constant(0), constant(size)});
+      }
       break;
     }
     case KernelKind::MaxPool2d:

@@ -179,7 +179,7 @@ void sizeKernel(const Graph &graph, Kernel &k, const PlanOptions &options) {
     int nr = libjit::gemmBlocking(options.isa, eb).nr;
     k.scratchPerWorker =
         (k.shifted
-             ? libjit::shiftedForwardScratch(options.isa, eb, libjit::forwardShifted(s, nr), s.og())
+             ? libjit::shiftedScratch(options.isa, eb, libjit::forwardShifted(s, nr), s.og()).total
              : libjit::convForwardScratch(options.isa, eb, s)) *
         bytes;
     return;
@@ -189,10 +189,11 @@ void sizeKernel(const Graph &graph, Kernel &k, const PlanOptions &options) {
     k.items = s.n * s.groups;
     k.shifted = libjit::shiftedApplies(s);
     int nr = libjit::gemmBlocking(options.isa, eb).nr;
-    k.scratchPerWorker = (k.shifted ? libjit::shiftedInputGradScratch(
-                                          options.isa, eb, libjit::inputGradShifted(s, nr), s.cg())
-                                    : libjit::convInputGradScratch(options.isa, eb, s)) *
-                         bytes;
+    k.scratchPerWorker =
+        (k.shifted
+             ? libjit::shiftedScratch(options.isa, eb, libjit::inputGradShifted(s, nr), s.cg()).total
+             : libjit::convInputGradScratch(options.isa, eb, s)) *
+        bytes;
     return;
   }
   case KernelKind::Conv2dFilterGrad: {
@@ -202,7 +203,7 @@ void sizeKernel(const Graph &graph, Kernel &k, const PlanOptions &options) {
     k.items = ceilDiv(std::max<int64_t>(s.n, 1), k.imagesPerChunk) * s.groups;
     k.shifted = libjit::shiftedApplies(s);
     k.scratchPerWorker =
-        (k.shifted ? libjit::shiftedFilterGradScratch(options.isa, eb, s)
+        (k.shifted ? libjit::shiftedFilterGradScratch(options.isa, eb, s).total
                    : libjit::convFilterGradScratch(options.isa, eb, s, k.imagesPerChunk)) *
         bytes;
     return;
@@ -460,9 +461,10 @@ KernelPlan planKernels(const Graph &graph, const PlanOptions &options) {
       buffers.push_back({kernel.scratchPerWorker * options.workers, t, t, &kernel.scratchOffset});
     if (kernel.kind == KernelKind::Conv2dFilterGrad) {
       ConvShape s = convShape(graph, kernel.value);
-      int64_t chunks = kernel.items / s.groups;
-      buffers.push_back({chunks * s.o * s.k() * elementBytes(graph, kernel.value), t,
-                         timeSlot[k + 1], &kernel.partsOffset});
+      int eb = int(elementBytes(graph, kernel.value));
+      int64_t perItem = kernel.shifted ? libjit::shiftedFilterGradPart(options.isa, eb, s).elements()
+                                       : s.og() * s.k();
+      buffers.push_back({kernel.items * perItem * eb, t, timeSlot[k + 1], &kernel.partsOffset});
     }
     if (kernel.kind == KernelKind::PackFilter) {
       ConvShape s = convShape(graph, kernel.value);

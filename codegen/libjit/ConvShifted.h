@@ -5,14 +5,15 @@
 // Ho x Wp as wide as the padded input: column j = oh * Wp + ow'. Then row p = (ci, ki,
 // kj) of im2col is the contiguous slice of xp starting at
 //   shift(p) = ci * Hp * Wp + ki * dh * Wp + kj * dw,
-// so B(p, j) = xp[shift(p) + j] packs with plain vector copies. Columns with ow' >= Wo
-// are computed and dropped (Wp / Wo more work: 16/14 for a padded 14x14 image).
+// so the micro-kernels read the image in place through a table of shifts: nothing of
+// the image is packed. Columns with ow' >= Wo are computed and dropped (Wp / Wo more
+// work: 16/14 for a padded 14x14 image).
 //   forward      Y~[Og, Ho*Wp] = w[g] [Og, K] x B; y = the valid columns of Y~
 //   input grad   stride 1 makes dx a forward convolution of dy, padded by
 //                (KH-1)*dh - ph, with the filter transposed (C <-> O) and flipped
-//   filter grad  dW^T [K, Og] = B^T [K, Ho*Wo] x dy^T [Ho*Wo, Og], the depth running over
-//                the valid columns only (B^T's rows are then runs of Wo cells Wp apart),
-//                summed over the images of a chunk
+//   filter grad  dW^T [K, Og] = B [K, Ho*Wp] x dyT [Ho*Wp, Og], dy transposed into
+//                panels with zeros in the dropped columns, summed over the images of
+//                a chunk
 #pragma once
 
 #include "codegen/libjit/Gemm.h"
@@ -45,53 +46,75 @@ KILN_INLINE void padPlanes(const T *x, Index planes, Index h, Index w, Index ph,
     xp[planes * z.plane + i] = T(0);
 }
 
-/// B(p, j) = xp[shift(p) + j]: nr-wide panels are contiguous copies.
-template <typename T, Isa I> struct ShiftedB {
-  const T *xp;
-  Shifted z;
-  KILN_INLINE void operator()(T *dst, Index p0, Index p1, Index j0, Index j1) const {
-    constexpr int nr = Blocking<T, I>::nr;
-    Index khw = z.kh * z.kw;
-    for (Index j = j0; j < j1; j += nr) {
-      Index cols = minIndex(nr, j1 - j);
-      Index ci = p0 / khw, r = p0 - ci * khw, ki = r / z.kw, kj = r - ki * z.kw;
-      for (Index p = p0; p < p1; ++p, dst += nr) {
-        const T *src = xp + z.shift(ci, ki, kj) + j;
-        if (cols == nr) {
-          for (int jj = 0; jj < nr; ++jj)
-            dst[jj] = src[jj];
-        } else {
-          for (int jj = 0; jj < nr; ++jj)
-            dst[jj] = jj < cols ? src[jj] : T(0);
-        }
-        if (++kj == z.kw) {
-          kj = 0;
-          if (++ki == z.kh) {
-            ki = 0;
-            ++ci;
-          }
-        }
-      }
-    }
-  }
-};
+/// Offsets into the padded image may be stored in scratch typed as T.
+typedef Index __attribute__((may_alias)) ShiftIndex;
 
-/// B(p = (o, ki, kj), c) = w[g*Og + o][c][KH-1-ki][KW-1-kj]: the filter of the input
-/// gradient as a forward convolution (channels swapped, taps flipped), packed as the B
-/// operand of convInputGradShifted's transposed product.
-template <typename T, Isa I> struct FlippedFilterB {
+/// off[p] = shift(p) for every row p = (ci, ki, kj) of the implicit im2col matrix.
+KILN_INLINE void shiftTable(const Shifted &z, ShiftIndex *off) {
+  Index p = 0;
+  for (Index ci = 0; ci < z.c; ++ci)
+    for (Index ki = 0; ki < z.kh; ++ki)
+      for (Index kj = 0; kj < z.kw; ++kj)
+        off[p++] = z.shift(ci, ki, kj);
+}
+
+/// c[mr x nr] (+)= A B where A is a packed panel (pa[p*mr + i]) and row p of B is the
+/// nr contiguous cells at xb + off[p]: the shifted image itself, never packed.
+template <typename T, Isa I>
+__attribute__((noinline)) void microKernelShiftedB(Index k, const T *__restrict pa,
+                                                   const T *__restrict xb,
+                                                   const ShiftIndex *__restrict off,
+                                                   T *__restrict c, Index ldc, int accumulate) {
+  using Tile = AccumulatorTile<T, I>;
+  Tile tile;
+  tile.zero();
+  for (Index p = 0; p < k; ++p) {
+    typename Tile::V b[Tile::B::nv];
+    Tile::loadRow(b, xb + off[p]);
+    tile.step([&](int i) { return pa[i]; }, b);
+    pa += Tile::B::mr;
+  }
+  tile.store(c, ldc, accumulate);
+}
+
+/// c[mr x nr] (+)= A B where row i of A is the contiguous run rows[i][0, k) (a shifted
+/// image row) and B is a packed panel (pb[p*nr + j]).
+template <typename T, Isa I>
+__attribute__((noinline)) void microKernelRowsA(Index k, const T *const *__restrict rows,
+                                                const T *__restrict pb, T *__restrict c, Index ldc,
+                                                int accumulate) {
+  using Tile = AccumulatorTile<T, I>;
+  const T *r[Tile::B::mr];
+#pragma unroll
+  for (int i = 0; i < Tile::B::mr; ++i)
+    r[i] = rows[i];
+  Tile tile;
+  tile.zero();
+  for (Index p = 0; p < k; ++p) {
+    typename Tile::V b[Tile::B::nv];
+    Tile::loadRow(b, pb);
+    tile.step([&](int i) { return r[i][p]; }, b);
+    pb += Tile::B::nr;
+  }
+  tile.store(c, ldc, accumulate);
+}
+
+/// A(p = (o, ki, kj), c) = w[g*Og + o][c][KH-1-ki][KW-1-kj]: the filter of the input
+/// gradient as a forward convolution (channels swapped, taps flipped), packed as the A
+/// operand (rows = input channels).
+template <typename T, Isa I> struct FlippedFilterA {
   const T *w; ///< group g's first filter
   Index cg, kh, kw;
-  KILN_INLINE void operator()(T *dst, Index p0, Index p1, Index j0, Index j1) const {
-    constexpr int nr = Blocking<T, I>::nr;
+  KILN_INLINE void operator()(T *dst, Index i0, Index i1, Index p0, Index p1) const {
+    constexpr int mr = Blocking<T, I>::mr;
     Index khw = kh * kw;
-    for (Index j = j0; j < j1; j += nr) {
-      Index cols = minIndex(nr, j1 - j);
-      for (Index p = p0; p < p1; ++p, dst += nr) {
+    for (Index i = i0; i < i1; i += mr) {
+      Index rows = minIndex(mr, i1 - i);
+      for (Index p = p0; p < p1; ++p, dst += mr) {
         Index o = p / khw, t = p - o * khw;
-        const T *src = w + (o * cg + j) * khw + khw - 1 - t; // channel j, tap flipped
-        for (int jj = 0; jj < nr; ++jj)
-          dst[jj] = jj < cols ? src[jj * khw] : T(0);
+        const T *src = w + (o * cg + i) * khw + khw - 1 - t; // channel i, tap flipped
+        for (int ii = 0; ii < mr; ++ii)
+          dst[ii] = ii < rows ? src[ii * khw] : T(0);
       }
     }
   }
@@ -108,33 +131,46 @@ KILN_INLINE void packForwardFilter(const T *w, T *packed, const ConvShape &s) {
             /*isA=*/true);
 }
 
-/// Packs the transposed, flipped filter of a shifted input gradient (B panels, per group).
+/// Packs the transposed, flipped filter of a shifted input gradient (A panels, per group).
 template <typename T, Isa I>
 KILN_INLINE void packInputGradFilter(const T *w, T *packed, const ConvShape &s) {
   using B = Blocking<T, I>;
-  Index k = s.og() * s.kh * s.kw, cols = roundUp(s.cg(), B::nr);
+  Index k = s.og() * s.kh * s.kw, rows = roundUp(s.cg(), B::mr);
   Index kc = depthBlock(B::g.kc, k);
   for (Index g = 0; g < s.groups; ++g)
-    prepack(FlippedFilterB<T, I>{w + g * s.og() * s.k(), s.cg(), s.kh, s.kw}, packed + g * cols * k,
-            s.cg(), k, kc, cols, /*isA=*/false);
+    prepack(FlippedFilterA<T, I>{w + g * s.og() * s.k(), s.cg(), s.kh, s.kw},
+            packed + g * rows * k, s.cg(), k, kc, rows, /*isA=*/true);
 }
 
-/// y[n, g] (rows x ho x wo) from the wide product, through a forward view `z` of the
-/// padded operand `in` (planes of h x w padded by ph, pw) and filter packer `a`.
+/// out (rows x ho x wo) = the valid columns of the convolution of `in` (planes of h x w,
+/// padded by ph, pw into the forward view `z`) with the filter packed at `a` (rows
+/// padded to mr, depth blocks as prepack lays them out).
 template <typename T, Isa I>
 KILN_INLINE void shiftedConvolve(const T *in, Index h, Index w, Index ph, Index pw,
-                                 const Shifted &z, const PrepackedA<T> &a, Index rows, Index wo,
-                                 T *out, T *scratch) {
-  T *xp = scratch;
-  T *wide = xp + alignElements(z.padded(), sizeof(T));
-  T *gemm = wide + alignElements(rows * z.cols, sizeof(T));
+                                 const Shifted &z, const T *a, Index rows, Index wo, T *out,
+                                 T *scratch) {
+  using B = Blocking<T, I>;
+  ShiftedScratch parts = shiftedScratch(I, sizeof(T), z, rows);
+  T *xp = scratch, *wide = scratch + parts.wide;
+  ShiftIndex *off = reinterpret_cast<ShiftIndex *>(scratch + parts.offsets);
   padPlanes(in, z.c, h, w, ph, pw, z, xp);
-  ShiftedB<T, I> b{xp, z};
-  gemmBlocked<T, I>(a, b, wide, z.cols, 0, rows, 0, z.cols, z.k, 0, gemm, rows, z.cols);
+  shiftTable(z, off);
+  Index paddedRows = roundUp(rows, B::mr), ldw = roundUp(z.cols, B::nr);
+  Index kc = depthBlock(B::g.kc, z.k);
+  // Every tile is whole: wide has mr-padded rows and nr-padded columns, and xp's tail
+  // covers the reads of the padded columns.
+  for (Index pc = 0; pc < z.k; pc += kc) {
+    Index depth = minIndex(kc, z.k - pc);
+    const T *block = a + pc * paddedRows;
+    for (Index j = 0; j < ldw; j += B::nr)
+      for (Index i = 0; i < paddedRows; i += B::mr)
+        microKernelShiftedB<T, I>(depth, block + i * depth, xp + j, off + pc, wide + i * ldw + j,
+                                  ldw, pc > 0);
+  }
   for (Index r = 0; r < rows; ++r)
     for (Index oh = 0; oh < z.ho; ++oh)
       for (Index ow = 0; ow < wo; ++ow)
-        out[(r * z.ho + oh) * wo + ow] = wide[r * z.cols + oh * z.wp + ow];
+        out[(r * z.ho + oh) * wo + ow] = wide[r * ldw + oh * z.wp + ow];
 }
 
 /// Forward convolution of image n, group g (item = n * groups + g), stride 1, with the
@@ -145,157 +181,100 @@ KILN_INLINE void convForwardShifted(const T *x, const T *packed, T *y, const Con
   Index n = item / s.groups, g = item - n * s.groups;
   Shifted z = forwardShifted(s, Blocking<T, I>::nr);
   Index rows = roundUp(s.og(), Blocking<T, I>::mr);
-  PrepackedA<T> a{{packed + g * rows * s.k(), rows}};
-  shiftedConvolve<T, I>(x + (n * s.c + g * s.cg()) * s.h * s.w, s.h, s.w, s.ph, s.pw, z, a, s.og(),
-                        s.wo, y + (n * s.o + g * s.og()) * s.outPlane(), scratch);
+  shiftedConvolve<T, I>(x + (n * s.c + g * s.cg()) * s.h * s.w, s.h, s.w, s.ph, s.pw, z,
+                        packed + g * rows * s.k(), s.og(), s.wo,
+                        y + (n * s.o + g * s.og()) * s.outPlane(), scratch);
 }
 
-/// A(i = j, p) = xp[shift(p) + j]: mr consecutive columns of a shifted row per depth
-/// step (the transposed product's A operand: contiguous reads and writes).
-template <typename T, Isa I> struct ShiftedColumnsA {
-  const T *xp;
-  Shifted z;
-  KILN_INLINE void operator()(T *dst, Index i0, Index i1, Index p0, Index p1) const {
-    constexpr int mr = Blocking<T, I>::mr;
-    Index khw = z.kh * z.kw;
-    for (Index i = i0; i < i1; i += mr) {
-      Index n = minIndex(mr, i1 - i);
-      Index ci = p0 / khw, r = p0 - ci * khw, ki = r / z.kw, kj = r - ki * z.kw;
-      for (Index p = p0; p < p1; ++p, dst += mr) {
-        const T *src = xp + z.shift(ci, ki, kj) + i;
-        if (n == mr) {
-          for (int ii = 0; ii < mr; ++ii)
-            dst[ii] = src[ii];
-        } else {
-          for (int ii = 0; ii < mr; ++ii)
-            dst[ii] = ii < n ? src[ii] : T(0);
-        }
-        if (++kj == z.kw) {
-          kj = 0;
-          if (++ki == z.kh) {
-            ki = 0;
-            ++ci;
-          }
-        }
-      }
-    }
-  }
-};
-
 /// Input gradient of image n, group g (item = n * groups + g), stride 1, with the filter
-/// from packInputGradFilter: every dx cell of the item is written. The product is transposed,
-/// wide^T [Ho*Wp, Cg] = B^T x wt, because Cg is often small (32) and would waste most
-/// of the last register tile as the row count.
+/// from packInputGradFilter: a forward convolution of dy padded by (KH-1)*dh - ph. Every
+/// dx cell of the item is written.
 template <typename T, Isa I>
 KILN_INLINE void convInputGradShifted(const T *dy, const T *packed, T *dx, const ConvShape &s,
                                       Index item, T *scratch) {
   Index n = item / s.groups, g = item - n * s.groups;
   Shifted z = inputGradShifted(s, Blocking<T, I>::nr);
-  Index cg = s.cg();
-  T *xp = scratch;
-  T *wide = xp + alignElements(z.padded(), sizeof(T));
-  T *gemm = wide + alignElements(cg * z.cols, sizeof(T));
-  padPlanes(dy + (n * s.o + g * s.og()) * s.outPlane(), z.c, s.ho, s.wo, (s.kh - 1) * s.dh - s.ph,
-            (s.kw - 1) * s.dw - s.pw, z, xp);
-  ShiftedColumnsA<T, I> a{xp, z};
-  Index cols = roundUp(cg, Blocking<T, I>::nr);
-  PrepackedB<T> b{packed + g * cols * z.k, cols};
-  gemmBlocked<T, I>(a, b, wide, cg, 0, z.cols, 0, cg, z.k, 0, gemm, z.cols, cg);
-  T *out = dx + (n * s.c + g * cg) * s.h * s.w;
-  for (Index c = 0; c < cg; ++c)
-    for (Index h = 0; h < s.h; ++h)
-      for (Index w = 0; w < s.w; ++w)
-        out[(c * s.h + h) * s.w + w] = wide[(h * z.wp + w) * cg + c];
+  Index rows = roundUp(s.cg(), Blocking<T, I>::mr);
+  shiftedConvolve<T, I>(dy + (n * s.o + g * s.og()) * s.outPlane(), s.ho, s.wo,
+                        (s.kh - 1) * s.dh - s.ph, (s.kw - 1) * s.dw - s.pw, z,
+                        packed + g * rows * z.k, s.cg(), s.w,
+                        dx + (n * s.c + g * s.cg()) * s.h * s.w, scratch);
 }
 
-/// A(i = p, q) = xp[shift(p) + (q / Wo) * Wp + q % Wo]: the valid cells of row p of the
-/// shifted image, packed mr rows at a time.
-template <typename T, Isa I> struct ShiftedRowsA {
-  const T *xp;
-  Shifted z;
-  Index wo;
-  KILN_INLINE void operator()(T *dst, Index i0, Index i1, Index q0, Index q1) const {
-    constexpr int mr = Blocking<T, I>::mr;
-    Index khw = z.kh * z.kw;
-    for (Index i = i0; i < i1; i += mr, dst += mr * (q1 - q0)) {
-      Index rows = minIndex(mr, i1 - i);
-      // One row of the panel at a time: contiguous reads. Not unrolled: every copy of
-      // the inner loop would be code without speed.
-#pragma clang loop unroll(disable)
-      for (int ii = 0; ii < mr; ++ii) {
-        Index p = i + ii;
-        if (ii >= rows) {
-          for (Index q = q0; q < q1; ++q)
-            dst[(q - q0) * mr + ii] = T(0);
-          continue;
-        }
-        Index ci = p / khw, r = p - ci * khw, ki = r / z.kw, kj = r - ki * z.kw;
-        const T *src = xp + z.shift(ci, ki, kj);
-        Index oh = q0 / wo, ow = q0 - oh * wo;
-        for (Index q = q0; q < q1; ++q) {
-          dst[(q - q0) * mr + ii] = src[oh * z.wp + ow];
-          if (++ow == wo) {
-            ow = 0;
-            ++oh;
-          }
-        }
-      }
+/// dyT[panel][q][jj] = dy[o0 + jj][q] for the wide columns q = oh * Wp + ow of one
+/// image: nr output channels per panel, zero in the dropped columns (ow >= Wo) and in
+/// the channels past Og, so that they add nothing to the filter gradient.
+template <typename T, Isa I>
+KILN_INLINE void packWideTransposed(const T *dy, Index og, Index ho, Index wo, const Shifted &z,
+                                    T *dyT) {
+  constexpr int nr = Blocking<T, I>::nr;
+  Index plane = ho * wo;
+  for (Index o0 = 0; o0 < og; o0 += nr, dyT += z.cols * nr) {
+    Index channels = minIndex(nr, og - o0);
+    for (int jj = 0; jj < nr; ++jj) {
+      const T *src = dy + (o0 + jj) * plane;
+      for (Index oh = 0; oh < ho; ++oh)
+        for (Index ow = 0; ow < z.wp; ++ow)
+          dyT[(oh * z.wp + ow) * nr + jj] =
+              jj < channels && ow < wo ? src[oh * wo + ow] : T(0);
     }
   }
-};
-
-/// B(q, o) = rows[o * cols + q]: nr rows (output channels) at a time, read row by row.
-template <typename T, Isa I> struct RowsB {
-  const T *rows; ///< [Og, cols]
-  Index cols;
-  KILN_INLINE void operator()(T *dst, Index q0, Index q1, Index o0, Index o1) const {
-    constexpr int nr = Blocking<T, I>::nr;
-    for (Index o = o0; o < o1; o += nr, dst += nr * (q1 - q0)) {
-      Index n = minIndex(nr, o1 - o);
-#pragma clang loop unroll(disable)
-      for (int jj = 0; jj < nr; ++jj)
-        for (Index q = q0; q < q1; ++q)
-          dst[(q - q0) * nr + jj] = jj < n ? rows[(o + jj) * cols + q] : T(0);
-    }
-  }
-};
+}
 
 /// The filter gradient of one chunk of images for group g (item = chunk * groups + g),
-/// transposed: parts[item] is [K, Og]; kiln_conv2d_filter_grad_sum_* sums the chunks
-/// in order and transposes into dw.
+/// transposed: parts[item] is [K (mr-padded), Og (nr-padded)], the sum over the chunk's
+/// images of xp-rows [K, Ho*Wp] x dyT [Ho*Wp, Og]. Row p of the first operand is the run
+/// of the padded image at shift(p): it is read in place. kiln_conv2d_filter_grad_sum_*
+/// sums the chunks in order and transposes into dw.
 template <typename T, Isa I>
 KILN_INLINE void convFilterGradShifted(const T *x, const T *dy, T *parts, const ConvShape &s,
                                        Index imagesPerChunk, Index item, T *scratch) {
+  using B = Blocking<T, I>;
   Index chunk = item / s.groups, g = item - chunk * s.groups;
   Index n0 = chunk * imagesPerChunk, n1 = minIndex(s.n, n0 + imagesPerChunk);
-  Shifted z = forwardShifted(s, Blocking<T, I>::nr);
-  T *xp = scratch;
-  T *gemm = xp + alignElements(z.padded(), sizeof(T));
-  T *out = parts + item * z.k * s.og();
+  Shifted z = forwardShifted(s, B::nr);
+  FilterGradScratch parts_ = shiftedFilterGradScratch(I, sizeof(T), s);
+  T *xp = scratch, *dyT = scratch + parts_.dyT;
+  ShiftIndex *off = reinterpret_cast<ShiftIndex *>(scratch + parts_.offsets);
+  shiftTable(z, off);
+  FilterGradPart part = shiftedFilterGradPart(I, sizeof(T), s);
+  T *out = parts + item * part.elements();
+  Index kc = depthBlock(B::g.kc, z.cols);
   for (Index n = n0; n < n1; ++n) {
     padPlanes(x + (n * s.c + g * s.cg()) * s.h * s.w, s.cg(), s.h, s.w, s.ph, s.pw, z, xp);
-    ShiftedRowsA<T, I> a{xp, z, s.wo};
-    RowsB<T, I> b{dy + (n * s.o + g * s.og()) * s.outPlane(), s.outPlane()};
-    gemmBlocked<T, I>(a, b, out, s.og(), 0, z.k, 0, s.og(), s.outPlane(), n > n0, gemm, z.k,
-                      s.og());
+    packWideTransposed<T, I>(dy + (n * s.o + g * s.og()) * s.outPlane(), s.og(), s.ho, s.wo, z,
+                             dyT);
+    for (Index pc = 0; pc < z.cols; pc += kc) {
+      Index depth = minIndex(kc, z.cols - pc);
+      for (Index i = 0; i < part.rows; i += B::mr) {
+        const T *rows[B::mr];
+        for (int ii = 0; ii < B::mr; ++ii) // rows past K repeat the last one; dropped later
+          rows[ii] = xp + off[minIndex(i + ii, z.k - 1)] + pc;
+        for (Index j = 0; j < part.cols; j += B::nr)
+          microKernelRowsA<T, I>(depth, rows, dyT + j * z.cols + pc * B::nr, out + i * part.cols + j,
+                                 part.cols, n > n0 || pc > 0);
+      }
+    }
   }
   if (n1 <= n0)
-    for (Index i = 0; i < z.k * s.og(); ++i)
+    for (Index i = 0; i < part.elements(); ++i)
       out[i] = T(0);
 }
 
-/// dw[g*Og + o][p] = the sum over chunks of parts[chunk][g][p][o], chunks in order.
-/// Reads run along o (contiguous in every part); the transposed writes stride by k.
+/// dw[g*Og + o][p] = the sum over chunks of parts[chunk][g][p][o], chunks in order;
+/// each part is [rows, cols] (K and Og padded, see shiftedFilterGradPart). Reads run
+/// along o (contiguous in every part); the transposed writes stride by k.
 template <typename T>
 KILN_INLINE void sumTransposedChunks(const T *parts, T *dw, Index chunks, Index groups, Index k,
-                                     Index og) {
+                                     Index og, Index rows, Index cols) {
+  Index part = rows * cols;
   for (Index g = 0; g < groups; ++g)
     for (Index p = 0; p < k; ++p) {
-      const T *first = parts + (g * k + p) * og;
+      const T *first = parts + g * part + p * cols;
       for (Index o = 0; o < og; ++o) {
         T sum = first[o];
         for (Index c = 1; c < chunks; ++c)
-          sum += first[c * groups * k * og + o];
+          sum += first[c * groups * part + o];
         dw[(g * og + o) * k + p] = sum;
       }
     }

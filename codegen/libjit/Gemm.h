@@ -37,44 +37,67 @@ template <typename T, Isa I> struct Blocking {
   static constexpr int w = g.w, mr = g.mr, nv = g.nv, nr = g.nr;
 };
 
-/// c[mr x nr] = (accumulate ? c : 0) + sum over p < k of pa[p*mr + i] * pb[p*nr + j]:
-/// mr x nv vector accumulators stay in registers for the whole depth.
-template <typename T, Isa I>
-__attribute__((noinline)) void microKernel(Index k, const T *__restrict pa, const T *__restrict pb,
-                                           T *__restrict c, Index ldc, int accumulate) {
+/// The mr x nr accumulators of a micro-kernel, mr x nv vectors held in registers for
+/// the whole depth; the micro-kernels differ only in where a depth step's operands are.
+template <typename T, Isa I> struct AccumulatorTile {
   using B = Blocking<T, I>;
   using V = typename VecOf<T, B::w>::type;
   V acc[B::mr][B::nv];
+
+  KILN_INLINE void zero() {
 #pragma unroll
-  for (int i = 0; i < B::mr; ++i)
-#pragma unroll
-    for (int v = 0; v < B::nv; ++v)
-      acc[i][v] = T(0);
-  for (Index p = 0; p < k; ++p) {
-    V b[B::nv];
-#pragma unroll
-    for (int v = 0; v < B::nv; ++v)
-      b[v] = loadVec<V>(pb + v * B::w);
-#pragma unroll
-    for (int i = 0; i < B::mr; ++i) {
-      V a = pa[i];
+    for (int i = 0; i < B::mr; ++i)
 #pragma unroll
       for (int v = 0; v < B::nv; ++v)
-        acc[i][v] += a * b[v];
-    }
-    pa += B::mr;
-    pb += B::nr;
+        acc[i][v] = T(0);
   }
+  /// The nr elements of one row of B, from `row`.
+  static KILN_INLINE void loadRow(V (&b)[B::nv], const T *row) {
 #pragma unroll
-  for (int i = 0; i < B::mr; ++i)
+    for (int v = 0; v < B::nv; ++v)
+      b[v] = loadVec<V>(row + v * B::w);
+  }
+  /// acc[i] += a(i) * b: one depth step; a(i) is the A element of row i.
+  template <class ColumnOfA> KILN_INLINE void step(const ColumnOfA &a, const V (&b)[B::nv]) {
 #pragma unroll
-    for (int v = 0; v < B::nv; ++v) {
-      T *out = c + i * ldc + v * B::w;
-      V r = acc[i][v];
-      if (accumulate)
-        r += loadVec<V>(out);
-      storeVec(out, r);
+    for (int i = 0; i < B::mr; ++i) {
+      V ai = a(i);
+#pragma unroll
+      for (int v = 0; v < B::nv; ++v)
+        acc[i][v] += ai * b[v];
     }
+  }
+  /// c = (accumulate ? c : 0) + acc.
+  KILN_INLINE void store(T *c, Index ldc, int accumulate) const {
+#pragma unroll
+    for (int i = 0; i < B::mr; ++i)
+#pragma unroll
+      for (int v = 0; v < B::nv; ++v) {
+        T *out = c + i * ldc + v * B::w;
+        V r = acc[i][v];
+        if (accumulate)
+          r += loadVec<V>(out);
+        storeVec(out, r);
+      }
+  }
+};
+
+/// c[mr x nr] = (accumulate ? c : 0) + sum over p < k of pa[p*mr + i] * pb[p*nr + j]:
+/// both operands packed into panels.
+template <typename T, Isa I>
+__attribute__((noinline)) void microKernel(Index k, const T *__restrict pa, const T *__restrict pb,
+                                           T *__restrict c, Index ldc, int accumulate) {
+  using Tile = AccumulatorTile<T, I>;
+  Tile tile;
+  tile.zero();
+  for (Index p = 0; p < k; ++p) {
+    typename Tile::V b[Tile::B::nv];
+    Tile::loadRow(b, pb);
+    tile.step([&](int i) { return pa[i]; }, b);
+    pa += Tile::B::mr;
+    pb += Tile::B::nr;
+  }
+  tile.store(c, ldc, accumulate);
 }
 
 /// Multiplies a packed mc x kc block of A by a packed kc x nc block of B into C.

@@ -138,34 +138,51 @@ constexpr bool shiftedApplies(const ConvShape &s) {
   return s.sh == 1 && s.sw == 1 && s.ph <= (s.kh - 1) * s.dh && s.pw <= (s.kw - 1) * s.dw;
 }
 
-/// Per-worker scratch (elements) of the shifted forward / input-gradient kernels:
-/// padded input, wide output, GEMM packing.
-constexpr Index shiftedForwardScratch(Isa isa, int eb, const Shifted &z, Index rows) {
-  return alignElements(z.padded(), eb) + alignElements(rows * z.cols, eb) +
-         gemmScratch(isa, eb, rows, z.cols, z.k).total();
+/// Where the per-worker scratch of a shifted forward (or input-gradient) convolution
+/// puts its parts, in elements from the start: the padded input at 0, the wide output
+/// (rows padded to mr, columns to nr), the table of K shifts (8-byte integers).
+struct ShiftedScratch {
+  Index wide, offsets, total;
+};
+constexpr ShiftedScratch shiftedScratch(Isa isa, int eb, const Shifted &z, Index rows) {
+  GemmBlocking g = gemmBlocking(isa, eb);
+  Index wide = alignElements(z.padded(), eb);
+  Index offsets = wide + alignElements(roundUp(rows, g.mr) * roundUp(z.cols, g.nr), eb);
+  return {wide, offsets, offsets + alignElements(z.k * 8 / eb, eb)};
 }
 
-/// Elements of a shifted convolution's filter packed once per call for every image:
-/// the forward's A panels (Og rows per group) or the input gradient's B panels (Cg
-/// columns per group, of the transposed, flipped filter).
+/// Elements of a shifted convolution's filter packed once per call for every image, as
+/// A panels: the forward's (Og rows per group) or the input gradient's (Cg rows per
+/// group, of the transposed, flipped filter).
 constexpr Index packedForwardFilter(Isa isa, int eb, const ConvShape &s) {
   return s.groups * roundUp(s.og(), gemmBlocking(isa, eb).mr) * s.k();
 }
 constexpr Index packedInputGradFilter(Isa isa, int eb, const ConvShape &s) {
-  return s.groups * roundUp(s.cg(), gemmBlocking(isa, eb).nr) * s.og() * s.kh * s.kw;
+  return s.groups * roundUp(s.cg(), gemmBlocking(isa, eb).mr) * s.og() * s.kh * s.kw;
 }
 
-/// Per-worker scratch (elements) of the shifted input gradient: padded dy, the
-/// transposed wide output [cols, Cg], packing of the transposed product.
-constexpr Index shiftedInputGradScratch(Isa isa, int eb, const Shifted &z, Index cg) {
-  return alignElements(z.padded(), eb) + alignElements(z.cols * cg, eb) +
-         gemmScratch(isa, eb, z.cols, cg, z.k).total();
+/// One chunk's (and group's) transposed filter gradient: [rows = K padded to mr,
+/// cols = Og padded to nr], so that the micro-kernels write whole tiles.
+struct FilterGradPart {
+  Index rows, cols;
+  constexpr Index elements() const { return rows * cols; }
+};
+constexpr FilterGradPart shiftedFilterGradPart(Isa isa, int eb, const ConvShape &s) {
+  GemmBlocking g = gemmBlocking(isa, eb);
+  return {roundUp(s.k(), g.mr), roundUp(s.og(), g.nr)};
 }
 
-/// Per-worker scratch (elements) of the shifted filter gradient: padded image, packing.
-constexpr Index shiftedFilterGradScratch(Isa isa, int eb, const ConvShape &s) {
-  Shifted z = forwardShifted(s, gemmBlocking(isa, eb).nr);
-  return alignElements(z.padded(), eb) + gemmScratch(isa, eb, z.k, s.og(), s.outPlane()).total();
+/// The per-worker scratch of the shifted filter gradient, in elements: the padded image
+/// at 0, dy transposed into nr-wide panels over the wide columns, the table of shifts.
+struct FilterGradScratch {
+  Index dyT, offsets, total;
+};
+constexpr FilterGradScratch shiftedFilterGradScratch(Isa isa, int eb, const ConvShape &s) {
+  GemmBlocking g = gemmBlocking(isa, eb);
+  Shifted z = forwardShifted(s, g.nr);
+  Index dyT = alignElements(z.padded(), eb);
+  Index offsets = dyT + alignElements(z.cols * roundUp(s.og(), g.nr), eb);
+  return {dyT, offsets, offsets + alignElements(z.k * 8 / eb, eb)};
 }
 
 } // namespace kiln::libjit

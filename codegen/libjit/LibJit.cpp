@@ -103,8 +103,9 @@ KILN_GEMM_ENTRY(double, f64_generic, Isa::Generic)
     kiln::libjit::avgPoolGrad(dy, dx, KILN_POOL_SHAPE, p0, p1);                                    \
   }                                                                                                \
   KILN_ENTRY void kiln_conv2d_filter_grad_sum_s1_##SUFFIX(const T *parts, T *dw, Index chunks,     \
-                                                          Index groups, Index k, Index og) {       \
-    kiln::libjit::sumTransposedChunks(parts, dw, chunks, groups, k, og);                           \
+                                                          Index groups, Index k, Index og,         \
+                                                          Index rows, Index cols) {                \
+    kiln::libjit::sumTransposedChunks(parts, dw, chunks, groups, k, og, rows, cols);               \
   }                                                                                                \
   KILN_ENTRY void kiln_sum_chunks_##SUFFIX(const T *parts, T *out, Index chunks, Index size,       \
                                            Index begin, Index end) {                               \
