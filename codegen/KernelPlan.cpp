@@ -164,10 +164,16 @@ void sizeKernel(const Graph &graph, Kernel &k, const PlanOptions &options) {
     int64_t split = std::max<int64_t>(1, ceilDiv(wanted, batch));
     k.itemRows = std::max<int64_t>(m, 1);
     k.itemCols = std::max<int64_t>(n, 1);
+    // Every item packs the whole other operand again (its depth x its rows or columns),
+    // so items stay wide: below kMinItemCols columns (or kMinItemRows rows) that packing
+    // costs about as much as the item's multiply-adds, and only the workers get one each.
+    constexpr int64_t kMinItemCols = 128, kMinItemRows = 48;
     if (split > 1 && n >= m)
-      k.itemCols = libjit::roundUp(ceilDiv(n, split), g.nr);
+      k.itemCols = libjit::roundUp(
+          ceilDiv(n, std::min(split, std::max(workers, n / kMinItemCols))), g.nr);
     else if (split > 1)
-      k.itemRows = libjit::roundUp(ceilDiv(m, split), g.mr);
+      k.itemRows = libjit::roundUp(
+          ceilDiv(m, std::min(split, std::max(workers, m / kMinItemRows))), g.mr);
     k.items = batch * ceilDiv(m, k.itemRows) * ceilDiv(n, k.itemCols);
     k.scratchPerWorker = libjit::gemmScratch(options.isa, eb, m, n, depth).total() * bytes;
     return;

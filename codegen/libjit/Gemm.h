@@ -169,6 +169,62 @@ KILN_INLINE void gemmBlocked(const PackA &packA, const PackB &packB, T *c, Index
   }
 }
 
+/// dst[p*Rows + r] = src[r*stride + p] for r < Rows, p < depth: packing an operand whose
+/// depth runs along memory (row-major A, transposed B) is a transpose. f32 goes eight
+/// rows by eight depth steps at a time through registers (vector loads along the rows,
+/// an 8 x 8 shuffle transpose, vector stores along the panel); the rest element-wise.
+using F8 = VecOf<float, 8>::type;
+
+KILN_INLINE void transpose8x8(F8 (&r)[8]) {
+  F8 t[8], s[8];
+#pragma unroll
+  for (int i = 0; i < 8; i += 2) {
+    t[i] = __builtin_shufflevector(r[i], r[i + 1], 0, 8, 1, 9, 4, 12, 5, 13);
+    t[i + 1] = __builtin_shufflevector(r[i], r[i + 1], 2, 10, 3, 11, 6, 14, 7, 15);
+  }
+#pragma unroll
+  for (int i = 0; i < 8; i += 4) {
+    s[i] = __builtin_shufflevector(t[i], t[i + 2], 0, 1, 8, 9, 4, 5, 12, 13);
+    s[i + 1] = __builtin_shufflevector(t[i], t[i + 2], 2, 3, 10, 11, 6, 7, 14, 15);
+    s[i + 2] = __builtin_shufflevector(t[i + 1], t[i + 3], 0, 1, 8, 9, 4, 5, 12, 13);
+    s[i + 3] = __builtin_shufflevector(t[i + 1], t[i + 3], 2, 3, 10, 11, 6, 7, 14, 15);
+  }
+#pragma unroll
+  for (int q = 0; q < 4; ++q) {
+    r[q] = __builtin_shufflevector(s[q], s[q + 4], 0, 1, 2, 3, 8, 9, 10, 11);
+    r[q + 4] = __builtin_shufflevector(s[q], s[q + 4], 4, 5, 6, 7, 12, 13, 14, 15);
+  }
+}
+
+/// Rows [8G, 8G + 8) of an f32 transposed pack, depth steps [p, p + 8).
+template <int Rows, int G = 0>
+KILN_INLINE void transposeRowGroups(float *dst, const float *src, Index stride, Index p) {
+  if constexpr (G * 8 < Rows) {
+    constexpr int n = Rows - G * 8 < 8 ? Rows - G * 8 : 8;
+    F8 r[8];
+#pragma unroll
+    for (int i = 0; i < 8; ++i)
+      r[i] = i < n ? loadVec<F8>(src + (G * 8 + i) * stride + p) : F8(0.0f);
+    transpose8x8(r);
+#pragma unroll
+    for (int q = 0; q < 8; ++q)
+      __builtin_memcpy(dst + (p + q) * Rows + G * 8, &r[q], n * sizeof(float));
+    transposeRowGroups<Rows, G + 1>(dst, src, stride, p);
+  }
+}
+
+template <int Rows, typename T>
+KILN_INLINE void packTransposed(T *dst, const T *src, Index stride, Index depth) {
+  Index p = 0;
+  if constexpr (sizeof(T) == 4)
+    for (; p + 8 <= depth; p += 8)
+      transposeRowGroups<Rows>(reinterpret_cast<float *>(dst),
+                               reinterpret_cast<const float *>(src), stride, p);
+  for (; p < depth; ++p)
+    for (int r = 0; r < Rows; ++r)
+      dst[p * Rows + r] = src[r * stride + p];
+}
+
 /// Packs A(i, p) = a[i*rs + p*cs] into mr-tall panels: panel element (i, p) at p*mr + i.
 template <typename T, Isa I> struct StridedA {
   const T *a;
@@ -178,7 +234,10 @@ template <typename T, Isa I> struct StridedA {
     for (Index i = i0; i < i1; i += mr) {
       Index rows = minIndex(mr, i1 - i);
       const T *src = a + i * rs;
-      if (rows == mr) {
+      if (rows == mr && cs == 1) {
+        packTransposed<mr>(dst, src + p0, rs, p1 - p0);
+        dst += mr * (p1 - p0);
+      } else if (rows == mr) {
         for (Index p = p0; p < p1; ++p, dst += mr)
           for (int ii = 0; ii < mr; ++ii)
             dst[ii] = src[ii * rs + p * cs];
@@ -200,7 +259,10 @@ template <typename T, Isa I> struct StridedB {
     for (Index j = j0; j < j1; j += nr) {
       Index cols = minIndex(nr, j1 - j);
       const T *src = b + j * cs;
-      if (cols == nr) {
+      if (cols == nr && rs == 1) {
+        packTransposed<nr>(dst, src + p0, cs, p1 - p0);
+        dst += nr * (p1 - p0);
+      } else if (cols == nr) {
         for (Index p = p0; p < p1; ++p, dst += nr)
           for (int jj = 0; jj < nr; ++jj)
             dst[jj] = src[p * rs + jj * cs];
