@@ -211,12 +211,18 @@ KILN_INLINE void packWideTransposed(const T *dy, Index og, Index ho, Index wo, c
   Index plane = ho * wo;
   for (Index o0 = 0; o0 < og; o0 += nr, dyT += z.cols * nr) {
     Index channels = minIndex(nr, og - o0);
-    for (int jj = 0; jj < nr; ++jj) {
-      const T *src = dy + (o0 + jj) * plane;
-      for (Index oh = 0; oh < ho; ++oh)
-        for (Index ow = 0; ow < z.wp; ++ow)
-          dyT[(oh * z.wp + ow) * nr + jj] =
-              jj < channels && ow < wo ? src[oh * wo + ow] : T(0);
+    const T *src = dy + o0 * plane;
+    for (Index oh = 0; oh < ho; ++oh) {
+      T *row = dyT + oh * z.wp * nr;
+      if (channels == nr) {
+        packTransposed<nr>(row, src + oh * wo, plane, wo);
+      } else {
+        for (Index ow = 0; ow < wo; ++ow)
+          for (int jj = 0; jj < nr; ++jj)
+            row[ow * nr + jj] = jj < channels ? src[jj * plane + oh * wo + ow] : T(0);
+      }
+      for (Index i = wo * nr; i < z.wp * nr; ++i)
+        row[i] = T(0);
     }
   }
 }
