@@ -169,11 +169,11 @@ void sizeKernel(const Graph &graph, Kernel &k, const PlanOptions &options) {
     // costs about as much as the item's multiply-adds, and only the workers get one each.
     constexpr int64_t kMinItemCols = 128, kMinItemRows = 48;
     if (split > 1 && n >= m)
-      k.itemCols = libjit::roundUp(
-          ceilDiv(n, std::min(split, std::max(workers, n / kMinItemCols))), g.nr);
+      k.itemCols =
+          libjit::roundUp(ceilDiv(n, std::min(split, std::max(workers, n / kMinItemCols))), g.nr);
     else if (split > 1)
-      k.itemRows = libjit::roundUp(
-          ceilDiv(m, std::min(split, std::max(workers, m / kMinItemRows))), g.mr);
+      k.itemRows =
+          libjit::roundUp(ceilDiv(m, std::min(split, std::max(workers, m / kMinItemRows))), g.mr);
     k.items = batch * ceilDiv(m, k.itemRows) * ceilDiv(n, k.itemCols);
     k.scratchPerWorker = libjit::gemmScratch(options.isa, eb, m, n, depth).total() * bytes;
     return;
@@ -197,7 +197,8 @@ void sizeKernel(const Graph &graph, Kernel &k, const PlanOptions &options) {
     int nr = libjit::gemmBlocking(options.isa, eb).nr;
     k.scratchPerWorker =
         (k.shifted
-             ? libjit::shiftedScratch(options.isa, eb, libjit::inputGradShifted(s, nr), s.cg()).total
+             ? libjit::shiftedScratch(options.isa, eb, libjit::inputGradShifted(s, nr), s.cg())
+                   .total
              : libjit::convInputGradScratch(options.isa, eb, s)) *
         bytes;
     return;
@@ -468,8 +469,9 @@ KernelPlan planKernels(const Graph &graph, const PlanOptions &options) {
     if (kernel.kind == KernelKind::Conv2dFilterGrad) {
       ConvShape s = convShape(graph, kernel.value);
       int eb = int(elementBytes(graph, kernel.value));
-      int64_t perItem = kernel.shifted ? libjit::shiftedFilterGradPart(options.isa, eb, s).elements()
-                                       : s.og() * s.k();
+      int64_t perItem = kernel.shifted
+                            ? libjit::shiftedFilterGradPart(options.isa, eb, s).elements()
+                            : s.og() * s.k();
       buffers.push_back({kernel.items * perItem * eb, t, timeSlot[k + 1], &kernel.partsOffset});
     }
     if (kernel.kind == KernelKind::PackFilter) {

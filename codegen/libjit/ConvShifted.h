@@ -61,10 +61,9 @@ KILN_INLINE void shiftTable(const Shifted &z, ShiftIndex *off) {
 /// c[mr x nr] (+)= A B where A is a packed panel (pa[p*mr + i]) and row p of B is the
 /// nr contiguous cells at xb + off[p]: the shifted image itself, never packed.
 template <typename T, Isa I>
-__attribute__((noinline)) void microKernelShiftedB(Index k, const T *__restrict pa,
-                                                   const T *__restrict xb,
-                                                   const ShiftIndex *__restrict off,
-                                                   T *__restrict c, Index ldc, int accumulate) {
+__attribute__((noinline)) void
+microKernelShiftedB(Index k, const T *__restrict pa, const T *__restrict xb,
+                    const ShiftIndex *__restrict off, T *__restrict c, Index ldc, int accumulate) {
   using Tile = AccumulatorTile<T, I>;
   Tile tile;
   tile.zero();
@@ -138,8 +137,8 @@ KILN_INLINE void packInputGradFilter(const T *w, T *packed, const ConvShape &s) 
   Index k = s.og() * s.kh * s.kw, rows = roundUp(s.cg(), B::mr);
   Index kc = depthBlock(B::g.kc, k);
   for (Index g = 0; g < s.groups; ++g)
-    prepack(FlippedFilterA<T, I>{w + g * s.og() * s.k(), s.cg(), s.kh, s.kw},
-            packed + g * rows * k, s.cg(), k, kc, rows, /*isA=*/true);
+    prepack(FlippedFilterA<T, I>{w + g * s.og() * s.k(), s.cg(), s.kh, s.kw}, packed + g * rows * k,
+            s.cg(), k, kc, rows, /*isA=*/true);
 }
 
 /// out (rows x ho x wo) = the valid columns of the convolution of `in` (planes of h x w,
@@ -257,8 +256,8 @@ KILN_INLINE void convFilterGradShifted(const T *x, const T *dy, T *parts, const 
         for (int ii = 0; ii < B::mr; ++ii) // rows past K repeat the last one; dropped later
           rows[ii] = xp + off[minIndex(i + ii, z.k - 1)] + pc;
         for (Index j = 0; j < part.cols; j += B::nr)
-          microKernelRowsA<T, I>(depth, rows, dyT + j * z.cols + pc * B::nr, out + i * part.cols + j,
-                                 part.cols, n > n0 || pc > 0);
+          microKernelRowsA<T, I>(depth, rows, dyT + j * z.cols + pc * B::nr,
+                                 out + i * part.cols + j, part.cols, n > n0 || pc > 0);
       }
     }
   }

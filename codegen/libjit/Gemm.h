@@ -218,8 +218,8 @@ KILN_INLINE void packTransposed(T *dst, const T *src, Index stride, Index depth)
   Index p = 0;
   if constexpr (sizeof(T) == 4)
     for (; p + 8 <= depth; p += 8)
-      transposeRowGroups<Rows>(reinterpret_cast<float *>(dst),
-                               reinterpret_cast<const float *>(src), stride, p);
+      transposeRowGroups<Rows>(reinterpret_cast<float *>(dst), reinterpret_cast<const float *>(src),
+                               stride, p);
   for (; p < depth; ++p)
     for (int r = 0; r < Rows; ++r)
       dst[p * Rows + r] = src[r * stride + p];
