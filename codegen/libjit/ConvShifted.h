@@ -11,9 +11,9 @@
 //   forward      Y~[Og, Ho*Wp] = w[g] [Og, K] x B; y = the valid columns of Y~
 //   input grad   stride 1 makes dx a forward convolution of dy, padded by
 //                (KH-1)*dh - ph, with the filter transposed (C <-> O) and flipped
-//   filter grad  dW^T [K, Og] = B [K, Ho*Wp] x dyT [Ho*Wp, Og], dy transposed into
-//                panels with zeros in the dropped columns, summed over the images of
-//                a chunk
+//   filter grad  dW^T [K, Og] = B [K, Ho*Wo] x dyT [Ho*Wo, Og], the depth running over
+//                the valid columns only (rows of B are Ho runs of Wo cells, Wp apart),
+//                dy transposed into panels, summed over the images of a chunk
 #pragma once
 
 #include "codegen/libjit/Gemm.h"
@@ -76,12 +76,13 @@ microKernelShiftedB(Index k, const T *__restrict pa, const T *__restrict xb,
   tile.store(c, ldc, accumulate);
 }
 
-/// c[mr x nr] (+)= A B where row i of A is the contiguous run rows[i][0, k) (a shifted
-/// image row) and B is a packed panel (pb[p*nr + j]).
+/// c[mr x nr] (+)= A B where the depth runs over the valid cells (r, t) of `outRows`
+/// output rows, r < outRows, t < wo: A(i, (r, t)) = rows[i][r * wp + t] (runs of a
+/// shifted image, wp apart), and B is a packed panel (pb[(r * wo + t) * nr + j]).
 template <typename T, Isa I>
-__attribute__((noinline)) void microKernelRowsA(Index k, const T *const *__restrict rows,
-                                                const T *__restrict pb, T *__restrict c, Index ldc,
-                                                int accumulate) {
+__attribute__((noinline)) void
+microKernelRowsA(Index outRows, Index wo, Index wp, const T *const *__restrict rows,
+                 const T *__restrict pb, T *__restrict c, Index ldc, int accumulate) {
   using Tile = AccumulatorTile<T, I>;
   const T *r[Tile::B::mr];
 #pragma unroll
@@ -89,11 +90,16 @@ __attribute__((noinline)) void microKernelRowsA(Index k, const T *const *__restr
     r[i] = rows[i];
   Tile tile;
   tile.zero();
-  for (Index p = 0; p < k; ++p) {
-    typename Tile::V b[Tile::B::nv];
-    Tile::loadRow(b, pb);
-    tile.step([&](int i) { return r[i][p]; }, b);
-    pb += Tile::B::nr;
+  for (Index row = 0; row < outRows; ++row) {
+    for (Index t = 0; t < wo; ++t) {
+      typename Tile::V b[Tile::B::nv];
+      Tile::loadRow(b, pb);
+      tile.step([&](int i) { return r[i][t]; }, b);
+      pb += Tile::B::nr;
+    }
+#pragma unroll
+    for (int i = 0; i < Tile::B::mr; ++i)
+      r[i] += wp;
   }
   tile.store(c, ldc, accumulate);
 }
@@ -200,36 +206,28 @@ KILN_INLINE void convInputGradShifted(const T *dy, const T *packed, T *dx, const
                         dx + (n * s.c + g * s.cg()) * s.h * s.w, scratch);
 }
 
-/// dyT[panel][q][jj] = dy[o0 + jj][q] for the wide columns q = oh * Wp + ow of one
-/// image: nr output channels per panel, zero in the dropped columns (ow >= Wo) and in
-/// the channels past Og, so that they add nothing to the filter gradient.
+/// dyT[panel][q][jj] = dy[o0 + jj][q] for the cells q of one image's output plane: nr
+/// output channels per panel, zero in the channels past Og.
 template <typename T, Isa I>
-KILN_INLINE void packWideTransposed(const T *dy, Index og, Index ho, Index wo, const Shifted &z,
-                                    T *dyT) {
+KILN_INLINE void packPlanesTransposed(const T *dy, Index og, Index plane, T *dyT) {
   constexpr int nr = Blocking<T, I>::nr;
-  Index plane = ho * wo;
-  for (Index o0 = 0; o0 < og; o0 += nr, dyT += z.cols * nr) {
+  for (Index o0 = 0; o0 < og; o0 += nr, dyT += plane * nr) {
     Index channels = minIndex(nr, og - o0);
     const T *src = dy + o0 * plane;
-    for (Index oh = 0; oh < ho; ++oh) {
-      T *row = dyT + oh * z.wp * nr;
-      if (channels == nr) {
-        packTransposed<nr>(row, src + oh * wo, plane, wo);
-      } else {
-        for (Index ow = 0; ow < wo; ++ow)
-          for (int jj = 0; jj < nr; ++jj)
-            row[ow * nr + jj] = jj < channels ? src[jj * plane + oh * wo + ow] : T(0);
-      }
-      for (Index i = wo * nr; i < z.wp * nr; ++i)
-        row[i] = T(0);
+    if (channels == nr) {
+      packTransposed<nr>(dyT, src, plane, plane);
+      continue;
     }
+    for (Index q = 0; q < plane; ++q)
+      for (int jj = 0; jj < nr; ++jj)
+        dyT[q * nr + jj] = jj < channels ? src[jj * plane + q] : T(0);
   }
 }
 
 /// The filter gradient of one chunk of images for group g (item = chunk * groups + g),
 /// transposed: parts[item] is [K (mr-padded), Og (nr-padded)], the sum over the chunk's
-/// images of xp-rows [K, Ho*Wp] x dyT [Ho*Wp, Og]. Row p of the first operand is the run
-/// of the padded image at shift(p): it is read in place. kiln_conv2d_filter_grad_sum_*
+/// images of im2col [K, Ho*Wo] x dyT [Ho*Wo, Og]. Row p of im2col is Ho runs of Wo cells
+/// of the padded image from shift(p), Wp apart: read in place. kiln_conv2d_filter_grad_sum_*
 /// sums the chunks in order and transposes into dw.
 template <typename T, Isa I>
 KILN_INLINE void convFilterGradShifted(const T *x, const T *dy, T *parts, const ConvShape &s,
@@ -244,20 +242,21 @@ KILN_INLINE void convFilterGradShifted(const T *x, const T *dy, T *parts, const 
   shiftTable(z, off);
   FilterGradPart part = shiftedFilterGradPart(I, sizeof(T), s);
   T *out = parts + item * part.elements();
-  Index kc = depthBlock(B::g.kc, z.cols);
+  Index plane = s.outPlane();
+  // Depth blocks of whole output rows, about kc cells each: a block of dyT stays in L1.
+  Index rowsPerBlock = B::g.kc / s.wo > 0 ? B::g.kc / s.wo : 1;
   for (Index n = n0; n < n1; ++n) {
     padPlanes(x + (n * s.c + g * s.cg()) * s.h * s.w, s.cg(), s.h, s.w, s.ph, s.pw, z, xp);
-    packWideTransposed<T, I>(dy + (n * s.o + g * s.og()) * s.outPlane(), s.og(), s.ho, s.wo, z,
-                             dyT);
-    for (Index pc = 0; pc < z.cols; pc += kc) {
-      Index depth = minIndex(kc, z.cols - pc);
+    packPlanesTransposed<T, I>(dy + (n * s.o + g * s.og()) * plane, s.og(), plane, dyT);
+    for (Index oh = 0; oh < s.ho; oh += rowsPerBlock) {
+      Index outRows = minIndex(rowsPerBlock, s.ho - oh);
       for (Index i = 0; i < part.rows; i += B::mr) {
         const T *rows[B::mr];
         for (int ii = 0; ii < B::mr; ++ii) // rows past K repeat the last one; dropped later
-          rows[ii] = xp + off[minIndex(i + ii, z.k - 1)] + pc;
+          rows[ii] = xp + off[minIndex(i + ii, z.k - 1)] + oh * z.wp;
         for (Index j = 0; j < part.cols; j += B::nr)
-          microKernelRowsA<T, I>(depth, rows, dyT + j * z.cols + pc * B::nr,
-                                 out + i * part.cols + j, part.cols, n > n0 || pc > 0);
+          microKernelRowsA<T, I>(outRows, s.wo, z.wp, rows, dyT + j * plane + oh * s.wo * B::nr,
+                                 out + i * part.cols + j, part.cols, n > n0 || oh > 0);
       }
     }
   }

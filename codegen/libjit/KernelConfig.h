@@ -173,7 +173,7 @@ constexpr FilterGradPart shiftedFilterGradPart(Isa isa, int eb, const ConvShape 
 }
 
 /// The per-worker scratch of the shifted filter gradient, in elements: the padded image
-/// at 0, dy transposed into nr-wide panels over the wide columns, the table of shifts.
+/// at 0, dy transposed into nr-wide panels over the output plane, the table of shifts.
 struct FilterGradScratch {
   Index dyT, offsets, total;
 };
@@ -181,7 +181,7 @@ constexpr FilterGradScratch shiftedFilterGradScratch(Isa isa, int eb, const Conv
   GemmBlocking g = gemmBlocking(isa, eb);
   Shifted z = forwardShifted(s, g.nr);
   Index dyT = alignElements(z.padded(), eb);
-  Index offsets = dyT + alignElements(z.cols * roundUp(s.og(), g.nr), eb);
+  Index offsets = dyT + alignElements(s.outPlane() * roundUp(s.og(), g.nr), eb);
   return {dyT, offsets, offsets + alignElements(z.k * 8 / eb, eb)};
 }
 
