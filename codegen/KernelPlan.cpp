@@ -182,10 +182,10 @@ void sizeKernel(const Graph &graph, Kernel &k, const PlanOptions &options) {
     ConvShape s = convShape(graph, k.value);
     k.items = s.n * s.groups;
     k.shifted = libjit::shiftedApplies(s);
-    int nr = libjit::gemmBlocking(options.isa, eb).nr;
     k.scratchPerWorker =
         (k.shifted
-             ? libjit::shiftedScratch(options.isa, eb, libjit::forwardShifted(s, nr), s.og()).total
+             ? libjit::shiftedScratch(options.isa, eb, libjit::forwardShifted(s), s.og(), s.wo)
+                   .total
              : libjit::convForwardScratch(options.isa, eb, s)) *
         bytes;
     return;
@@ -194,10 +194,9 @@ void sizeKernel(const Graph &graph, Kernel &k, const PlanOptions &options) {
     ConvShape s = convShape(graph, k.value);
     k.items = s.n * s.groups;
     k.shifted = libjit::shiftedApplies(s);
-    int nr = libjit::gemmBlocking(options.isa, eb).nr;
     k.scratchPerWorker =
         (k.shifted
-             ? libjit::shiftedScratch(options.isa, eb, libjit::inputGradShifted(s, nr), s.cg())
+             ? libjit::shiftedScratch(options.isa, eb, libjit::inputGradShifted(s), s.cg(), s.w)
                    .total
              : libjit::convInputGradScratch(options.isa, eb, s)) *
         bytes;

@@ -1,14 +1,13 @@
 // libjit's stride-1 convolutions as "shifted-window" implicit GEMMs, which need no
 // im2col packing and no col2im scatter.
 //
-// Pad the image into xp [Cg, Hp, Wp] (zero borders) and compute the output on a grid
-// Ho x Wp as wide as the padded input: column j = oh * Wp + ow'. Then row p = (ci, ki,
-// kj) of im2col is the contiguous slice of xp starting at
+// Pad the image into xp [Cg, Hp, Wp] (zero borders). Then the cell of im2col row p =
+// (ci, ki, kj) under output cell (oh, ow) is xp[oh * Wp + ow + shift(p)] with
 //   shift(p) = ci * Hp * Wp + ki * dh * Wp + kj * dw,
-// so the micro-kernels read the image in place through a table of shifts: nothing of
-// the image is packed. Columns with ow' >= Wo are computed and dropped (Wp / Wo more
-// work: 16/14 for a padded 14x14 image).
-//   forward      Y~[Og, Ho*Wp] = w[g] [Og, K] x B; y = the valid columns of Y~
+// so the micro-kernels read the image in place (through a table of shifts, or row
+// pointers): nothing of the image is packed, and only valid output cells are computed.
+//   forward      y^T [Ho*Wo, Og] = im2col^T [Ho*Wo, K] x w[g]^T [K, Og]: row i of
+//                im2col^T is the cell under output cell i at every shift
 //   input grad   stride 1 makes dx a forward convolution of dy, padded by
 //                (KH-1)*dh - ph, with the filter transposed (C <-> O) and flipped
 //   filter grad  dW^T [K, Og] = B [K, Ho*Wo] x dyT [Ho*Wo, Og], the depth running over
@@ -21,7 +20,7 @@
 namespace kiln::libjit {
 
 /// xp = `planes` planes of [h, w] from `x` (plane stride h*w), zero-padded by (ph, pw)
-/// into planes of z.hp x z.wp, then the zero tail.
+/// into planes of z.hp x z.wp.
 template <typename T>
 KILN_INLINE void padPlanes(const T *x, Index planes, Index h, Index w, Index ph, Index pw,
                            const Shifted &z, T *xp) {
@@ -42,8 +41,6 @@ KILN_INLINE void padPlanes(const T *x, Index planes, Index h, Index w, Index ph,
     for (Index i = (h + ph) * z.wp; i < z.plane; ++i)
       out[i] = T(0);
   }
-  for (Index i = 0; i < z.tail; ++i)
-    xp[planes * z.plane + i] = T(0);
 }
 
 /// Offsets into the padded image may be stored in scratch typed as T.
@@ -58,20 +55,26 @@ KILN_INLINE void shiftTable(const Shifted &z, ShiftIndex *off) {
         off[p++] = z.shift(ci, ki, kj);
 }
 
-/// c[mr x nr] (+)= A B where A is a packed panel (pa[p*mr + i]) and row p of B is the
-/// nr contiguous cells at xb + off[p]: the shifted image itself, never packed.
+/// c[mr x nr] (+)= A B where A(i, p) = cells[i][off[p]], the image cell under tap p of
+/// output cell i (the shifted image, read in place), and B is a packed panel
+/// (pb[p*nr + j]).
 template <typename T, Isa I>
 __attribute__((noinline)) void
-microKernelShiftedB(Index k, const T *__restrict pa, const T *__restrict xb,
-                    const ShiftIndex *__restrict off, T *__restrict c, Index ldc, int accumulate) {
+microKernelCellsA(Index k, const T *const *__restrict cells, const ShiftIndex *__restrict off,
+                  const T *__restrict pb, T *__restrict c, Index ldc, int accumulate) {
   using Tile = AccumulatorTile<T, I>;
+  const T *at[Tile::B::mr];
+#pragma unroll
+  for (int i = 0; i < Tile::B::mr; ++i)
+    at[i] = cells[i];
   Tile tile;
   tile.zero();
   for (Index p = 0; p < k; ++p) {
     typename Tile::V b[Tile::B::nv];
-    Tile::loadRow(b, xb + off[p]);
-    tile.step([&](int i) { return pa[i]; }, b);
-    pa += Tile::B::mr;
+    Tile::loadRow(b, pb);
+    Index shift = off[p];
+    tile.step([&](int i) { return at[i][shift]; }, b);
+    pb += Tile::B::nr;
   }
   tile.store(c, ldc, accumulate);
 }
@@ -104,78 +107,84 @@ microKernelRowsA(Index outRows, Index wo, Index wp, const T *const *__restrict r
   tile.store(c, ldc, accumulate);
 }
 
-/// A(p = (o, ki, kj), c) = w[g*Og + o][c][KH-1-ki][KW-1-kj]: the filter of the input
-/// gradient as a forward convolution (channels swapped, taps flipped), packed as the A
-/// operand (rows = input channels).
-template <typename T, Isa I> struct FlippedFilterA {
+/// B(p = (o, ki, kj), c) = w[g*Og + o][c][KH-1-ki][KW-1-kj]: the filter of the input
+/// gradient as a forward convolution (channels swapped, taps flipped), packed as the B
+/// operand (columns = input channels).
+template <typename T, Isa I> struct FlippedFilterB {
   const T *w; ///< group g's first filter
   Index cg, kh, kw;
-  KILN_INLINE void operator()(T *dst, Index i0, Index i1, Index p0, Index p1) const {
-    constexpr int mr = Blocking<T, I>::mr;
+  KILN_INLINE void operator()(T *dst, Index p0, Index p1, Index j0, Index j1) const {
+    constexpr int nr = Blocking<T, I>::nr;
     Index khw = kh * kw;
-    for (Index i = i0; i < i1; i += mr) {
-      Index rows = minIndex(mr, i1 - i);
-      for (Index p = p0; p < p1; ++p, dst += mr) {
+    for (Index j = j0; j < j1; j += nr) {
+      Index cols = minIndex(nr, j1 - j);
+      for (Index p = p0; p < p1; ++p, dst += nr) {
         Index o = p / khw, t = p - o * khw;
-        const T *src = w + (o * cg + i) * khw + khw - 1 - t; // channel i, tap flipped
-        for (int ii = 0; ii < mr; ++ii)
-          dst[ii] = ii < rows ? src[ii * khw] : T(0);
+        const T *src = w + (o * cg + j) * khw + khw - 1 - t; // channel j, tap flipped
+        for (int jj = 0; jj < nr; ++jj)
+          dst[jj] = jj < cols ? src[jj * khw] : T(0);
       }
     }
   }
 };
 
-/// Packs the filter of a shifted forward convolution (A panels, per group).
+/// Packs the filter of a shifted forward convolution (B panels: K x Og, per group).
 template <typename T, Isa I>
 KILN_INLINE void packForwardFilter(const T *w, T *packed, const ConvShape &s) {
   using B = Blocking<T, I>;
-  Index k = s.k(), rows = roundUp(s.og(), B::mr);
+  Index k = s.k(), cols = roundUp(s.og(), B::nr);
   Index kc = depthBlock(B::g.kc, k);
   for (Index g = 0; g < s.groups; ++g)
-    prepack(StridedA<T, I>{w + g * s.og() * k, k, 1}, packed + g * rows * k, s.og(), k, kc, rows,
-            /*isA=*/true);
+    prepack(StridedB<T, I>{w + g * s.og() * k, 1, k}, packed + g * cols * k, s.og(), k, kc, cols,
+            /*isA=*/false);
 }
 
-/// Packs the transposed, flipped filter of a shifted input gradient (A panels, per group).
+/// Packs the transposed, flipped filter of a shifted input gradient (B panels, per group).
 template <typename T, Isa I>
 KILN_INLINE void packInputGradFilter(const T *w, T *packed, const ConvShape &s) {
   using B = Blocking<T, I>;
-  Index k = s.og() * s.kh * s.kw, rows = roundUp(s.cg(), B::mr);
+  Index k = s.og() * s.kh * s.kw, cols = roundUp(s.cg(), B::nr);
   Index kc = depthBlock(B::g.kc, k);
   for (Index g = 0; g < s.groups; ++g)
-    prepack(FlippedFilterA<T, I>{w + g * s.og() * s.k(), s.cg(), s.kh, s.kw}, packed + g * rows * k,
-            s.cg(), k, kc, rows, /*isA=*/true);
+    prepack(FlippedFilterB<T, I>{w + g * s.og() * s.k(), s.cg(), s.kh, s.kw}, packed + g * cols * k,
+            s.cg(), k, kc, cols, /*isA=*/false);
 }
 
-/// out (rows x ho x wo) = the valid columns of the convolution of `in` (planes of h x w,
-/// padded by ph, pw into the forward view `z`) with the filter packed at `a` (rows
-/// padded to mr, depth blocks as prepack lays them out).
+/// out (channels x ho x wo) = the convolution of `in` (planes of h x w, padded by ph, pw
+/// into the forward view `z`) with the filter packed at `b` (channels padded to nr,
+/// depth blocks as prepack lays them out), computed transposed: C [cells, channels] =
+/// A [cells, K] x B, A read in place from the padded image, one row per valid output
+/// cell (no dropped columns).
 template <typename T, Isa I>
 KILN_INLINE void shiftedConvolve(const T *in, Index h, Index w, Index ph, Index pw,
-                                 const Shifted &z, const T *a, Index rows, Index wo, T *out,
+                                 const Shifted &z, const T *b, Index channels, Index wo, T *out,
                                  T *scratch) {
   using B = Blocking<T, I>;
-  ShiftedScratch parts = shiftedScratch(I, sizeof(T), z, rows);
-  T *xp = scratch, *wide = scratch + parts.wide;
+  ShiftedScratch parts = shiftedScratch(I, sizeof(T), z, channels, wo);
+  T *xp = scratch, *c = scratch + parts.product;
   ShiftIndex *off = reinterpret_cast<ShiftIndex *>(scratch + parts.offsets);
   padPlanes(in, z.c, h, w, ph, pw, z, xp);
   shiftTable(z, off);
-  Index paddedRows = roundUp(rows, B::mr), ldw = roundUp(z.cols, B::nr);
+  Index cells = z.ho * wo, paddedCells = roundUp(cells, B::mr);
+  Index ldc = roundUp(channels, B::nr);
   Index kc = depthBlock(B::g.kc, z.k);
-  // Every tile is whole: wide has mr-padded rows and nr-padded columns, and xp's tail
-  // covers the reads of the padded columns.
+  // Every tile is whole: c has mr-padded rows (their cells repeat the last one) and
+  // nr-padded columns.
   for (Index pc = 0; pc < z.k; pc += kc) {
     Index depth = minIndex(kc, z.k - pc);
-    const T *block = a + pc * paddedRows;
-    for (Index j = 0; j < ldw; j += B::nr)
-      for (Index i = 0; i < paddedRows; i += B::mr)
-        microKernelShiftedB<T, I>(depth, block + i * depth, xp + j, off + pc, wide + i * ldw + j,
-                                  ldw, pc > 0);
+    const T *block = b + pc * ldc;
+    for (Index j = 0; j < ldc; j += B::nr)
+      for (Index i = 0; i < paddedCells; i += B::mr) {
+        const T *at[B::mr];
+        for (int ii = 0; ii < B::mr; ++ii) {
+          Index cell = minIndex(i + ii, cells - 1), oh = cell / wo;
+          at[ii] = xp + oh * z.wp + (cell - oh * wo);
+        }
+        microKernelCellsA<T, I>(depth, at, off + pc, block + j * depth, c + i * ldc + j, ldc,
+                                pc > 0);
+      }
   }
-  for (Index r = 0; r < rows; ++r)
-    for (Index oh = 0; oh < z.ho; ++oh)
-      for (Index ow = 0; ow < wo; ++ow)
-        out[(r * z.ho + oh) * wo + ow] = wide[r * ldw + oh * z.wp + ow];
+  copyTransposed(c, ldc, cells, channels, out);
 }
 
 /// Forward convolution of image n, group g (item = n * groups + g), stride 1, with the
@@ -184,10 +193,10 @@ template <typename T, Isa I>
 KILN_INLINE void convForwardShifted(const T *x, const T *packed, T *y, const ConvShape &s,
                                     Index item, T *scratch) {
   Index n = item / s.groups, g = item - n * s.groups;
-  Shifted z = forwardShifted(s, Blocking<T, I>::nr);
-  Index rows = roundUp(s.og(), Blocking<T, I>::mr);
+  Shifted z = forwardShifted(s);
+  Index cols = roundUp(s.og(), Blocking<T, I>::nr);
   shiftedConvolve<T, I>(x + (n * s.c + g * s.cg()) * s.h * s.w, s.h, s.w, s.ph, s.pw, z,
-                        packed + g * rows * s.k(), s.og(), s.wo,
+                        packed + g * cols * s.k(), s.og(), s.wo,
                         y + (n * s.o + g * s.og()) * s.outPlane(), scratch);
 }
 
@@ -198,11 +207,11 @@ template <typename T, Isa I>
 KILN_INLINE void convInputGradShifted(const T *dy, const T *packed, T *dx, const ConvShape &s,
                                       Index item, T *scratch) {
   Index n = item / s.groups, g = item - n * s.groups;
-  Shifted z = inputGradShifted(s, Blocking<T, I>::nr);
-  Index rows = roundUp(s.cg(), Blocking<T, I>::mr);
+  Shifted z = inputGradShifted(s);
+  Index cols = roundUp(s.cg(), Blocking<T, I>::nr);
   shiftedConvolve<T, I>(dy + (n * s.o + g * s.og()) * s.outPlane(), s.ho, s.wo,
                         (s.kh - 1) * s.dh - s.ph, (s.kw - 1) * s.dw - s.pw, z,
-                        packed + g * rows * z.k, s.cg(), s.w,
+                        packed + g * cols * z.k, s.cg(), s.w,
                         dx + (n * s.c + g * s.cg()) * s.h * s.w, scratch);
 }
 
@@ -235,7 +244,7 @@ KILN_INLINE void convFilterGradShifted(const T *x, const T *dy, T *parts, const 
   using B = Blocking<T, I>;
   Index chunk = item / s.groups, g = item - chunk * s.groups;
   Index n0 = chunk * imagesPerChunk, n1 = minIndex(s.n, n0 + imagesPerChunk);
-  Shifted z = forwardShifted(s, B::nr);
+  Shifted z = forwardShifted(s);
   FilterGradScratch parts_ = shiftedFilterGradScratch(I, sizeof(T), s);
   T *xp = scratch, *dyT = scratch + parts_.dyT;
   ShiftIndex *off = reinterpret_cast<ShiftIndex *>(scratch + parts_.offsets);

@@ -225,6 +225,34 @@ KILN_INLINE void packTransposed(T *dst, const T *src, Index stride, Index depth)
       dst[p * Rows + r] = src[r * stride + p];
 }
 
+/// out[ch * cells + cell] = c[cell * ldc + ch] for ch < channels, cell < cells: a
+/// product computed transposed, written back in the layout its consumer reads. f32 goes
+/// through the 8x8 register transpose.
+template <typename T>
+KILN_INLINE void copyTransposed(const T *c, Index ldc, Index cells, Index channels, T *out) {
+  Index ch0 = 0;
+  if constexpr (sizeof(T) == 4)
+    for (; ch0 + 8 <= channels; ch0 += 8) {
+      Index cell = 0;
+      for (; cell + 8 <= cells; cell += 8) {
+        F8 r[8];
+#pragma unroll
+        for (int i = 0; i < 8; ++i)
+          r[i] = loadVec<F8>(reinterpret_cast<const float *>(c) + (cell + i) * ldc + ch0);
+        transpose8x8(r);
+#pragma unroll
+        for (int q = 0; q < 8; ++q)
+          storeVec(reinterpret_cast<float *>(out) + (ch0 + q) * cells + cell, r[q]);
+      }
+      for (; cell < cells; ++cell)
+        for (Index ch = ch0; ch < ch0 + 8; ++ch)
+          out[ch * cells + cell] = c[cell * ldc + ch];
+    }
+  for (Index ch = ch0; ch < channels; ++ch)
+    for (Index cell = 0; cell < cells; ++cell)
+      out[ch * cells + cell] = c[cell * ldc + ch];
+}
+
 /// Packs A(i, p) = a[i*rs + p*cs] into mr-tall panels: panel element (i, p) at p*mr + i.
 template <typename T, Isa I> struct StridedA {
   const T *a;

@@ -101,35 +101,34 @@ constexpr Index convFilterGradScratch(Isa isa, int elementBytes, const ConvShape
 
 // ---- stride-1 convolutions as shifted-window GEMMs (ConvShifted.h) ----------------
 
-/// The padded-image geometry of a stride-1 convolution (forward view: x -> y).
+/// The padded-image geometry of a stride-1 convolution (forward view: x -> y). Every
+/// read of the kernels stays inside the padded planes: the last output cell under the
+/// last tap is the last padded cell.
 struct Shifted {
   Index c, hp, wp, plane; ///< channels per group, padded height/width, hp * wp
-  Index tail;             ///< slack after the last plane for the dropped columns' reads
-  Index ho, cols;         ///< output rows; ho * wp columns of the wide output
+  Index ho;               ///< output rows
   Index k, kh, kw, dh, dw;
 
   constexpr Index shift(Index ci, Index ki, Index kj) const {
     return ci * plane + ki * dh * wp + kj * dw;
   }
-  constexpr Index padded() const { return c * plane + tail; }
+  constexpr Index padded() const { return c * plane; }
 };
 
 constexpr Shifted shiftedOf(Index c, Index h, Index w, Index ph, Index pw, Index ho, Index kh,
-                            Index kw, Index dh, Index dw, int nr) {
+                            Index kw, Index dh, Index dw) {
   Index hp = h + 2 * ph, wp = w + 2 * pw;
-  return {c,  hp,      wp,          hp * wp, (kw - 1) * dw + (kh - 1) * dh * wp + 2 * nr,
-          ho, ho * wp, c * kh * kw, kh,      kw,
-          dh, dw};
+  return {c, hp, wp, hp * wp, ho, c * kh * kw, kh, kw, dh, dw};
 }
 
 /// The forward view of a stride-1 convolution's input gradient: dy padded by
 /// (KH-1)*dh - ph convolved with the transposed, flipped filter.
-constexpr Shifted forwardShifted(const ConvShape &s, int nr) {
-  return shiftedOf(s.cg(), s.h, s.w, s.ph, s.pw, s.ho, s.kh, s.kw, s.dh, s.dw, nr);
+constexpr Shifted forwardShifted(const ConvShape &s) {
+  return shiftedOf(s.cg(), s.h, s.w, s.ph, s.pw, s.ho, s.kh, s.kw, s.dh, s.dw);
 }
-constexpr Shifted inputGradShifted(const ConvShape &s, int nr) {
+constexpr Shifted inputGradShifted(const ConvShape &s) {
   return shiftedOf(s.og(), s.ho, s.wo, (s.kh - 1) * s.dh - s.ph, (s.kw - 1) * s.dw - s.pw, s.h,
-                   s.kh, s.kw, s.dh, s.dw, nr);
+                   s.kh, s.kw, s.dh, s.dw);
 }
 
 /// Whether the shifted forms apply: stride 1, and for the input gradient a padding no
@@ -139,26 +138,28 @@ constexpr bool shiftedApplies(const ConvShape &s) {
 }
 
 /// Where the per-worker scratch of a shifted forward (or input-gradient) convolution
-/// puts its parts, in elements from the start: the padded input at 0, the wide output
-/// (rows padded to mr, columns to nr), the table of K shifts (8-byte integers).
+/// puts its parts, in elements from the start: the padded input at 0, the transposed
+/// product [cells (padded to mr), channels (padded to nr)], the table of K shifts
+/// (8-byte integers). `channels` are the output's, `wo` its valid width.
 struct ShiftedScratch {
-  Index wide, offsets, total;
+  Index product, offsets, total;
 };
-constexpr ShiftedScratch shiftedScratch(Isa isa, int eb, const Shifted &z, Index rows) {
+constexpr ShiftedScratch shiftedScratch(Isa isa, int eb, const Shifted &z, Index channels,
+                                        Index wo) {
   GemmBlocking g = gemmBlocking(isa, eb);
-  Index wide = alignElements(z.padded(), eb);
-  Index offsets = wide + alignElements(roundUp(rows, g.mr) * roundUp(z.cols, g.nr), eb);
-  return {wide, offsets, offsets + alignElements(z.k * 8 / eb, eb)};
+  Index product = alignElements(z.padded(), eb);
+  Index offsets = product + alignElements(roundUp(z.ho * wo, g.mr) * roundUp(channels, g.nr), eb);
+  return {product, offsets, offsets + alignElements(z.k * 8 / eb, eb)};
 }
 
 /// Elements of a shifted convolution's filter packed once per call for every image, as
-/// A panels: the forward's (Og rows per group) or the input gradient's (Cg rows per
-/// group, of the transposed, flipped filter).
+/// B panels: the forward's (Og columns per group) or the input gradient's (Cg columns
+/// per group, of the transposed, flipped filter).
 constexpr Index packedForwardFilter(Isa isa, int eb, const ConvShape &s) {
-  return s.groups * roundUp(s.og(), gemmBlocking(isa, eb).mr) * s.k();
+  return s.groups * roundUp(s.og(), gemmBlocking(isa, eb).nr) * s.k();
 }
 constexpr Index packedInputGradFilter(Isa isa, int eb, const ConvShape &s) {
-  return s.groups * roundUp(s.cg(), gemmBlocking(isa, eb).mr) * s.og() * s.kh * s.kw;
+  return s.groups * roundUp(s.cg(), gemmBlocking(isa, eb).nr) * s.og() * s.kh * s.kw;
 }
 
 /// One chunk's (and group's) transposed filter gradient: [rows = K padded to mr,
@@ -179,7 +180,7 @@ struct FilterGradScratch {
 };
 constexpr FilterGradScratch shiftedFilterGradScratch(Isa isa, int eb, const ConvShape &s) {
   GemmBlocking g = gemmBlocking(isa, eb);
-  Shifted z = forwardShifted(s, g.nr);
+  Shifted z = forwardShifted(s);
   Index dyT = alignElements(z.padded(), eb);
   Index offsets = dyT + alignElements(s.outPlane() * roundUp(s.og(), g.nr), eb);
   return {dyT, offsets, offsets + alignElements(z.k * 8 / eb, eb)};
