@@ -169,7 +169,6 @@ public:
     case KernelKind::SumChunks: {
       libjit::ConvShape s = convShape(g, kernel_.value);
       int64_t chunks = libjit::ceilDiv(std::max<int64_t>(s.n, 1), kernel_.imagesPerChunk);
-      int64_t size = node_.type.numElements();
       Value *parts = kf_.arenaAt(kernel_.partsOffset), *dw = kf_.buffer(kernel_.value);
       if (kernel_.shifted) {
         libjit::FilterGradPart part = libjit::shiftedFilterGradPart(
@@ -178,6 +177,7 @@ public:
              {parts, dw, constant(chunks), constant(s.groups), constant(s.k()), constant(s.og()),
               constant(part.rows), constant(part.cols)});
       } else {
+        int64_t size = node_.type.numElements();
         call("kiln_sum_chunks_" + EmitContext::dtypeSuffix(dtype_),
              {parts, dw, constant(chunks), constant(size), constant(0), constant(size)});
       }

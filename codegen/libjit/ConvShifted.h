@@ -135,8 +135,7 @@ KILN_INLINE void packForwardFilter(const T *w, T *packed, const ConvShape &s) {
   Index k = s.k(), cols = roundUp(s.og(), B::nr);
   Index kc = depthBlock(B::g.kc, k);
   for (Index g = 0; g < s.groups; ++g)
-    prepack(StridedB<T, I>{w + g * s.og() * k, 1, k}, packed + g * cols * k, s.og(), k, kc, cols,
-            /*isA=*/false);
+    prepackB(StridedB<T, I>{w + g * s.og() * k, 1, k}, packed + g * cols * k, s.og(), k, kc, cols);
 }
 
 /// Packs the transposed, flipped filter of a shifted input gradient (B panels, per group).
@@ -146,13 +145,13 @@ KILN_INLINE void packInputGradFilter(const T *w, T *packed, const ConvShape &s) 
   Index k = s.og() * s.kh * s.kw, cols = roundUp(s.cg(), B::nr);
   Index kc = depthBlock(B::g.kc, k);
   for (Index g = 0; g < s.groups; ++g)
-    prepack(FlippedFilterB<T, I>{w + g * s.og() * s.k(), s.cg(), s.kh, s.kw}, packed + g * cols * k,
-            s.cg(), k, kc, cols, /*isA=*/false);
+    prepackB(FlippedFilterB<T, I>{w + g * s.og() * s.k(), s.cg(), s.kh, s.kw},
+             packed + g * cols * k, s.cg(), k, kc, cols);
 }
 
 /// out (channels x ho x wo) = the convolution of `in` (planes of h x w, padded by ph, pw
 /// into the forward view `z`) with the filter packed at `b` (channels padded to nr,
-/// depth blocks as prepack lays them out), computed transposed: C [cells, channels] =
+/// depth blocks as prepackB lays them out), computed transposed: C [cells, channels] =
 /// A [cells, K] x B, A read in place from the padded image, one row per valid output
 /// cell (no dropped columns).
 template <typename T, Isa I>
@@ -160,19 +159,18 @@ KILN_INLINE void shiftedConvolve(const T *in, Index h, Index w, Index ph, Index 
                                  const Shifted &z, const T *b, Index channels, Index wo, T *out,
                                  T *scratch) {
   using B = Blocking<T, I>;
-  ShiftedScratch parts = shiftedScratch(I, sizeof(T), z, channels, wo);
-  T *xp = scratch, *c = scratch + parts.product;
-  ShiftIndex *off = reinterpret_cast<ShiftIndex *>(scratch + parts.offsets);
+  ShiftedScratch layout = shiftedScratch(I, sizeof(T), z, channels, wo);
+  T *xp = scratch, *c = scratch + layout.product;
+  ShiftIndex *off = reinterpret_cast<ShiftIndex *>(scratch + layout.offsets);
   padPlanes(in, z.c, h, w, ph, pw, z, xp);
   shiftTable(z, off);
   Index cells = z.ho * wo, paddedCells = roundUp(cells, B::mr);
   Index ldc = roundUp(channels, B::nr);
-  Index kc = depthBlock(B::g.kc, z.k);
+  PrepackedB<T> filter{b, ldc, depthBlock(B::g.kc, z.k)};
   // Every tile is whole: c has mr-padded rows (their cells repeat the last one) and
   // nr-padded columns.
-  for (Index pc = 0; pc < z.k; pc += kc) {
-    Index depth = minIndex(kc, z.k - pc);
-    const T *block = b + pc * ldc;
+  for (Index pc = 0; pc < z.k; pc += filter.kc) {
+    Index depth = minIndex(filter.kc, z.k - pc);
     for (Index j = 0; j < ldc; j += B::nr)
       for (Index i = 0; i < paddedCells; i += B::mr) {
         const T *at[B::mr];
@@ -180,8 +178,8 @@ KILN_INLINE void shiftedConvolve(const T *in, Index h, Index w, Index ph, Index 
           Index cell = minIndex(i + ii, cells - 1), oh = cell / wo;
           at[ii] = xp + oh * z.wp + (cell - oh * wo);
         }
-        microKernelCellsA<T, I>(depth, at, off + pc, block + j * depth, c + i * ldc + j, ldc,
-                                pc > 0);
+        microKernelCellsA<T, I>(depth, at, off + pc, filter.panel(pc, j, depth), c + i * ldc + j,
+                                ldc, pc > 0);
       }
   }
   copyTransposed(c, ldc, cells, channels, out);
@@ -245,9 +243,9 @@ KILN_INLINE void convFilterGradShifted(const T *x, const T *dy, T *parts, const 
   Index chunk = item / s.groups, g = item - chunk * s.groups;
   Index n0 = chunk * imagesPerChunk, n1 = minIndex(s.n, n0 + imagesPerChunk);
   Shifted z = forwardShifted(s);
-  FilterGradScratch parts_ = shiftedFilterGradScratch(I, sizeof(T), s);
-  T *xp = scratch, *dyT = scratch + parts_.dyT;
-  ShiftIndex *off = reinterpret_cast<ShiftIndex *>(scratch + parts_.offsets);
+  FilterGradScratch layout = shiftedFilterGradScratch(I, sizeof(T), s);
+  T *xp = scratch, *dyT = scratch + layout.dyT;
+  ShiftIndex *off = reinterpret_cast<ShiftIndex *>(scratch + layout.offsets);
   shiftTable(z, off);
   FilterGradPart part = shiftedFilterGradPart(I, sizeof(T), s);
   T *out = parts + item * part.elements();

@@ -151,19 +151,12 @@ KILN_INLINE void gemmBlocked(const PackA &packA, const PackB &packB, T *c, Index
     Index nc = minIndex(ncMax, n1 - jc);
     for (Index pc = 0; pc < k; pc += kcMax) {
       Index kc = minIndex(kcMax, k - pc);
-      const T *pb = packedB;
-      if constexpr (requires { PackB::prepacked; })
-        pb = packB.block(pc, jc, kc);
-      else
-        packB(packedB, pc, pc + kc, jc, jc + nc);
+      packB(packedB, pc, pc + kc, jc, jc + nc);
       for (Index ic = m0; ic < m1; ic += mcMax) {
         Index mc = minIndex(mcMax, m1 - ic);
-        const T *pa = packedA;
-        if constexpr (requires { PackA::prepacked; })
-          pa = packA.block(ic, pc, kc);
-        else
-          packA(packedA, ic, ic + mc, pc, pc + kc);
-        macroKernel<T, I>(mc, nc, kc, pa, pb, c + ic * ldc + jc, ldc, accumulate || pc > 0, tile);
+        packA(packedA, ic, ic + mc, pc, pc + kc);
+        macroKernel<T, I>(mc, nc, kc, packedA, packedB, c + ic * ldc + jc, ldc,
+                          accumulate || pc > 0, tile);
       }
     }
   }
@@ -303,37 +296,24 @@ template <typename T, Isa I> struct StridedB {
   }
 };
 
-/// An operand packed once for every work item (a convolution's filter): the panels of
-/// every depth block, laid out as gemmBlocked walks them, so a block is a pointer. `rows`
-/// is the operand's panel dimension (M for A, N for B) rounded up to whole panels.
-template <typename T> struct Prepacked {
-  static constexpr bool prepacked = true;
+/// A B operand packed once for every work item (a convolution's filter): the nr-wide
+/// panels of every depth block of `kc`, `cols` (N rounded up to whole panels) wide, so
+/// a block's panel is a pointer.
+template <typename T> struct PrepackedB {
   const T *base;
-  Index rows;
-  /// The packed block of depth [p0, p0 + kc) from row (or column) i0 on.
-  KILN_INLINE const T *block(Index p0, Index i0, Index kc) const {
-    return base + p0 * rows + i0 * kc;
+  Index cols, kc;
+  /// The panel of depth [p0, p0 + kc) and columns [j0, j0 + nr).
+  KILN_INLINE const T *panel(Index p0, Index j0, Index depth) const {
+    return base + p0 * cols + j0 * depth;
   }
 };
-template <typename T> struct PrepackedA : Prepacked<T> {
-  KILN_INLINE const T *block(Index i0, Index p0, Index kc) const {
-    return Prepacked<T>::block(p0, i0, kc);
-  }
-};
-template <typename T> using PrepackedB = Prepacked<T>;
 
-/// Packs a whole operand of `rows` x `depth` (rows = M for an A packer, N for B) with
-/// `pack` into the Prepacked layout gemmBlocked reads for depth blocks of `kc`.
+/// Packs a whole B operand of `depth` x `n` with `pack` into the PrepackedB layout of
+/// `cols` (n rounded up to nr) columns and depth blocks of `kc`.
 template <class Pack, typename T>
-KILN_INLINE void prepack(const Pack &pack, T *dst, Index rows, Index depth, Index kc,
-                         Index paddedRows, bool isA) {
-  for (Index p0 = 0; p0 < depth; p0 += kc) {
-    Index k = minIndex(kc, depth - p0);
-    if (isA)
-      pack(dst + p0 * paddedRows, 0, rows, p0, p0 + k);
-    else
-      pack(dst + p0 * paddedRows, p0, p0 + k, 0, rows);
-  }
+KILN_INLINE void prepackB(const Pack &pack, T *dst, Index n, Index depth, Index kc, Index cols) {
+  for (Index p0 = 0; p0 < depth; p0 += kc)
+    pack(dst + p0 * cols, p0, minIndex(p0 + kc, depth), 0, n);
 }
 
 } // namespace kiln::libjit

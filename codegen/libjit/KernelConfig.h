@@ -121,11 +121,12 @@ constexpr Shifted shiftedOf(Index c, Index h, Index w, Index ph, Index pw, Index
   return {c, hp, wp, hp * wp, ho, c * kh * kw, kh, kw, dh, dw};
 }
 
-/// The forward view of a stride-1 convolution's input gradient: dy padded by
-/// (KH-1)*dh - ph convolved with the transposed, flipped filter.
+/// The view of a stride-1 convolution: x padded by (ph, pw).
 constexpr Shifted forwardShifted(const ConvShape &s) {
   return shiftedOf(s.cg(), s.h, s.w, s.ph, s.pw, s.ho, s.kh, s.kw, s.dh, s.dw);
 }
+/// The forward view of a stride-1 convolution's input gradient: dy padded by
+/// (KH-1)*dh - ph convolved with the transposed, flipped filter.
 constexpr Shifted inputGradShifted(const ConvShape &s) {
   return shiftedOf(s.og(), s.ho, s.wo, (s.kh - 1) * s.dh - s.ph, (s.kw - 1) * s.dw - s.pw, s.h,
                    s.kh, s.kw, s.dh, s.dw);
