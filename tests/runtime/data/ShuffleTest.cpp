@@ -9,7 +9,7 @@
 
 using namespace kiln;
 
-TEST_CASE("uniformBelow maps 64 random bits onto [0, bound)", "[data][shuffle]") {
+TEST_CASE("uniformBelow maps 64 random bits onto 0 <= value < bound", "[data][shuffle]") {
   CHECK(uniformBelow(0, 7) == 0);
   CHECK(uniformBelow(~uint64_t(0), 7) == 6);
   CHECK(uniformBelow(~uint64_t(0), 1) == 0);
