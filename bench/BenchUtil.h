@@ -2,9 +2,9 @@
 // step graphs of the zoo models with their data.
 #pragma once
 
-#include "ir/Graph.h"
-#include "runtime/Random.h"
-#include "runtime/Tensor.h"
+#include "kiln/ir/Graph.h"
+#include "kiln/runtime/Random.h"
+#include "kiln/runtime/Tensor.h"
 
 #include <cmath>
 #include <string>

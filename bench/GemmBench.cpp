@@ -2,9 +2,9 @@
 // and every matmul shape of the mlp, cnn and icnn train steps at batch 64, in GFLOP/s.
 #include "BenchUtil.h"
 
-#include "codegen/CompiledGraph.h"
-#include "runtime/interp/Interpreter.h"
-#include "runtime/train/StepGraphs.h"
+#include "kiln/codegen/CompiledGraph.h"
+#include "kiln/runtime/interp/Interpreter.h"
+#include "kiln/runtime/train/StepGraphs.h"
 
 #include <benchmark/benchmark.h>
 #include <fmt/format.h>

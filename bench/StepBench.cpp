@@ -2,10 +2,10 @@
 // eval throughput, and the JIT's compile time cold and from the disk cache.
 #include "BenchUtil.h"
 
-#include "codegen/CompiledGraph.h"
-#include "runtime/Init.h"
-#include "runtime/interp/Interpreter.h"
-#include "runtime/train/StepGraphs.h"
+#include "kiln/codegen/CompiledGraph.h"
+#include "kiln/runtime/Init.h"
+#include "kiln/runtime/interp/Interpreter.h"
+#include "kiln/runtime/train/StepGraphs.h"
 
 #include <benchmark/benchmark.h>
 

@@ -1,13 +1,13 @@
 // CompiledGraph: plan -> module -> (disk cache | O3 + machine code) -> kiln_step.
-#include "codegen/CompiledGraph.h"
+#include "kiln/codegen/CompiledGraph.h"
 
-#include "codegen/JitEngine.h"
-#include "codegen/KernelPlan.h"
-#include "codegen/ModuleEmitter.h"
-#include "codegen/ObjectCache.h"
-#include "ir/Error.h"
-#include "passes/PassManager.h"
-#include "runtime/ThreadPool.h"
+#include "kiln/codegen/JitEngine.h"
+#include "kiln/codegen/KernelPlan.h"
+#include "kiln/codegen/ModuleEmitter.h"
+#include "kiln/codegen/ObjectCache.h"
+#include "kiln/ir/Error.h"
+#include "kiln/passes/PassManager.h"
+#include "kiln/runtime/ThreadPool.h"
 
 #include <llvm/Config/llvm-config.h>
 #include <llvm/IR/Module.h>

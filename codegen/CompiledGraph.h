@@ -3,10 +3,10 @@
 // public face of codegen/: no LLVM type appears here.
 #pragma once
 
-#include "codegen/Profile.h"
-#include "codegen/libjit/KernelConfig.h"
-#include "ir/Graph.h"
-#include "runtime/Tensor.h"
+#include "kiln/codegen/Profile.h"
+#include "kiln/codegen/libjit/KernelConfig.h"
+#include "kiln/ir/Graph.h"
+#include "kiln/runtime/Tensor.h"
 
 #include <filesystem>
 #include <memory>

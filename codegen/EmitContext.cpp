@@ -1,5 +1,5 @@
 // EmitContext and KernelFunction: types, declarations, buffer pointers and counted loops.
-#include "codegen/EmitContext.h"
+#include "kiln/codegen/EmitContext.h"
 
 #include <fmt/format.h>
 

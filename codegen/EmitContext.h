@@ -3,9 +3,9 @@
 // pointers of the buffers it touches, computed once in its entry block).
 #pragma once
 
-#include "codegen/KernelPlan.h"
-#include "codegen/LoopNest.h"
-#include "ir/Graph.h"
+#include "kiln/codegen/KernelPlan.h"
+#include "kiln/codegen/LoopNest.h"
+#include "kiln/ir/Graph.h"
 
 #include <llvm/IR/IRBuilder.h>
 #include <llvm/IR/Module.h>

@@ -9,11 +9,11 @@
 //   4. Each graph gets a JITDylib (linked against the runtime) and a ResourceTracker;
 //      compiled objects reach the caller (the disk cache) through the compiler's
 //      ObjectCache hook.
-#include "codegen/JitEngine.h"
+#include "kiln/codegen/JitEngine.h"
 
-#include "codegen/Profile.h"
-#include "ir/Error.h"
-#include "runtime/ThreadPool.h"
+#include "kiln/codegen/Profile.h"
+#include "kiln/ir/Error.h"
+#include "kiln/runtime/ThreadPool.h"
 
 #include <llvm/ADT/SmallString.h>
 #include <llvm/Analysis/TargetLibraryInfo.h>

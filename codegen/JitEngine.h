@@ -7,7 +7,7 @@
 // here and leave as kiln::Error.
 #pragma once
 
-#include "codegen/libjit/KernelConfig.h"
+#include "kiln/codegen/libjit/KernelConfig.h"
 
 #include <functional>
 #include <memory>

@@ -1,7 +1,7 @@
 // emitKernelCall: contraction and window kernels as calls of libjit entries, one per
 // work item, with every shape and stride a constant so that inlining specializes the
 // libjit code to this graph.
-#include "codegen/EmitContext.h"
+#include "kiln/codegen/EmitContext.h"
 
 #include <cassert>
 

@@ -1,8 +1,8 @@
 // planKernels: node classes, materialization, kernel order and the arena (see the header
 // for the algorithm).
-#include "codegen/KernelPlan.h"
+#include "kiln/codegen/KernelPlan.h"
 
-#include "ir/ShapeRules.h"
+#include "kiln/ir/ShapeRules.h"
 
 #include <fmt/format.h>
 

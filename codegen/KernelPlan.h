@@ -20,8 +20,8 @@
 //      offset free for the whole interval, so buffers with disjoint lifetimes share.
 #pragma once
 
-#include "codegen/libjit/KernelConfig.h"
-#include "ir/Graph.h"
+#include "kiln/codegen/libjit/KernelConfig.h"
+#include "kiln/ir/Graph.h"
 
 #include <string>
 #include <vector>

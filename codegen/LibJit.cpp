@@ -1,7 +1,7 @@
 // linkLibJit: parse the embedded bitcode into the module's context, link what is used.
-#include "codegen/LibJit.h"
+#include "kiln/codegen/LibJit.h"
 
-#include "ir/Error.h"
+#include "kiln/ir/Error.h"
 
 #include <llvm/Bitcode/BitcodeReader.h>
 #include <llvm/IR/Module.h>

@@ -5,7 +5,7 @@
 // the vectorizer turns into glibc's vector maths (libmvec). Sums carry `reassoc` on
 // their accumulating fadd only, so LLVM may vectorize the reduction (a reordering the
 // tolerance of the differential tests covers); nothing else is reassociated.
-#include "codegen/EmitContext.h"
+#include "kiln/codegen/EmitContext.h"
 
 #include <llvm/IR/Intrinsics.h>
 

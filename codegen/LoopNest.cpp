@@ -1,5 +1,5 @@
 // buildLoopNest: graph nodes -> affine loop nest with a fused expression (see header).
-#include "codegen/LoopNest.h"
+#include "kiln/codegen/LoopNest.h"
 
 #include <algorithm>
 #include <cassert>

@@ -14,8 +14,8 @@
 //      coef[d+1] * size[d+1]), so [64,32,28,28] elementwise becomes one loop of 1.6M.
 #pragma once
 
-#include "codegen/KernelPlan.h"
-#include "ir/Graph.h"
+#include "kiln/codegen/KernelPlan.h"
+#include "kiln/ir/Graph.h"
 
 #include <cstdint>
 #include <vector>

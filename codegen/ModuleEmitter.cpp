@@ -1,9 +1,9 @@
 // emitModule: constants, one function per kernel, the entry that sequences them.
-#include "codegen/ModuleEmitter.h"
+#include "kiln/codegen/ModuleEmitter.h"
 
-#include "codegen/EmitContext.h"
-#include "codegen/LibJit.h"
-#include "ir/Error.h"
+#include "kiln/codegen/EmitContext.h"
+#include "kiln/codegen/LibJit.h"
+#include "kiln/ir/Error.h"
 
 #include <llvm/IR/Verifier.h>
 #include <llvm/Support/raw_ostream.h>

@@ -6,7 +6,7 @@
 // directly or through kiln_parallel_for), makes the final copies and returns 0.
 #pragma once
 
-#include "codegen/KernelPlan.h"
+#include "kiln/codegen/KernelPlan.h"
 
 #include <memory>
 #include <string>

@@ -1,7 +1,7 @@
 // ObjectCache: one file per key, `<dir>/<sha256>.o`.
-#include "codegen/ObjectCache.h"
+#include "kiln/codegen/ObjectCache.h"
 
-#include "codegen/JitEngine.h"
+#include "kiln/codegen/JitEngine.h"
 
 #include <llvm/Support/MemoryBuffer.h>
 #include <llvm/Support/SHA256.h>

@@ -1,5 +1,5 @@
 // Kernel profiling: a thread-local current profile and the time of the last mark.
-#include "codegen/Profile.h"
+#include "kiln/codegen/Profile.h"
 
 #include <fmt/format.h>
 

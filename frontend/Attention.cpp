@@ -1,6 +1,6 @@
-#include "frontend/Attention.h"
+#include "kiln/frontend/Attention.h"
 
-#include "ir/Error.h"
+#include "kiln/ir/Error.h"
 
 #include <cmath>
 

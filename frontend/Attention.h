@@ -2,9 +2,9 @@
 // head, and nn.TransformerEncoderLayer (post-norm, PyTorch's default) built on it.
 #pragma once
 
-#include "frontend/Functional.h"
-#include "frontend/Layers.h"
-#include "frontend/Norm.h"
+#include "kiln/frontend/Functional.h"
+#include "kiln/frontend/Layers.h"
+#include "kiln/frontend/Norm.h"
 
 namespace kiln {
 

@@ -1,4 +1,4 @@
-#include "frontend/Emit.h"
+#include "kiln/frontend/Emit.h"
 
 #include <algorithm>
 

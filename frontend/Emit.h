@@ -4,8 +4,8 @@
 // public DSL.
 #pragma once
 
-#include "frontend/Value.h"
-#include "ir/Error.h"
+#include "kiln/frontend/Value.h"
+#include "kiln/ir/Error.h"
 
 #include <string>
 #include <string_view>

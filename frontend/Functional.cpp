@@ -1,6 +1,6 @@
-#include "frontend/Functional.h"
+#include "kiln/frontend/Functional.h"
 
-#include "frontend/Emit.h"
+#include "kiln/frontend/Emit.h"
 
 namespace kiln {
 

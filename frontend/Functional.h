@@ -4,7 +4,7 @@
 // relu(fc1(x)) gives "fc1/relu".
 #pragma once
 
-#include "frontend/Value.h"
+#include "kiln/frontend/Value.h"
 
 namespace kiln {
 

@@ -1,6 +1,6 @@
-#include "frontend/Layers.h"
+#include "kiln/frontend/Layers.h"
 
-#include "ir/Error.h"
+#include "kiln/ir/Error.h"
 
 #include <cmath>
 

@@ -4,8 +4,8 @@
 // for the weight equals kaiming_uniform_(a=sqrt(5))).
 #pragma once
 
-#include "frontend/Functional.h"
-#include "frontend/Module.h"
+#include "kiln/frontend/Functional.h"
+#include "kiln/frontend/Module.h"
 
 namespace kiln {
 

@@ -1,6 +1,6 @@
-#include "frontend/Loss.h"
+#include "kiln/frontend/Loss.h"
 
-#include "frontend/Emit.h"
+#include "kiln/frontend/Emit.h"
 
 namespace kiln {
 

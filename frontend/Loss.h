@@ -2,7 +2,7 @@
 // PyTorch's default reduction='mean' does.
 #pragma once
 
-#include "frontend/Value.h"
+#include "kiln/frontend/Value.h"
 
 namespace kiln {
 

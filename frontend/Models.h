@@ -3,9 +3,9 @@
 // XOR inputs.
 #pragma once
 
-#include "frontend/Functional.h"
-#include "frontend/Layers.h"
-#include "frontend/Norm.h"
+#include "kiln/frontend/Functional.h"
+#include "kiln/frontend/Layers.h"
+#include "kiln/frontend/Norm.h"
 
 namespace kiln {
 

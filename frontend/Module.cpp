@@ -1,6 +1,6 @@
-#include "frontend/Module.h"
+#include "kiln/frontend/Module.h"
 
-#include "ir/Error.h"
+#include "kiln/ir/Error.h"
 
 #include <algorithm>
 

@@ -4,7 +4,7 @@
 // its forward pass under its own scope. Names follow PyTorch's state_dict.
 #pragma once
 
-#include "frontend/Value.h"
+#include "kiln/frontend/Value.h"
 
 #include <string>
 #include <vector>

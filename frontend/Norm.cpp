@@ -1,6 +1,6 @@
-#include "frontend/Norm.h"
+#include "kiln/frontend/Norm.h"
 
-#include "frontend/Emit.h"
+#include "kiln/frontend/Emit.h"
 
 #include <algorithm>
 

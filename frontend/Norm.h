@@ -2,7 +2,7 @@
 // as graph state and updated through Graph::addUpdate in train mode) and LayerNorm.
 #pragma once
 
-#include "frontend/Module.h"
+#include "kiln/frontend/Module.h"
 
 namespace kiln {
 

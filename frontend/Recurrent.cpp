@@ -1,7 +1,7 @@
-#include "frontend/Recurrent.h"
+#include "kiln/frontend/Recurrent.h"
 
-#include "frontend/Functional.h"
-#include "ir/Error.h"
+#include "kiln/frontend/Functional.h"
+#include "kiln/ir/Error.h"
 
 #include <cmath>
 

@@ -2,7 +2,7 @@
 // layer and time step, so autodiff sees plain matmuls and elementwise ops.
 #pragma once
 
-#include "frontend/Module.h"
+#include "kiln/frontend/Module.h"
 
 namespace kiln {
 

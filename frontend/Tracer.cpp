@@ -1,8 +1,8 @@
-#include "frontend/Tracer.h"
+#include "kiln/frontend/Tracer.h"
 
-#include "frontend/Module.h"
-#include "frontend/Value.h"
-#include "ir/Error.h"
+#include "kiln/frontend/Module.h"
+#include "kiln/frontend/Value.h"
+#include "kiln/ir/Error.h"
 
 #include <cassert>
 

@@ -3,8 +3,8 @@
 // state nodes, and the bookkeeping that gives every node a readable scope.
 #pragma once
 
-#include "ir/Builder.h"
-#include "ir/Graph.h"
+#include "kiln/ir/Builder.h"
+#include "kiln/ir/Graph.h"
 
 #include <map>
 #include <set>

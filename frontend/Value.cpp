@@ -1,6 +1,6 @@
-#include "frontend/Value.h"
+#include "kiln/frontend/Value.h"
 
-#include "frontend/Emit.h"
+#include "kiln/frontend/Emit.h"
 
 #include <algorithm>
 #include <numeric>

@@ -4,7 +4,7 @@
 // that elementwise operands have identical shapes.
 #pragma once
 
-#include "frontend/Tracer.h"
+#include "kiln/frontend/Tracer.h"
 
 #include <cassert>
 #include <vector>

@@ -1,7 +1,7 @@
-#include "frontend/Zoo.h"
+#include "kiln/frontend/Zoo.h"
 
-#include "frontend/Models.h"
-#include "ir/Error.h"
+#include "kiln/frontend/Models.h"
+#include "kiln/ir/Error.h"
 
 namespace kiln {
 

@@ -2,7 +2,7 @@
 // use to get a traced graph of one of them for a batch size and mode.
 #pragma once
 
-#include "frontend/Module.h"
+#include "kiln/frontend/Module.h"
 
 #include <functional>
 #include <memory>

@@ -1,6 +1,6 @@
-#include "ir/Attrs.h"
+#include "kiln/ir/Attrs.h"
 
-#include "ir/Error.h"
+#include "kiln/ir/Error.h"
 
 #include <charconv>
 #include <cmath>

@@ -1,6 +1,6 @@
-#include "ir/Builder.h"
+#include "kiln/ir/Builder.h"
 
-#include "ir/Error.h"
+#include "kiln/ir/Error.h"
 
 namespace kiln {
 

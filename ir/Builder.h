@@ -3,7 +3,7 @@
 // every call is one Graph::add (or a few, for the documented helpers).
 #pragma once
 
-#include "ir/Graph.h"
+#include "kiln/ir/Graph.h"
 
 #include <string>
 #include <vector>

@@ -1,7 +1,7 @@
-#include "ir/Graph.h"
+#include "kiln/ir/Graph.h"
 
-#include "ir/Error.h"
-#include "ir/ShapeRules.h"
+#include "kiln/ir/Error.h"
+#include "kiln/ir/ShapeRules.h"
 
 namespace kiln {
 

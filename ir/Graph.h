@@ -3,9 +3,9 @@
 // A value is identified by the index of the node that defines it.
 #pragma once
 
-#include "ir/Attrs.h"
-#include "ir/Op.h"
-#include "ir/Type.h"
+#include "kiln/ir/Attrs.h"
+#include "kiln/ir/Op.h"
+#include "kiln/ir/Type.h"
 
 #include <optional>
 #include <string>

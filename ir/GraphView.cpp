@@ -1,6 +1,6 @@
-#include "ir/GraphView.h"
+#include "kiln/ir/GraphView.h"
 
-#include "ir/Error.h"
+#include "kiln/ir/Error.h"
 
 #include <boost/graph/adjacency_list.hpp>
 #include <boost/graph/depth_first_search.hpp>

@@ -3,7 +3,7 @@
 // detection for the verifier, and Graphviz output for `kiln ir --format dot`.
 #pragma once
 
-#include "ir/Graph.h"
+#include "kiln/ir/Graph.h"
 
 #include <ostream>
 #include <vector>

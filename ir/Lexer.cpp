@@ -1,6 +1,6 @@
-#include "ir/Lexer.h"
+#include "kiln/ir/Lexer.h"
 
-#include "ir/Error.h"
+#include "kiln/ir/Error.h"
 
 #include <cassert>
 #include <charconv>

@@ -1,4 +1,4 @@
-#include "ir/Op.h"
+#include "kiln/ir/Op.h"
 
 #include <cassert>
 

@@ -9,7 +9,7 @@ namespace kiln {
 
 enum class OpKind : uint8_t {
 #define OP(Enum, Mnemonic, Arity, Category, Differentiable) Enum,
-#include "ir/Ops.def"
+#include "kiln/ir/Ops.def"
 };
 
 enum class OpCategory : uint8_t { Source, Elementwise, Reduction, Contraction, Window, Layout };
@@ -25,7 +25,7 @@ struct OpInfo {
 inline constexpr std::array kOpInfos = {
 #define OP(Enum, Mnemonic, Arity, Category, Differentiable)                                      \
   OpInfo{OpKind::Enum, Mnemonic, Arity, OpCategory::Category, Differentiable},
-#include "ir/Ops.def"
+#include "kiln/ir/Ops.def"
 };
 
 inline constexpr size_t kNumOps = kOpInfos.size();

@@ -15,10 +15,10 @@
 //
 // The Graph does the semantic checks (shape rules, update types); its errors are
 // re-thrown with the position of the statement that caused them.
-#include "ir/Parser.h"
+#include "kiln/ir/Parser.h"
 
-#include "ir/Error.h"
-#include "ir/Lexer.h"
+#include "kiln/ir/Error.h"
+#include "kiln/ir/Lexer.h"
 
 #include <limits>
 #include <unordered_map>

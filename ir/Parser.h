@@ -4,7 +4,7 @@
 // exactly once, before its first use.
 #pragma once
 
-#include "ir/Graph.h"
+#include "kiln/ir/Graph.h"
 
 #include <string_view>
 

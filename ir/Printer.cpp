@@ -1,4 +1,4 @@
-#include "ir/Printer.h"
+#include "kiln/ir/Printer.h"
 
 #include <fmt/format.h>
 

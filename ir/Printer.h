@@ -4,7 +4,7 @@
 // print(parse(print(g))) == print(g).
 #pragma once
 
-#include "ir/Graph.h"
+#include "kiln/ir/Graph.h"
 
 #include <string>
 

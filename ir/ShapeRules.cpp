@@ -1,9 +1,9 @@
 // Shape rules, one case per op. Attribute defaults documented in Ops.def live here and
 // nowhere else that matters: the interpreter and codegen read attributes through the
 // same getters with the same fallbacks.
-#include "ir/ShapeRules.h"
+#include "kiln/ir/ShapeRules.h"
 
-#include "ir/Error.h"
+#include "kiln/ir/Error.h"
 
 #include <algorithm>
 #include <cassert>

@@ -1,9 +1,9 @@
 // The shape rule of every op: result type from operand types and attributes.
 #pragma once
 
-#include "ir/Attrs.h"
-#include "ir/Op.h"
-#include "ir/Type.h"
+#include "kiln/ir/Attrs.h"
+#include "kiln/ir/Op.h"
+#include "kiln/ir/Type.h"
 
 #include <vector>
 

@@ -1,4 +1,4 @@
-#include "ir/Type.h"
+#include "kiln/ir/Type.h"
 
 #include <cassert>
 

@@ -1,9 +1,9 @@
-#include "ir/Verifier.h"
+#include "kiln/ir/Verifier.h"
 
-#include "ir/Error.h"
-#include "ir/GraphView.h"
-#include "ir/Lexer.h"
-#include "ir/ShapeRules.h"
+#include "kiln/ir/Error.h"
+#include "kiln/ir/GraphView.h"
+#include "kiln/ir/Lexer.h"
+#include "kiln/ir/ShapeRules.h"
 
 #include <unordered_map>
 #include <unordered_set>

@@ -2,7 +2,7 @@
 // pass that breaks the graph is caught where it did so, not in codegen.
 #pragma once
 
-#include "ir/Graph.h"
+#include "kiln/ir/Graph.h"
 
 namespace kiln {
 

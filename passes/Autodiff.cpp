@@ -11,11 +11,11 @@
 //      contributed to dL/du. Apply u's gradient rule (GradRules.cpp) for its active
 //      operands and sum the contributions of a value used more than once.
 //   4. Return dL/dv for each wrt value; a zero constant when nothing reached it.
-#include "passes/Autodiff.h"
+#include "kiln/passes/Autodiff.h"
 
-#include "ir/Builder.h"
-#include "ir/Error.h"
-#include "passes/GradRules.h"
+#include "kiln/ir/Builder.h"
+#include "kiln/ir/Error.h"
+#include "kiln/passes/GradRules.h"
 
 #include <cassert>
 #include <optional>

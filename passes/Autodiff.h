@@ -1,7 +1,7 @@
 // Reverse-mode automatic differentiation on the graph IR.
 #pragma once
 
-#include "ir/Graph.h"
+#include "kiln/ir/Graph.h"
 
 #include <vector>
 

@@ -8,9 +8,9 @@
 //   3. A key seen before maps the node to the earlier value. Inputs and state are never
 //      merged (each is an argument of the step); random_uniform nodes with the same
 //      counter and seed draw the same numbers (DESIGN §5), so merging them is exact.
-#include "passes/CSE.h"
+#include "kiln/passes/CSE.h"
 
-#include "passes/Rewriter.h"
+#include "kiln/passes/Rewriter.h"
 
 #include <fmt/format.h>
 

@@ -1,7 +1,7 @@
 // cse: common subexpression elimination.
 #pragma once
 
-#include "passes/PassManager.h"
+#include "kiln/passes/PassManager.h"
 
 namespace kiln {
 

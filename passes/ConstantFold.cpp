@@ -18,11 +18,11 @@
 //   4. Constants are canonicalized: a `data` constant whose elements are all equal
 //      becomes a splat, and a splat's value is rounded to its dtype (0.1 in f32 becomes
 //      0.10000000149011612), so CSE sees equal constants as equal.
-#include "passes/ConstantFold.h"
+#include "kiln/passes/ConstantFold.h"
 
-#include "passes/Rewriter.h"
-#include "passes/Splat.h"
-#include "runtime/interp/Kernels.h"
+#include "kiln/passes/Rewriter.h"
+#include "kiln/passes/Splat.h"
+#include "kiln/runtime/interp/Kernels.h"
 
 #include <cmath>
 #include <cstring>

@@ -1,7 +1,7 @@
 // constfold: evaluates constant subgraphs with the interpreter's kernels.
 #pragma once
 
-#include "passes/PassManager.h"
+#include "kiln/passes/PassManager.h"
 
 namespace kiln {
 

@@ -4,9 +4,9 @@
 //   1. Mark the values of outputs and updates live; walk the nodes backwards (operands
 //      precede users, so one reverse sweep suffices) marking the operands of live nodes.
 //   2. Rebuild the graph without the unmarked computations; inputs and state stay.
-#include "passes/DCE.h"
+#include "kiln/passes/DCE.h"
 
-#include "passes/Rewriter.h"
+#include "kiln/passes/Rewriter.h"
 
 namespace kiln {
 

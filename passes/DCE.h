@@ -1,7 +1,7 @@
 // dce: dead code elimination.
 #pragma once
 
-#include "passes/PassManager.h"
+#include "kiln/passes/PassManager.h"
 
 namespace kiln {
 

@@ -28,11 +28,11 @@
 //      state's old value run before the kernel that writes its new value" wherever that
 //      adds no cycle (so the update can be done in place), choosing among ready kernels
 //      the one that adds the fewest live bytes.
-#include "passes/Fusion.h"
+#include "kiln/passes/Fusion.h"
 
-#include "passes/DCE.h"
-#include "passes/FusionRules.h"
-#include "passes/KernelSchedule.h"
+#include "kiln/passes/DCE.h"
+#include "kiln/passes/FusionRules.h"
+#include "kiln/passes/KernelSchedule.h"
 
 #include <algorithm>
 #include <cassert>

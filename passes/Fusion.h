@@ -3,9 +3,9 @@
 // correct on any graph that verifies.
 #pragma once
 
-#include "ir/Graph.h"
-#include "passes/KernelProgram.h"
-#include "passes/PassManager.h"
+#include "kiln/ir/Graph.h"
+#include "kiln/passes/KernelProgram.h"
+#include "kiln/passes/PassManager.h"
 
 #include <vector>
 

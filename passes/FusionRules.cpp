@@ -29,7 +29,7 @@
 //      broadcast or a contraction of s is never fused with the update of s.
 //   R5 random_uniform reads its counter from a buffer or an inline value, never from a
 //      heavy member (it would be recomputed per element).
-#include "passes/FusionRules.h"
+#include "kiln/passes/FusionRules.h"
 
 #include <algorithm>
 #include <numeric>

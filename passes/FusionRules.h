@@ -2,8 +2,8 @@
 // see FusionRules.cpp for the rules themselves).
 #pragma once
 
-#include "ir/Graph.h"
-#include "passes/KernelProgram.h"
+#include "kiln/ir/Graph.h"
+#include "kiln/passes/KernelProgram.h"
 
 #include <functional>
 #include <optional>

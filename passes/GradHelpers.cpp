@@ -1,6 +1,6 @@
-#include "passes/GradHelpers.h"
+#include "kiln/passes/GradHelpers.h"
 
-#include "ir/ShapeRules.h"
+#include "kiln/ir/ShapeRules.h"
 
 #include <algorithm>
 #include <cassert>

@@ -3,7 +3,7 @@
 // with respect to its output gradient, plus attribute editing.
 #pragma once
 
-#include "ir/Builder.h"
+#include "kiln/ir/Builder.h"
 
 #include <optional>
 

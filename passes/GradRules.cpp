@@ -2,9 +2,9 @@
 // dL/dy, and emits dL/d(operand) = (dy/d operand)^T dy for the operands that need it.
 // The maths of each rule is the comment above it; `ir` is the builder, so `a` and `b`
 // can name the operands as in the formulas.
-#include "passes/GradRules.h"
+#include "kiln/passes/GradRules.h"
 
-#include "passes/GradHelpers.h"
+#include "kiln/passes/GradHelpers.h"
 
 #include <algorithm>
 

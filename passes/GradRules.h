@@ -2,7 +2,7 @@
 // reverse-mode pass in Autodiff.cpp.
 #pragma once
 
-#include "ir/Builder.h"
+#include "kiln/ir/Builder.h"
 
 #include <optional>
 #include <vector>

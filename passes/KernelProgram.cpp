@@ -1,7 +1,7 @@
-#include "passes/KernelProgram.h"
+#include "kiln/passes/KernelProgram.h"
 
-#include "ir/Error.h"
-#include "ir/ShapeRules.h"
+#include "kiln/ir/Error.h"
+#include "kiln/ir/ShapeRules.h"
 
 #include <fmt/format.h>
 

@@ -5,7 +5,7 @@
 // against running the graph.
 #pragma once
 
-#include "ir/Graph.h"
+#include "kiln/ir/Graph.h"
 
 #include <string>
 #include <vector>

@@ -7,7 +7,7 @@
 //      reader it is), ties broken by the graph position of its last node; run it and
 //      release its predecessors' hold on its successors.
 // The ready set is small (a handful of groups), so each step scans it linearly.
-#include "passes/KernelSchedule.h"
+#include "kiln/passes/KernelSchedule.h"
 
 #include <algorithm>
 #include <cassert>

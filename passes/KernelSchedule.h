@@ -2,7 +2,7 @@
 // bytes held by live buffers low (used by fusion, whose groups become the kernels).
 #pragma once
 
-#include "ir/Graph.h"
+#include "kiln/ir/Graph.h"
 
 #include <set>
 #include <vector>

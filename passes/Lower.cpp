@@ -8,11 +8,11 @@
 //      locals; its outputs are the members whose home is this group, each getting a new
 //      buffer (Output for graph outputs and new state values, Temporary otherwise).
 //   3. Outputs and updates refer to the buffers of their values.
-#include "passes/Lower.h"
+#include "kiln/passes/Lower.h"
 
-#include "ir/Error.h"
-#include "ir/GraphView.h"
-#include "passes/FusionRules.h"
+#include "kiln/ir/Error.h"
+#include "kiln/ir/GraphView.h"
+#include "kiln/passes/FusionRules.h"
 
 #include <algorithm>
 #include <cassert>

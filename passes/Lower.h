@@ -1,9 +1,9 @@
 // lower: turns a graph and its fusion plan into the kernel program (DESIGN §6).
 #pragma once
 
-#include "passes/Fusion.h"
-#include "passes/KernelProgram.h"
-#include "passes/PassManager.h"
+#include "kiln/passes/Fusion.h"
+#include "kiln/passes/KernelProgram.h"
+#include "kiln/passes/PassManager.h"
 
 namespace kiln {
 

@@ -22,7 +22,7 @@
 //                   overlapping lifetimes) coloured greedily, largest buffer first
 //                   (boost::sequential_vertex_coloring); each colour is one slot as big
 //                   as its largest buffer, slots laid end to end.
-#include "passes/MemoryPlan.h"
+#include "kiln/passes/MemoryPlan.h"
 
 #include <boost/graph/adjacency_list.hpp>
 #include <boost/graph/sequential_vertex_coloring.hpp>

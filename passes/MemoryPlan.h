@@ -3,7 +3,7 @@
 // (verifyProgram).
 #pragma once
 
-#include "passes/KernelProgram.h"
+#include "kiln/passes/KernelProgram.h"
 
 #include <cstdint>
 #include <string>

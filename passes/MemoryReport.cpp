@@ -1,5 +1,5 @@
 // The memory report of a planned kernel program (`kiln ir ... --memory`).
-#include "passes/MemoryPlan.h"
+#include "kiln/passes/MemoryPlan.h"
 
 #include <fmt/format.h>
 

@@ -1,12 +1,12 @@
-#include "passes/PassManager.h"
+#include "kiln/passes/PassManager.h"
 
-#include "ir/Error.h"
-#include "ir/Printer.h"
-#include "ir/Verifier.h"
-#include "passes/CSE.h"
-#include "passes/ConstantFold.h"
-#include "passes/DCE.h"
-#include "passes/Simplify.h"
+#include "kiln/ir/Error.h"
+#include "kiln/ir/Printer.h"
+#include "kiln/ir/Verifier.h"
+#include "kiln/passes/CSE.h"
+#include "kiln/passes/ConstantFold.h"
+#include "kiln/passes/DCE.h"
+#include "kiln/passes/Simplify.h"
 
 #include <fmt/format.h>
 
@@ -43,7 +43,7 @@ std::string Statistics::format() const {
 const std::vector<PassInfo> &graphPasses() {
   static const std::vector<PassInfo> passes = {
 #define GRAPH_PASS(Function, Name, Description) PassInfo{Name, Description, &Function},
-#include "passes/Passes.def"
+#include "kiln/passes/Passes.def"
   };
   return passes;
 }
@@ -51,7 +51,7 @@ const std::vector<PassInfo> &graphPasses() {
 const std::vector<PassInfo> &loweringSteps() {
   static const std::vector<PassInfo> steps = {
 #define LOWERING_STEP(Name, Description) PassInfo{Name, Description, nullptr},
-#include "passes/Passes.def"
+#include "kiln/passes/Passes.def"
   };
   return steps;
 }

@@ -4,7 +4,7 @@
 // per-pass statistics in the manner of LLVM's -stats.
 #pragma once
 
-#include "ir/Graph.h"
+#include "kiln/ir/Graph.h"
 
 #include <cstdint>
 #include <functional>

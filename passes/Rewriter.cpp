@@ -1,4 +1,4 @@
-#include "passes/Rewriter.h"
+#include "kiln/passes/Rewriter.h"
 
 #include <cassert>
 

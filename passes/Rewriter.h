@@ -4,7 +4,7 @@
 // every executor); names, scopes, outputs and updates are carried over through the map.
 #pragma once
 
-#include "ir/Graph.h"
+#include "kiln/ir/Graph.h"
 
 #include <functional>
 #include <optional>

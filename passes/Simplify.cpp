@@ -27,10 +27,10 @@
 //                 computes max(x, 0): both are true exactly when x > 0 (false for NaN
 //                 and -0.0), and the backward pass then reads the relu's output, which
 //                 it keeps anyway, instead of also keeping its input.
-#include "passes/Simplify.h"
+#include "kiln/passes/Simplify.h"
 
-#include "passes/Rewriter.h"
-#include "passes/Splat.h"
+#include "kiln/passes/Rewriter.h"
+#include "kiln/passes/Splat.h"
 
 #include <algorithm>
 #include <numeric>

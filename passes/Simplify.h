@@ -1,7 +1,7 @@
 // simplify: algebraic identities on the graph (see Simplify.cpp for the rules).
 #pragma once
 
-#include "passes/PassManager.h"
+#include "kiln/passes/PassManager.h"
 
 namespace kiln {
 

@@ -1,4 +1,4 @@
-#include "passes/Splat.h"
+#include "kiln/passes/Splat.h"
 
 #include <algorithm>
 #include <cmath>

@@ -2,7 +2,7 @@
 // one repeated value. Simplify, constant folding and fusion recognize them here.
 #pragma once
 
-#include "ir/Graph.h"
+#include "kiln/ir/Graph.h"
 
 #include <optional>
 

@@ -1,7 +1,7 @@
-#include "runtime/Init.h"
+#include "kiln/runtime/Init.h"
 
-#include "ir/Error.h"
-#include "runtime/Random.h"
+#include "kiln/ir/Error.h"
+#include "kiln/runtime/Random.h"
 
 #include <cmath>
 #include <functional>

@@ -3,8 +3,8 @@
 // the same seed gives the same model in every backend.
 #pragma once
 
-#include "ir/Graph.h"
-#include "runtime/Tensor.h"
+#include "kiln/ir/Graph.h"
+#include "kiln/runtime/Tensor.h"
 
 namespace kiln {
 

@@ -1,4 +1,4 @@
-#include "runtime/Tensor.h"
+#include "kiln/runtime/Tensor.h"
 
 #include <cstdint>
 #include <cstdlib>

@@ -2,7 +2,7 @@
 // (cheap to pass around); clone() makes an independent copy.
 #pragma once
 
-#include "ir/Type.h"
+#include "kiln/ir/Type.h"
 
 #include <cassert>
 #include <cstddef>

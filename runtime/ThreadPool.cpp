@@ -5,7 +5,7 @@
 // because a training step issues its parallel loops back to back and a condition-
 // variable wake-up costs tens of microseconds; briefly, because on a loaded machine a
 // spinning worker steals the core the caller needs.
-#include "runtime/ThreadPool.h"
+#include "kiln/runtime/ThreadPool.h"
 
 #include <algorithm>
 #include <cstdlib>

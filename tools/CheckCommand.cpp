@@ -1,8 +1,8 @@
 // `kiln check FILE`: parse, verify and re-print a textual graph.
-#include "ir/Error.h"
-#include "ir/Parser.h"
-#include "ir/Printer.h"
-#include "ir/Verifier.h"
+#include "kiln/ir/Error.h"
+#include "kiln/ir/Parser.h"
+#include "kiln/ir/Printer.h"
+#include "kiln/ir/Verifier.h"
 #include "tools/Command.h"
 #include "tools/Files.h"
 

@@ -1,7 +1,7 @@
 // Small file helpers for the command line.
 #pragma once
 
-#include "ir/Error.h"
+#include "kiln/ir/Error.h"
 
 #include <fstream>
 #include <iostream>

@@ -1,6 +1,6 @@
 // `kiln gradcheck [OP...]`: finite-difference check of every differentiable op.
-#include "ir/Error.h"
-#include "runtime/gradcheck/GradCheck.h"
+#include "kiln/ir/Error.h"
+#include "kiln/runtime/gradcheck/GradCheck.h"
 #include "tools/Command.h"
 
 #include <fmt/core.h>

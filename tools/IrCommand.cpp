@@ -5,14 +5,14 @@
 // Streams, as with LLVM's opt: the graph, the program and the --memory report go to
 // stdout; --print-before/--print-after dumps and --stats go to stderr, so stdout stays
 // the one artefact asked for (`kiln ir mlp --passes=default > mlp.kir` parses back).
-#include "codegen/CompiledGraph.h"
-#include "ir/Error.h"
-#include "ir/GraphView.h"
-#include "ir/Printer.h"
-#include "passes/Lower.h"
-#include "passes/MemoryPlan.h"
-#include "passes/PassManager.h"
-#include "runtime/train/StepGraphs.h"
+#include "kiln/codegen/CompiledGraph.h"
+#include "kiln/ir/Error.h"
+#include "kiln/ir/GraphView.h"
+#include "kiln/ir/Printer.h"
+#include "kiln/passes/Lower.h"
+#include "kiln/passes/MemoryPlan.h"
+#include "kiln/passes/PassManager.h"
+#include "kiln/runtime/train/StepGraphs.h"
 #include "tools/Command.h"
 
 #include <fmt/core.h>

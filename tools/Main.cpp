@@ -1,6 +1,6 @@
 // The `kiln` command line: parses, dispatches to one Command, and turns every error into
 // one line on stderr and a non-zero exit (DESIGN §8).
-#include "ir/Error.h"
+#include "kiln/ir/Error.h"
 #include "tools/Command.h"
 
 #include <fmt/core.h>

@@ -1,5 +1,5 @@
 // `kiln models`: the zoo, with parameter counts.
-#include "frontend/Zoo.h"
+#include "kiln/frontend/Zoo.h"
 #include "tools/Command.h"
 
 #include <fmt/core.h>

@@ -1,5 +1,5 @@
 // `kiln passes`: every graph pass and lowering step, with one line of what it does.
-#include "passes/PassManager.h"
+#include "kiln/passes/PassManager.h"
 #include "tools/Command.h"
 
 #include <fmt/format.h>

@@ -1,14 +1,14 @@
 // `kiln run FILE`: run any textual graph on the interpreter or the JIT with seeded random
 // inputs.
-#include "codegen/CompiledGraph.h"
-#include "ir/Error.h"
-#include "ir/Parser.h"
-#include "ir/Verifier.h"
-#include "runtime/Init.h"
-#include "runtime/Random.h"
-#include "runtime/ThreadPool.h"
-#include "runtime/interp/Interpreter.h"
-#include "runtime/io/Safetensors.h"
+#include "kiln/codegen/CompiledGraph.h"
+#include "kiln/ir/Error.h"
+#include "kiln/ir/Parser.h"
+#include "kiln/ir/Verifier.h"
+#include "kiln/runtime/Init.h"
+#include "kiln/runtime/Random.h"
+#include "kiln/runtime/ThreadPool.h"
+#include "kiln/runtime/interp/Interpreter.h"
+#include "kiln/runtime/io/Safetensors.h"
 #include "tools/Command.h"
 #include "tools/Files.h"
 

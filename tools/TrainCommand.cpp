@@ -1,7 +1,7 @@
 // `kiln train MODEL`: train one zoo model on MNIST-format data with checkpoints and
 // reports in --out.
-#include "ir/Error.h"
-#include "runtime/train/Experiment.h"
+#include "kiln/ir/Error.h"
+#include "kiln/runtime/train/Experiment.h"
 #include "tools/Command.h"
 #include "tools/TrainFlags.h"
 

@@ -1,7 +1,7 @@
 #include "tools/TrainFlags.h"
 
-#include "ir/Error.h"
-#include "runtime/ThreadPool.h"
+#include "kiln/ir/Error.h"
+#include "kiln/runtime/ThreadPool.h"
 
 namespace kiln::cli {
 

@@ -1,7 +1,7 @@
 // The training options shared by `kiln train` and `kiln mnist`.
 #pragma once
 
-#include "runtime/train/Trainer.h"
+#include "kiln/runtime/train/Trainer.h"
 #include "tools/Command.h"
 
 #include <CLI/CLI.hpp>

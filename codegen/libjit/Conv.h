@@ -7,7 +7,7 @@
 //                 one GEMM per chunk of images whose depth runs over the images.
 #pragma once
 
-#include "codegen/libjit/Gemm.h"
+#include "kiln/codegen/libjit/Gemm.h"
 
 namespace kiln::libjit {
 

@@ -15,7 +15,7 @@
 //                dy transposed into panels, summed over the images of a chunk
 #pragma once
 
-#include "codegen/libjit/Gemm.h"
+#include "kiln/codegen/libjit/Gemm.h"
 
 namespace kiln::libjit {
 

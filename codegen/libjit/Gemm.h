@@ -14,7 +14,7 @@
 // never materializes) and transposed operands are just other strides.
 #pragma once
 
-#include "codegen/libjit/KernelConfig.h"
+#include "kiln/codegen/libjit/KernelConfig.h"
 
 #define KILN_INLINE inline __attribute__((always_inline))
 

@@ -3,11 +3,11 @@
 // it with constant shapes, LLVM inlines it and folds the shapes into the loops. This file
 // is compiled by clang to LLVM bitcode at build time (never by the host compiler) and
 // embedded into kiln_codegen; see codegen/LibJit.cpp.
-#include "codegen/libjit/Conv.h"
-#include "codegen/libjit/ConvShifted.h"
-#include "codegen/libjit/Gemm.h"
-#include "codegen/libjit/Pool.h"
-#include "runtime/Random.h"
+#include "kiln/codegen/libjit/Conv.h"
+#include "kiln/codegen/libjit/ConvShifted.h"
+#include "kiln/codegen/libjit/Gemm.h"
+#include "kiln/codegen/libjit/Pool.h"
+#include "kiln/runtime/Random.h"
 
 #define KILN_ENTRY extern "C" __attribute__((always_inline))
 

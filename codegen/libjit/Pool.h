@@ -6,7 +6,7 @@
 // where windows overlap; average sums accumulate in double.
 #pragma once
 
-#include "codegen/libjit/KernelConfig.h"
+#include "kiln/codegen/libjit/KernelConfig.h"
 
 #define KILN_INLINE inline __attribute__((always_inline))
 

@@ -2,11 +2,11 @@
 // R(-angle)(p - centre - shift) + centre, read bilinearly with zeros outside the image.
 // At angle 0 and whole-pixel shifts every source point is a pixel centre, so the weights
 // are exactly 0 and 1 and the image is copied (and shifted) exactly.
-#include "runtime/data/Augment.h"
+#include "kiln/runtime/data/Augment.h"
 
-#include "runtime/data/Shuffle.h"
+#include "kiln/runtime/data/Shuffle.h"
 
-#include "runtime/Random.h"
+#include "kiln/runtime/Random.h"
 
 #include <cassert>
 #include <cmath>

@@ -1,11 +1,11 @@
 // Batches are built by makeBatch(b) alone, from the epoch's order fixed in startEpoch,
 // so the synchronous path (next() calls it) and the prefetch path (a thread calls it for
 // b = 0, 1, ... and hands the results over through a queue of two) give the same batches.
-#include "runtime/data/DataLoader.h"
+#include "kiln/runtime/data/DataLoader.h"
 
-#include "runtime/data/Shuffle.h"
+#include "kiln/runtime/data/Shuffle.h"
 
-#include "ir/Error.h"
+#include "kiln/ir/Error.h"
 
 #include <algorithm>
 #include <cassert>

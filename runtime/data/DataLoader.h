@@ -3,10 +3,10 @@
 // two batches ahead on a background thread while the current batch trains.
 #pragma once
 
-#include "runtime/data/Augment.h"
-#include "runtime/data/Mnist.h"
+#include "kiln/runtime/data/Augment.h"
+#include "kiln/runtime/data/Mnist.h"
 
-#include "runtime/Tensor.h"
+#include "kiln/runtime/Tensor.h"
 
 #include <array>
 #include <condition_variable>

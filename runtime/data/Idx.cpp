@@ -6,9 +6,9 @@
 //   3. reads exactly the payload the dimensions promise, growing the buffer as data
 //      actually arrives (a corrupt header cannot make us allocate gigabytes up front);
 //   4. insists on the end of the stream right after the payload.
-#include "runtime/data/Idx.h"
+#include "kiln/runtime/data/Idx.h"
 
-#include "ir/Error.h"
+#include "kiln/ir/Error.h"
 
 #include <zlib.h>
 

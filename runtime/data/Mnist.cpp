@@ -1,11 +1,11 @@
 // Finding and loading an MNIST-format split. Names follow the distributions people
 // actually have: LeCun's originals (train-images-idx3-ubyte[.gz]) and the dotted
 // variant some mirrors and Kaggle use (train-images.idx3-ubyte).
-#include "runtime/data/Mnist.h"
+#include "kiln/runtime/data/Mnist.h"
 
-#include "runtime/data/Idx.h"
+#include "kiln/runtime/data/Idx.h"
 
-#include "ir/Error.h"
+#include "kiln/ir/Error.h"
 
 #include <filesystem>
 

@@ -1,8 +1,8 @@
 // Fisher–Yates without generator state: swap i's partner comes from counters (2i, 2i+1)
 // of step `epoch`, so any epoch's order is computed directly, in O(n), from the seed.
-#include "runtime/data/Shuffle.h"
+#include "kiln/runtime/data/Shuffle.h"
 
-#include "runtime/Random.h"
+#include "kiln/runtime/Random.h"
 
 #include <cassert>
 #include <cstddef>

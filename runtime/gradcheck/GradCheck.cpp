@@ -6,13 +6,13 @@
 //   2. For every element w_i: run G with w_i + h and w_i - h; the numeric gradient is
 //      n_i = (L(w_i + h) - L(w_i - h)) / (2h), the truncation error O(h^2).
 //   3. Compare g_i and n_i (abs and relative error, see GradCheckRow).
-#include "runtime/gradcheck/GradCheck.h"
+#include "kiln/runtime/gradcheck/GradCheck.h"
 
-#include "ir/Error.h"
-#include "passes/Autodiff.h"
-#include "runtime/gradcheck/OpCases.h"
-#include "runtime/gradcheck/Sampler.h"
-#include "runtime/interp/Interpreter.h"
+#include "kiln/ir/Error.h"
+#include "kiln/passes/Autodiff.h"
+#include "kiln/runtime/gradcheck/OpCases.h"
+#include "kiln/runtime/gradcheck/Sampler.h"
+#include "kiln/runtime/interp/Interpreter.h"
 
 #include <algorithm>
 #include <cmath>

@@ -3,8 +3,8 @@
 // in f64 on the interpreter, with central differences.
 #pragma once
 
-#include "ir/Graph.h"
-#include "runtime/Tensor.h"
+#include "kiln/ir/Graph.h"
+#include "kiln/runtime/Tensor.h"
 
 #include <cstdint>
 #include <map>

@@ -2,10 +2,10 @@
 // use strides, padding, dilation and groups; values avoid the points where an op is not
 // differentiable (ties of max/min/reduce_max/max_pool2d, abs at 0, log/sqrt/pow at or
 // below 0, division by ~0).
-#include "runtime/gradcheck/OpCases.h"
+#include "kiln/runtime/gradcheck/OpCases.h"
 
-#include "ir/Builder.h"
-#include "ir/ShapeRules.h"
+#include "kiln/ir/Builder.h"
+#include "kiln/ir/ShapeRules.h"
 
 #include <fmt/format.h>
 

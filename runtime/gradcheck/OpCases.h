@@ -2,8 +2,8 @@
 // over OpKind, so a new differentiable op without cases fails the gradient-check matrix.
 #pragma once
 
-#include "runtime/gradcheck/GradCheck.h"
-#include "runtime/gradcheck/Sampler.h"
+#include "kiln/runtime/gradcheck/GradCheck.h"
+#include "kiln/runtime/gradcheck/Sampler.h"
 
 #include <string>
 #include <vector>

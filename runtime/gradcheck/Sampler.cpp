@@ -1,6 +1,6 @@
-#include "runtime/gradcheck/Sampler.h"
+#include "kiln/runtime/gradcheck/Sampler.h"
 
-#include "runtime/Random.h"
+#include "kiln/runtime/Random.h"
 
 #include <numeric>
 #include <utility>

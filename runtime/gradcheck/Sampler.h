@@ -3,7 +3,7 @@
 // from kinks: strictly positive, away from zero, pairwise distinct, or dyadic.
 #pragma once
 
-#include "runtime/Tensor.h"
+#include "kiln/runtime/Tensor.h"
 
 #include <cstdint>
 

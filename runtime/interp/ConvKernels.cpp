@@ -10,10 +10,10 @@
 // Because col2im is exactly the transpose of im2col, the two backward kernels are the
 // exact adjoints of conv2d. A 1x1, stride-1, unpadded convolution skips im2col: the
 // column matrix is the input itself.
-#include "runtime/interp/Dispatch.h"
-#include "runtime/interp/Gemm.h"
-#include "runtime/interp/KernelFamilies.h"
-#include "runtime/interp/WindowRange.h"
+#include "kiln/runtime/interp/Dispatch.h"
+#include "kiln/runtime/interp/Gemm.h"
+#include "kiln/runtime/interp/KernelFamilies.h"
+#include "kiln/runtime/interp/WindowRange.h"
 
 #include <algorithm>
 

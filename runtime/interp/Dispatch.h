@@ -2,8 +2,8 @@
 // value conversions every kernel agrees on (Convert, Constant, Iota use the same ones).
 #pragma once
 
-#include "ir/Error.h"
-#include "ir/Type.h"
+#include "kiln/ir/Error.h"
+#include "kiln/ir/Type.h"
 
 #include <cassert>
 #include <cmath>

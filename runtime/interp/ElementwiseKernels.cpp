@@ -3,8 +3,8 @@
 // vectorizable; the switch on the op happens once per tensor, never per element.
 // i32 arithmetic wraps around (two's complement) instead of being undefined, and i32
 // division by zero gives 0.
-#include "runtime/interp/Dispatch.h"
-#include "runtime/interp/KernelFamilies.h"
+#include "kiln/runtime/interp/Dispatch.h"
+#include "kiln/runtime/interp/KernelFamilies.h"
 
 #include <cmath>
 

@@ -1,6 +1,6 @@
 // Eigen-backed GEMM on row-major buffers. The four transpose combinations are spelled
 // out so Eigen sees static expression types and picks its blocked kernels.
-#include "runtime/interp/Gemm.h"
+#include "kiln/runtime/interp/Gemm.h"
 
 #include <Eigen/Core>
 

@@ -2,10 +2,10 @@
 // users), with inputs and state taken from the arguments and every other value computed
 // by evalNode. run() releases each intermediate after the node that last reads it, so a
 // training step holds roughly the live activations rather than every value it made.
-#include "runtime/interp/Interpreter.h"
+#include "kiln/runtime/interp/Interpreter.h"
 
-#include "ir/Error.h"
-#include "runtime/interp/Kernels.h"
+#include "kiln/ir/Error.h"
+#include "kiln/runtime/interp/Kernels.h"
 
 #include <algorithm>
 #include <cassert>

@@ -3,8 +3,8 @@
 // compare with.
 #pragma once
 
-#include "ir/Graph.h"
-#include "runtime/Tensor.h"
+#include "kiln/ir/Graph.h"
+#include "kiln/runtime/Tensor.h"
 
 #include <span>
 #include <vector>

@@ -4,7 +4,7 @@
 // Kernels trust that the shape rule accepted their operands (evalNode checks that).
 #pragma once
 
-#include "runtime/Tensor.h"
+#include "kiln/runtime/Tensor.h"
 
 #include <array>
 #include <span>

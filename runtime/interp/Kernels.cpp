@@ -1,12 +1,12 @@
 // evalNode: checks the operands against the node's shape rule, reads the op's
 // attributes with the shape rules' getters and defaults, and calls the kernel family.
 // This file holds the interpreter's one exhaustive switch over OpKind.
-#include "runtime/interp/Kernels.h"
+#include "kiln/runtime/interp/Kernels.h"
 
-#include "ir/Error.h"
-#include "ir/ShapeRules.h"
-#include "runtime/interp/Dispatch.h"
-#include "runtime/interp/KernelFamilies.h"
+#include "kiln/ir/Error.h"
+#include "kiln/ir/ShapeRules.h"
+#include "kiln/runtime/interp/Dispatch.h"
+#include "kiln/runtime/interp/KernelFamilies.h"
 
 namespace kiln {
 

@@ -3,8 +3,8 @@
 // folding.
 #pragma once
 
-#include "ir/Graph.h"
-#include "runtime/Tensor.h"
+#include "kiln/ir/Graph.h"
+#include "kiln/runtime/Tensor.h"
 
 #include <span>
 

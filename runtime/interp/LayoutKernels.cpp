@@ -6,9 +6,9 @@
 //   broadcast  output in order, input stride 0 on expanded and new dimensions;
 //   slice      output in order, input strides scaled by the slice stride from `start`;
 //   pad        input in order, output strides from the `low` corner of a filled result.
-#include "runtime/interp/Dispatch.h"
-#include "runtime/interp/KernelFamilies.h"
-#include "runtime/interp/StridedLoop.h"
+#include "kiln/runtime/interp/Dispatch.h"
+#include "kiln/runtime/interp/KernelFamilies.h"
+#include "kiln/runtime/interp/StridedLoop.h"
 
 #include <cstring>
 

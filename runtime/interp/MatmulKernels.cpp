@@ -1,7 +1,7 @@
 // The matmul kernel: 2-D, or batched over a leading dimension, with transpose flags.
-#include "runtime/interp/Dispatch.h"
-#include "runtime/interp/Gemm.h"
-#include "runtime/interp/KernelFamilies.h"
+#include "kiln/runtime/interp/Dispatch.h"
+#include "kiln/runtime/interp/Gemm.h"
+#include "kiln/runtime/interp/KernelFamilies.h"
 
 namespace kiln::interp {
 

@@ -10,9 +10,9 @@
 // loops carry no dependency from one output to the next and vectorize. The max gradient
 // takes two steps per row: the window maxima that way, then per window the first cell
 // (row-major) equal to its maximum, found without branches.
-#include "runtime/interp/Dispatch.h"
-#include "runtime/interp/KernelFamilies.h"
-#include "runtime/interp/WindowRange.h"
+#include "kiln/runtime/interp/Dispatch.h"
+#include "kiln/runtime/interp/KernelFamilies.h"
+#include "kiln/runtime/interp/WindowRange.h"
 
 #include <limits>
 

@@ -5,9 +5,9 @@
 // stride 0 on reduced axes, so every element lands in its output cell in one pass
 // whatever the axes are. f32 sums accumulate in double (the oracle should be the
 // accurate side of any comparison); i32 sums wrap around like i32 addition.
-#include "runtime/interp/Dispatch.h"
-#include "runtime/interp/KernelFamilies.h"
-#include "runtime/interp/StridedLoop.h"
+#include "kiln/runtime/interp/Dispatch.h"
+#include "kiln/runtime/interp/KernelFamilies.h"
+#include "kiln/runtime/interp/StridedLoop.h"
 
 #include <algorithm>
 #include <limits>

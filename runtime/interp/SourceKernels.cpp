@@ -1,7 +1,7 @@
 // Kernels of the source ops: constant, iota and random_uniform.
-#include "runtime/Random.h"
-#include "runtime/interp/Dispatch.h"
-#include "runtime/interp/KernelFamilies.h"
+#include "kiln/runtime/Random.h"
+#include "kiln/runtime/interp/Dispatch.h"
+#include "kiln/runtime/interp/KernelFamilies.h"
 
 namespace kiln::interp {
 

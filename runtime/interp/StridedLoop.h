@@ -10,7 +10,7 @@
 //      (base offsets, length, inner strides) that it processes in a tight loop.
 #pragma once
 
-#include "ir/Type.h"
+#include "kiln/ir/Type.h"
 
 #include <array>
 #include <cstdint>

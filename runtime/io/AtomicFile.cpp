@@ -1,9 +1,9 @@
 // Atomic replacement of a file: temp file in the same directory + fsync + rename + fsync
 // of the directory. The same directory matters: rename(2) is only atomic within one
 // filesystem.
-#include "runtime/io/AtomicFile.h"
+#include "kiln/runtime/io/AtomicFile.h"
 
-#include "ir/Error.h"
+#include "kiln/ir/Error.h"
 
 #include <atomic>
 #include <cerrno>

@@ -1,10 +1,10 @@
 // Writing safetensors files, and checking a loaded file against a model's tensors. The
 // reader, which is mostly validation, lives in SafetensorsRead.cpp.
-#include "runtime/io/Safetensors.h"
+#include "kiln/runtime/io/Safetensors.h"
 
-#include "ir/Error.h"
-#include "runtime/io/AtomicFile.h"
-#include "runtime/io/SafetensorsFormat.h"
+#include "kiln/ir/Error.h"
+#include "kiln/runtime/io/AtomicFile.h"
+#include "kiln/runtime/io/SafetensorsFormat.h"
 
 #include <fmt/ranges.h>
 #include <nlohmann/json.hpp>

@@ -9,7 +9,7 @@
 //             tensors are contiguous, in header order, with nothing after the last one.
 #pragma once
 
-#include "runtime/Tensor.h"
+#include "kiln/runtime/Tensor.h"
 
 #include <map>
 #include <string>

@@ -7,10 +7,10 @@
 //   4. sorted by offset, the tensors tile the data section exactly: no overlap, no gap, no
 //      trailing bytes;
 //   5. the values themselves fit kiln's types (I64 -> i32, BOOL is 0 or 1).
-#include "runtime/io/Safetensors.h"
+#include "kiln/runtime/io/Safetensors.h"
 
-#include "ir/Error.h"
-#include "runtime/io/SafetensorsFormat.h"
+#include "kiln/ir/Error.h"
+#include "kiln/runtime/io/SafetensorsFormat.h"
 
 #include <fmt/ranges.h>
 #include <nlohmann/json.hpp>

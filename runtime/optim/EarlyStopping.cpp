@@ -1,7 +1,7 @@
 // Early stopping: a counter of consecutive epochs without improvement.
-#include "runtime/optim/EarlyStopping.h"
+#include "kiln/runtime/optim/EarlyStopping.h"
 
-#include "ir/Error.h"
+#include "kiln/ir/Error.h"
 
 #include <cmath>
 

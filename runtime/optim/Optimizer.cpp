@@ -2,10 +2,10 @@
 // single-tensor implementation line by line (the Python is quoted above it), so the
 // rounding order matches: hyperparameter arithmetic such as `1 - beta1` is done in
 // double and emitted as a constant, tensor arithmetic in the parameter's type.
-#include "runtime/optim/Optimizer.h"
+#include "kiln/runtime/optim/Optimizer.h"
 
-#include "ir/Builder.h"
-#include "ir/Error.h"
+#include "kiln/ir/Builder.h"
+#include "kiln/ir/Error.h"
 
 #include <set>
 

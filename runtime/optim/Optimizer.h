@@ -4,7 +4,7 @@
 // implementation (torch/optim/{sgd,rmsprop,adam,adamw}.py) in its arithmetic order.
 #pragma once
 
-#include "ir/Graph.h"
+#include "kiln/ir/Graph.h"
 
 #include <string>
 #include <string_view>

@@ -1,7 +1,7 @@
 // Names, PyTorch defaults and validation of optimizer configurations.
-#include "runtime/optim/Optimizer.h"
+#include "kiln/runtime/optim/Optimizer.h"
 
-#include "ir/Error.h"
+#include "kiln/ir/Error.h"
 
 #include <array>
 #include <cassert>

@@ -1,9 +1,9 @@
 // Learning-rate schedules: PyTorch's `_get_closed_form_lr` of StepLR and
 // CosineAnnealingLR (torch/optim/lr_scheduler.py, 1.13).
-#include "runtime/optim/Schedule.h"
+#include "kiln/runtime/optim/Schedule.h"
 
-#include "ir/Error.h"
-#include "runtime/optim/Optimizer.h"
+#include "kiln/ir/Error.h"
+#include "kiln/runtime/optim/Optimizer.h"
 
 #include <cassert>
 #include <cmath>

@@ -4,10 +4,10 @@
 // ranges of one arena (filled with 0xFF, a NaN pattern, so reading bytes nobody wrote
 // shows), and an in-place update's buffer is the state's storage; a kernel copies its
 // inputs out of that storage, evaluates its body, and copies each output in.
-#include "runtime/program/ProgramRunner.h"
+#include "kiln/runtime/program/ProgramRunner.h"
 
-#include "ir/Error.h"
-#include "runtime/interp/Kernels.h"
+#include "kiln/ir/Error.h"
+#include "kiln/runtime/interp/Kernels.h"
 
 #include <cstring>
 

@@ -6,9 +6,9 @@
 // numbers.
 #pragma once
 
-#include "passes/KernelProgram.h"
-#include "passes/MemoryPlan.h"
-#include "runtime/Tensor.h"
+#include "kiln/passes/KernelProgram.h"
+#include "kiln/passes/MemoryPlan.h"
+#include "kiln/runtime/Tensor.h"
 
 #include <span>
 #include <vector>

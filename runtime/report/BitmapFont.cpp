@@ -1,7 +1,7 @@
 // The glyph table: the classic 5x7 character-LCD shapes (HD44780 style), one line per
 // character, rows top to bottom, bit 4 = leftmost column. The eighth row lies below the
 // baseline and is used only by the descenders of g, j, p, q and y.
-#include "runtime/report/BitmapFont.h"
+#include "kiln/runtime/report/BitmapFont.h"
 
 namespace kiln {
 

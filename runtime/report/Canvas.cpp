@@ -1,10 +1,10 @@
 // Raster drawing and PNG output. Encoding uses libpng's simplified write API, which
 // reports errors in the png_image instead of longjmp'ing through our frames.
-#include "runtime/report/Canvas.h"
+#include "kiln/runtime/report/Canvas.h"
 
-#include "ir/Error.h"
-#include "runtime/io/AtomicFile.h"
-#include "runtime/report/BitmapFont.h"
+#include "kiln/ir/Error.h"
+#include "kiln/runtime/io/AtomicFile.h"
+#include "kiln/runtime/report/BitmapFont.h"
 
 #include <png.h>
 

@@ -1,8 +1,8 @@
 // Learning curves: the History fields picked into line-plot panels.
-#include "runtime/report/Charts.h"
+#include "kiln/runtime/report/Charts.h"
 
-#include "runtime/io/AtomicFile.h"
-#include "runtime/report/LinePlot.h"
+#include "kiln/runtime/io/AtomicFile.h"
+#include "kiln/runtime/report/LinePlot.h"
 
 namespace kiln {
 

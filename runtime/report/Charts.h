@@ -1,7 +1,7 @@
 // The learning-curve charts of spec §9-5, as standalone SVG files.
 #pragma once
 
-#include "runtime/report/History.h"
+#include "kiln/runtime/report/History.h"
 
 #include <string>
 #include <vector>

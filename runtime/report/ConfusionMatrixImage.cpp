@@ -1,10 +1,10 @@
 // The confusion-matrix heat map, laid out like scikit-learn's ConfusionMatrixDisplay:
 // left to right "True" (vertical), class names, the matrix, the colour bar and its tick
 // labels; below the matrix the class names and "Predicted"; the title on top.
-#include "ir/Error.h"
-#include "runtime/report/Canvas.h"
-#include "runtime/report/Images.h"
-#include "runtime/report/LinePlot.h"
+#include "kiln/ir/Error.h"
+#include "kiln/runtime/report/Canvas.h"
+#include "kiln/runtime/report/Images.h"
+#include "kiln/runtime/report/LinePlot.h"
 
 #include <algorithm>
 

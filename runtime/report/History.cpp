@@ -1,8 +1,8 @@
 // CSV and JSON forms of the training history.
-#include "runtime/report/History.h"
+#include "kiln/runtime/report/History.h"
 
-#include "ir/Error.h"
-#include "runtime/io/AtomicFile.h"
+#include "kiln/ir/Error.h"
+#include "kiln/runtime/io/AtomicFile.h"
 
 #include <nlohmann/json.hpp>
 

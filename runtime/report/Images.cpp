@@ -1,10 +1,10 @@
 // Layout of the PNG figures. Sizes follow from the font: text is drawn at scale 2
 // (glyphs 10x14 pixels), titles at scale 3, images at kImageScale.
-#include "runtime/report/Images.h"
+#include "kiln/runtime/report/Images.h"
 
-#include "ir/Error.h"
-#include "runtime/report/Canvas.h"
-#include "runtime/report/LinePlot.h"
+#include "kiln/ir/Error.h"
+#include "kiln/runtime/report/Canvas.h"
+#include "kiln/runtime/report/LinePlot.h"
 
 #include <algorithm>
 #include <cmath>

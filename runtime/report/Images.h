@@ -2,8 +2,8 @@
 // (§9-6) and misclassified digits (§9-7). All writes are atomic.
 #pragma once
 
-#include "runtime/Tensor.h"
-#include "runtime/report/Metrics.h"
+#include "kiln/runtime/Tensor.h"
+#include "kiln/runtime/report/Metrics.h"
 
 #include <cstdint>
 #include <span>

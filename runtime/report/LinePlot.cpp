@@ -1,7 +1,7 @@
 // SVG line plots. Coordinates: each panel gets width / panels.size() pixels; inside it the
 // plot area leaves room for the tick labels and axis labels on the left and bottom and for
 // the title on top. Data maps linearly into the plot area (y grows upwards).
-#include "runtime/report/LinePlot.h"
+#include "kiln/runtime/report/LinePlot.h"
 
 #include <fmt/format.h>
 

@@ -1,9 +1,9 @@
 // Metric arithmetic follows scikit-learn's precision_recall_fscore_support, and the report
 // text its classification_report, so kiln's output can be compared with the tutorial's
 // line by line.
-#include "runtime/report/Metrics.h"
+#include "kiln/runtime/report/Metrics.h"
 
-#include "ir/Error.h"
+#include "kiln/ir/Error.h"
 
 #include <algorithm>
 #include <numeric>

@@ -1,8 +1,8 @@
-#include "runtime/train/Checkpoint.h"
+#include "kiln/runtime/train/Checkpoint.h"
 
-#include "ir/Error.h"
-#include "runtime/io/AtomicFile.h"
-#include "runtime/io/Safetensors.h"
+#include "kiln/ir/Error.h"
+#include "kiln/runtime/io/AtomicFile.h"
+#include "kiln/runtime/io/Safetensors.h"
 
 #include <nlohmann/json.hpp>
 

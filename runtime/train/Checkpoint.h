@@ -8,7 +8,7 @@
 // epochs differ (a crash between the two writes).
 #pragma once
 
-#include "runtime/train/Trainer.h"
+#include "kiln/runtime/train/Trainer.h"
 
 #include <nlohmann/json_fwd.hpp>
 #include <string>

@@ -1,8 +1,8 @@
-#include "runtime/train/Executor.h"
+#include "kiln/runtime/train/Executor.h"
 
-#include "ir/Error.h"
-#include "runtime/interp/Interpreter.h"
-#include "runtime/train/JitExecutor.h"
+#include "kiln/ir/Error.h"
+#include "kiln/runtime/interp/Interpreter.h"
+#include "kiln/runtime/train/JitExecutor.h"
 
 #include <fmt/core.h>
 

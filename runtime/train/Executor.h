@@ -2,9 +2,9 @@
 // one implementation; the JIT plugs in behind the same interface.
 #pragma once
 
-#include "ir/Graph.h"
-#include "runtime/Tensor.h"
-#include "runtime/train/ParamStore.h"
+#include "kiln/ir/Graph.h"
+#include "kiln/runtime/Tensor.h"
+#include "kiln/runtime/train/ParamStore.h"
 
 #include <functional>
 #include <map>

@@ -1,13 +1,13 @@
-#include "runtime/train/Experiment.h"
+#include "kiln/runtime/train/Experiment.h"
 
-#include "frontend/Zoo.h"
-#include "ir/Error.h"
-#include "runtime/io/AtomicFile.h"
-#include "runtime/report/Charts.h"
-#include "runtime/report/History.h"
-#include "runtime/report/Images.h"
-#include "runtime/report/Metrics.h"
-#include "runtime/train/Checkpoint.h"
+#include "kiln/frontend/Zoo.h"
+#include "kiln/ir/Error.h"
+#include "kiln/runtime/io/AtomicFile.h"
+#include "kiln/runtime/report/Charts.h"
+#include "kiln/runtime/report/History.h"
+#include "kiln/runtime/report/Images.h"
+#include "kiln/runtime/report/Metrics.h"
+#include "kiln/runtime/train/Checkpoint.h"
 
 #include <fmt/core.h>
 #include <nlohmann/json.hpp>

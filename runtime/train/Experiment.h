@@ -3,7 +3,7 @@
 // spec §9-4 to §9-8 into an output folder.
 #pragma once
 
-#include "runtime/train/Trainer.h"
+#include "kiln/runtime/train/Trainer.h"
 
 #include <optional>
 #include <string>

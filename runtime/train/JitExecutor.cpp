@@ -1,8 +1,8 @@
 // JitExecutor: gathers the state from the store, runs the compiled step, writes every
 // update back (as the interpreter executor does).
-#include "runtime/train/JitExecutor.h"
+#include "kiln/runtime/train/JitExecutor.h"
 
-#include "codegen/CompiledGraph.h"
+#include "kiln/codegen/CompiledGraph.h"
 
 #include <fmt/format.h>
 

@@ -2,7 +2,7 @@
 // native function, run against a ParamStore exactly as the interpreter executor is.
 #pragma once
 
-#include "runtime/train/Executor.h"
+#include "kiln/runtime/train/Executor.h"
 
 #include <memory>
 #include <string>

@@ -1,7 +1,7 @@
-#include "runtime/train/ParamStore.h"
+#include "kiln/runtime/train/ParamStore.h"
 
-#include "ir/Error.h"
-#include "runtime/Init.h"
+#include "kiln/ir/Error.h"
+#include "kiln/runtime/Init.h"
 
 namespace kiln {
 

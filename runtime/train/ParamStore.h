@@ -3,8 +3,8 @@
 // bind to the same store, so evaluation always sees the latest parameters.
 #pragma once
 
-#include "ir/Graph.h"
-#include "runtime/Tensor.h"
+#include "kiln/ir/Graph.h"
+#include "kiln/runtime/Tensor.h"
 
 #include <map>
 #include <string>

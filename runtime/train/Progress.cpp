@@ -1,4 +1,4 @@
-#include "runtime/train/Progress.h"
+#include "kiln/runtime/train/Progress.h"
 
 #include <fmt/core.h>
 

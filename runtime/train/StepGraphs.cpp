@@ -3,12 +3,12 @@
 //   2. add the labels input, the loss, and the metrics (correct count, predictions);
 //   3. backward/train: differentiate the loss w.r.t. every parameter not frozen;
 //   4. train: append the optimizer update and `step <- step + 1`.
-#include "runtime/train/StepGraphs.h"
+#include "kiln/runtime/train/StepGraphs.h"
 
-#include "frontend/Loss.h"
-#include "frontend/Zoo.h"
-#include "ir/Error.h"
-#include "passes/Autodiff.h"
+#include "kiln/frontend/Loss.h"
+#include "kiln/frontend/Zoo.h"
+#include "kiln/ir/Error.h"
+#include "kiln/passes/Autodiff.h"
 
 namespace kiln {
 

@@ -6,8 +6,8 @@
 //             (DESIGN §2), inputs x, y, lr; outputs loss, correct
 #pragma once
 
-#include "ir/Graph.h"
-#include "runtime/optim/Optimizer.h"
+#include "kiln/ir/Graph.h"
+#include "kiln/runtime/optim/Optimizer.h"
 
 #include <string>
 #include <string_view>

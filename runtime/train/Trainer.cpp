@@ -1,7 +1,7 @@
-#include "runtime/train/Trainer.h"
+#include "kiln/runtime/train/Trainer.h"
 
-#include "ir/Error.h"
-#include "runtime/train/Progress.h"
+#include "kiln/ir/Error.h"
+#include "kiln/runtime/train/Progress.h"
 
 #include <fmt/core.h>
 

@@ -3,13 +3,13 @@
 // progress, and stops early when asked.
 #pragma once
 
-#include "runtime/data/DataLoader.h"
-#include "runtime/data/Mnist.h"
-#include "runtime/optim/EarlyStopping.h"
-#include "runtime/optim/Schedule.h"
-#include "runtime/report/History.h"
-#include "runtime/train/Executor.h"
-#include "runtime/train/StepGraphs.h"
+#include "kiln/runtime/data/DataLoader.h"
+#include "kiln/runtime/data/Mnist.h"
+#include "kiln/runtime/optim/EarlyStopping.h"
+#include "kiln/runtime/optim/Schedule.h"
+#include "kiln/runtime/report/History.h"
+#include "kiln/runtime/train/Executor.h"
+#include "kiln/runtime/train/StepGraphs.h"
 
 #include <functional>
 #include <optional>

@@ -3,8 +3,8 @@
 // the textual views (`kiln ir --stage llvm|asm`) and per-kernel profiling.
 #include "JitTestUtil.h"
 
-#include "codegen/CompiledGraph.h"
-#include "codegen/KernelPlan.h"
+#include "kiln/codegen/CompiledGraph.h"
+#include "kiln/codegen/KernelPlan.h"
 
 #include <catch2/catch.hpp>
 

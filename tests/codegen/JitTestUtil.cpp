@@ -1,8 +1,8 @@
 // Random arguments and the JIT-vs-interpreter comparison.
 #include "JitTestUtil.h"
 
-#include "runtime/Random.h"
-#include "runtime/interp/Interpreter.h"
+#include "kiln/runtime/Random.h"
+#include "kiln/runtime/interp/Interpreter.h"
 
 #include <catch2/catch.hpp>
 #include <fmt/format.h>

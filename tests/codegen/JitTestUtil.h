@@ -3,9 +3,9 @@
 // every output and update element by element.
 #pragma once
 
-#include "codegen/CompiledGraph.h"
-#include "ir/Graph.h"
-#include "runtime/Tensor.h"
+#include "kiln/codegen/CompiledGraph.h"
+#include "kiln/ir/Graph.h"
+#include "kiln/runtime/Tensor.h"
 
 #include <string>
 #include <vector>

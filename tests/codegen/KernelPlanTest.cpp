@@ -1,6 +1,6 @@
 // The kernel plan: which values get buffers, how elementwise chains fuse, and that the
 // arena never lets two buffers that are alive at once overlap.
-#include "codegen/KernelPlan.h"
+#include "kiln/codegen/KernelPlan.h"
 
 #include <catch2/catch.hpp>
 

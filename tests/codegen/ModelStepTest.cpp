@@ -10,9 +10,9 @@
 // into full +-lr steps in arbitrary directions. The second test shows that noise.
 #include "JitTestUtil.h"
 
-#include "runtime/Init.h"
-#include "runtime/interp/Interpreter.h"
-#include "runtime/train/StepGraphs.h"
+#include "kiln/runtime/Init.h"
+#include "kiln/runtime/interp/Interpreter.h"
+#include "kiln/runtime/train/StepGraphs.h"
 
 #include <catch2/catch.hpp>
 #include <fmt/format.h>

@@ -1,7 +1,7 @@
 // jitOpCases: one exhaustive switch over OpKind.
 #include "OpCases.h"
 
-#include "ir/ShapeRules.h"
+#include "kiln/ir/ShapeRules.h"
 
 #include <fmt/format.h>
 

@@ -2,8 +2,8 @@
 // random values.
 #include "OpCases.h"
 
-#include "codegen/JitEngine.h"
-#include "ir/Printer.h"
+#include "kiln/codegen/JitEngine.h"
+#include "kiln/ir/Printer.h"
 
 #include <catch2/catch.hpp>
 #include <fmt/format.h>

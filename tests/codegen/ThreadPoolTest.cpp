@@ -1,6 +1,6 @@
 // The thread pool behind kiln_parallel_for: every item once, worker ids within the
 // limit and never shared by two bodies at a time, nested loops run inline.
-#include "runtime/ThreadPool.h"
+#include "kiln/runtime/ThreadPool.h"
 
 #include <catch2/catch.hpp>
 

@@ -1,7 +1,7 @@
 // Multi-head self-attention (spec §7) and the Transformer encoder layer: shapes,
 // PyTorch's parameter names, and the scaled dot product.
-#include "frontend/Frontend.h"
-#include "ir/Error.h"
+#include "kiln/frontend/Frontend.h"
+#include "kiln/ir/Error.h"
 
 #include <catch2/catch.hpp>
 

@@ -1,7 +1,7 @@
 // Linear, Conv2d, pooling, activations and normalization layers: the nodes they emit,
 // their parameters, and the errors they raise with the layer path and shapes.
-#include "frontend/Frontend.h"
-#include "ir/Error.h"
+#include "kiln/frontend/Frontend.h"
+#include "kiln/ir/Error.h"
 
 #include <catch2/catch.hpp>
 

@@ -1,7 +1,7 @@
 // Losses: their structure (log_softmax + one_hot for cross_entropy), result types and
 // input checks.
-#include "frontend/Frontend.h"
-#include "ir/Error.h"
+#include "kiln/frontend/Frontend.h"
+#include "kiln/ir/Error.h"
 
 #include <catch2/catch.hpp>
 

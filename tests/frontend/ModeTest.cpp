@@ -1,7 +1,7 @@
 // Train and eval graphs of the same model differ exactly where PyTorch's modes differ:
 // dropout masks, batch-norm statistics and their running-state updates.
-#include "frontend/Frontend.h"
-#include "ir/Error.h"
+#include "kiln/frontend/Frontend.h"
+#include "kiln/ir/Error.h"
 
 #include <catch2/catch.hpp>
 

@@ -1,7 +1,7 @@
 // The frontend's layers computed by the reference interpreter and compared with values
 // worked out by hand (or by a direct double-precision loop in the test).
-#include "frontend/Frontend.h"
-#include "runtime/interp/Interpreter.h"
+#include "kiln/frontend/Frontend.h"
+#include "kiln/runtime/interp/Interpreter.h"
 
 #include <catch2/catch.hpp>
 

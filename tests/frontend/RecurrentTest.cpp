@@ -1,6 +1,6 @@
 // LSTM (spec §6): PyTorch's shapes, parameter names and layout, and its unrolling.
-#include "frontend/Frontend.h"
-#include "ir/Error.h"
+#include "kiln/frontend/Frontend.h"
+#include "kiln/ir/Error.h"
 
 #include <catch2/catch.hpp>
 

@@ -1,7 +1,7 @@
 // kiln::Value: broadcasting arithmetic, shape operations and their errors, and the
 // scopes functional ops get.
-#include "frontend/Frontend.h"
-#include "ir/Error.h"
+#include "kiln/frontend/Frontend.h"
+#include "kiln/ir/Error.h"
 
 #include <catch2/catch.hpp>
 

@@ -1,12 +1,12 @@
 // The tutorial's models (spec §9-2): state_dict names, shapes, parameter counts,
 // intermediate shapes, and the zoo's lookup and graph naming.
-#include "frontend/Zoo.h"
-#include "frontend/Loss.h"
-#include "frontend/Models.h"
-#include "ir/Error.h"
-#include "ir/Parser.h"
-#include "ir/Printer.h"
-#include "ir/Verifier.h"
+#include "kiln/frontend/Zoo.h"
+#include "kiln/frontend/Loss.h"
+#include "kiln/frontend/Models.h"
+#include "kiln/ir/Error.h"
+#include "kiln/ir/Parser.h"
+#include "kiln/ir/Printer.h"
+#include "kiln/ir/Verifier.h"
 
 #include <catch2/catch.hpp>
 

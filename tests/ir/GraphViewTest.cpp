@@ -1,8 +1,8 @@
 // The Boost.Graph view: topological order, cycle detection and Graphviz output.
 #include "SampleGraphs.h"
 
-#include "ir/Error.h"
-#include "ir/GraphView.h"
+#include "kiln/ir/Error.h"
+#include "kiln/ir/GraphView.h"
 
 #include <catch2/catch.hpp>
 

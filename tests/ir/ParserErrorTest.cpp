@@ -1,7 +1,7 @@
 // Malformed IR text: each case must fail with a kiln::Error whose message is exactly one
 // line "FILE:LINE:COL: message", at the expected position and with a distinctive text.
-#include "ir/Error.h"
-#include "ir/Parser.h"
+#include "kiln/ir/Error.h"
+#include "kiln/ir/Parser.h"
 
 #include <catch2/catch.hpp>
 

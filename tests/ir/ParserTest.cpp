@@ -2,10 +2,10 @@
 // text the parser accepts beyond what the printer writes.
 #include "SampleGraphs.h"
 
-#include "ir/Error.h"
-#include "ir/Parser.h"
-#include "ir/Printer.h"
-#include "ir/Verifier.h"
+#include "kiln/ir/Error.h"
+#include "kiln/ir/Parser.h"
+#include "kiln/ir/Printer.h"
+#include "kiln/ir/Verifier.h"
 
 #include <catch2/catch.hpp>
 

@@ -1,6 +1,6 @@
 #include "SampleGraphs.h"
 
-#include "ir/Builder.h"
+#include "kiln/ir/Builder.h"
 
 #include <cassert>
 #include <limits>

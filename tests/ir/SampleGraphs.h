@@ -2,7 +2,7 @@
 // training-step-shaped graph with inputs, state, scopes, outputs and updates.
 #pragma once
 
-#include "ir/Graph.h"
+#include "kiln/ir/Graph.h"
 
 namespace kiln::test {
 

@@ -1,6 +1,6 @@
-#include "ir/Builder.h"
-#include "ir/Error.h"
-#include "ir/Printer.h"
+#include "kiln/ir/Builder.h"
+#include "kiln/ir/Error.h"
+#include "kiln/ir/Printer.h"
 
 #include <catch2/catch.hpp>
 

@@ -1,8 +1,8 @@
 // The verifier on valid graphs and on graphs corrupted by hand through mutableNodes.
 #include "SampleGraphs.h"
 
-#include "ir/Error.h"
-#include "ir/Verifier.h"
+#include "kiln/ir/Error.h"
+#include "kiln/ir/Verifier.h"
 
 #include <catch2/catch.hpp>
 

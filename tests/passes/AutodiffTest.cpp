@@ -1,10 +1,10 @@
 // Reverse-mode autodiff: results on the interpreter, the shape of the gradient graph
 // (which nodes exist, their scopes) and the errors. The rule of every op is checked
 // against central differences in tests/runtime/gradcheck.
-#include "passes/Autodiff.h"
-#include "ir/Builder.h"
-#include "ir/Error.h"
-#include "runtime/interp/Interpreter.h"
+#include "kiln/passes/Autodiff.h"
+#include "kiln/ir/Builder.h"
+#include "kiln/ir/Error.h"
+#include "kiln/runtime/interp/Interpreter.h"
 
 #include <catch2/catch.hpp>
 

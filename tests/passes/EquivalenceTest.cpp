@@ -3,13 +3,13 @@
 // and its kernel program run on the interpreter's kernels, with and without a memory
 // plan (an arena plan that overlapped live buffers, or an unsafe in-place update, would
 // change the numbers).
-#include "ir/Verifier.h"
-#include "passes/Lower.h"
-#include "passes/MemoryPlan.h"
-#include "passes/PassManager.h"
-#include "runtime/interp/Interpreter.h"
-#include "runtime/program/ProgramRunner.h"
-#include "runtime/train/StepGraphs.h"
+#include "kiln/ir/Verifier.h"
+#include "kiln/passes/Lower.h"
+#include "kiln/passes/MemoryPlan.h"
+#include "kiln/passes/PassManager.h"
+#include "kiln/runtime/interp/Interpreter.h"
+#include "kiln/runtime/program/ProgramRunner.h"
+#include "kiln/runtime/train/StepGraphs.h"
 #include "tests/passes/PassTestUtil.h"
 
 #include <catch2/catch.hpp>

@@ -1,7 +1,7 @@
 // The kernel program's structural verifier and printer.
-#include "ir/Error.h"
-#include "ir/Parser.h"
-#include "passes/Lower.h"
+#include "kiln/ir/Error.h"
+#include "kiln/ir/Parser.h"
+#include "kiln/passes/Lower.h"
 
 #include <catch2/catch.hpp>
 

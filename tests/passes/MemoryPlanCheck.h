@@ -3,8 +3,8 @@
 // program and returns each violation it finds as a line of text.
 #pragma once
 
-#include "passes/KernelProgram.h"
-#include "passes/MemoryPlan.h"
+#include "kiln/passes/KernelProgram.h"
+#include "kiln/passes/MemoryPlan.h"
 
 #include <fmt/format.h>
 

@@ -1,12 +1,12 @@
 // Memory plans of the tutorial's step graphs, checked by an independent checker
 // (MemoryPlanCheck.h), which is itself shown to catch a broken plan.
-#include "passes/MemoryPlan.h"
-#include "ir/Parser.h"
-#include "passes/Lower.h"
-#include "passes/PassManager.h"
-#include "runtime/interp/Interpreter.h"
-#include "runtime/program/ProgramRunner.h"
-#include "runtime/train/StepGraphs.h"
+#include "kiln/passes/MemoryPlan.h"
+#include "kiln/ir/Parser.h"
+#include "kiln/passes/Lower.h"
+#include "kiln/passes/PassManager.h"
+#include "kiln/runtime/interp/Interpreter.h"
+#include "kiln/runtime/program/ProgramRunner.h"
+#include "kiln/runtime/train/StepGraphs.h"
 #include "tests/passes/MemoryPlanCheck.h"
 #include "tests/passes/PassTestUtil.h"
 

@@ -5,12 +5,12 @@
 //            [--program] [--memory] [--strategy=best-fit|colouring]
 // Errors (kiln::Error) are printed on stdout as "error: ..." with exit code 1, so
 // negative tests can check them with `not`.
-#include "ir/Error.h"
-#include "ir/Parser.h"
-#include "ir/Printer.h"
-#include "passes/Lower.h"
-#include "passes/MemoryPlan.h"
-#include "passes/PassManager.h"
+#include "kiln/ir/Error.h"
+#include "kiln/ir/Parser.h"
+#include "kiln/ir/Printer.h"
+#include "kiln/passes/Lower.h"
+#include "kiln/passes/MemoryPlan.h"
+#include "kiln/passes/PassManager.h"
 
 #include <CLI/CLI.hpp>
 #include <fmt/core.h>

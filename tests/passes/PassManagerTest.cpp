@@ -1,9 +1,9 @@
 // The pass manager: the registry, pipelines, dumps handed to the caller, verification
 // after each pass, fixed points and statistics.
-#include "passes/PassManager.h"
-#include "ir/Error.h"
-#include "ir/Parser.h"
-#include "ir/Printer.h"
+#include "kiln/passes/PassManager.h"
+#include "kiln/ir/Error.h"
+#include "kiln/ir/Parser.h"
+#include "kiln/ir/Printer.h"
 
 #include <catch2/catch.hpp>
 

@@ -2,9 +2,9 @@
 // comparison of the tensors two executions return.
 #pragma once
 
-#include "ir/Graph.h"
-#include "runtime/Init.h"
-#include "runtime/Tensor.h"
+#include "kiln/ir/Graph.h"
+#include "kiln/runtime/Init.h"
+#include "kiln/runtime/Tensor.h"
 
 #include <catch2/catch.hpp>
 

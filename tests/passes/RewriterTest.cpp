@@ -1,9 +1,9 @@
 // GraphRewriter and rebuildGraph: a rebuild keeps names, scopes, attributes, outputs,
 // updates and the order of inputs and state; replacements and dropped nodes go through
 // the value map.
-#include "passes/Rewriter.h"
-#include "ir/Parser.h"
-#include "ir/Printer.h"
+#include "kiln/passes/Rewriter.h"
+#include "kiln/ir/Parser.h"
+#include "kiln/ir/Printer.h"
 
 #include <catch2/catch.hpp>
 

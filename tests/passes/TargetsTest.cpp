@@ -5,10 +5,10 @@
 //     model's train step. "Intermediate buffers" is measured strictly: only the
 //     temporaries and outputs that need arena space (new state values written in place
 //     excluded), each at its allocated size.
-#include "passes/Lower.h"
-#include "passes/MemoryPlan.h"
-#include "passes/PassManager.h"
-#include "runtime/train/StepGraphs.h"
+#include "kiln/passes/Lower.h"
+#include "kiln/passes/MemoryPlan.h"
+#include "kiln/passes/PassManager.h"
+#include "kiln/runtime/train/StepGraphs.h"
 
 #include <catch2/catch.hpp>
 

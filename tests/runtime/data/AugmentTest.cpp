@@ -1,7 +1,7 @@
 // Augmentation: the resampling (identity, shifts, rotations) and the per-sample draws.
 #include "DataTestUtil.h"
 
-#include "runtime/data/Augment.h"
+#include "kiln/runtime/data/Augment.h"
 
 #include <catch2/catch.hpp>
 

@@ -2,9 +2,9 @@
 // the loader, and prefetch giving the same batches as the synchronous path.
 #include "DataTestUtil.h"
 
-#include "runtime/data/DataLoader.h"
+#include "kiln/runtime/data/DataLoader.h"
 
-#include "ir/Error.h"
+#include "kiln/ir/Error.h"
 
 #include <catch2/catch.hpp>
 

@@ -2,7 +2,7 @@
 // or gzip'd through zlib, well-formed or not) and small synthetic data sets.
 #pragma once
 
-#include "runtime/data/Mnist.h"
+#include "kiln/runtime/data/Mnist.h"
 
 #include <zlib.h>
 

@@ -2,9 +2,9 @@
 // with the message and byte offset it must report.
 #include "DataTestUtil.h"
 
-#include "runtime/data/Idx.h"
+#include "kiln/runtime/data/Idx.h"
 
-#include "ir/Error.h"
+#include "kiln/ir/Error.h"
 
 #include <catch2/catch.hpp>
 

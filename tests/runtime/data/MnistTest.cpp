@@ -2,9 +2,9 @@
 // labels, the missing-file message, and (when present) the real MNIST.
 #include "DataTestUtil.h"
 
-#include "runtime/data/Mnist.h"
+#include "kiln/runtime/data/Mnist.h"
 
-#include "ir/Error.h"
+#include "kiln/ir/Error.h"
 
 #include <catch2/catch.hpp>
 

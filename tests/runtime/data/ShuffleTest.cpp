@@ -1,5 +1,5 @@
 // The epoch order: a permutation, a pure function of (seed, epoch), and uniform enough.
-#include "runtime/data/Shuffle.h"
+#include "kiln/runtime/data/Shuffle.h"
 
 #include <catch2/catch.hpp>
 

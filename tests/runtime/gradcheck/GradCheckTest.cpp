@@ -1,9 +1,9 @@
 // The per-op gradient matrix: every differentiable op of the op table is checked against
 // central differences in f64, so a new op is covered (or fails for lack of cases) without
 // touching this file.
-#include "runtime/gradcheck/GradCheck.h"
-#include "ir/Builder.h"
-#include "ir/Error.h"
+#include "kiln/runtime/gradcheck/GradCheck.h"
+#include "kiln/ir/Builder.h"
+#include "kiln/ir/Error.h"
 
 #include <catch2/catch.hpp>
 

@@ -1,8 +1,8 @@
 // Layer-level gradient checks: layers the frontend builds from primitives, checked as
 // whole graphs against central differences in f64.
-#include "ir/Builder.h"
-#include "passes/Autodiff.h"
-#include "runtime/gradcheck/GradCheck.h"
+#include "kiln/ir/Builder.h"
+#include "kiln/passes/Autodiff.h"
+#include "kiln/runtime/gradcheck/GradCheck.h"
 
 #include <catch2/catch.hpp>
 

@@ -2,9 +2,9 @@
 // through evalNode, seeded random tensors and element-by-element comparison.
 #pragma once
 
-#include "ir/ShapeRules.h"
-#include "runtime/Tensor.h"
-#include "runtime/interp/Kernels.h"
+#include "kiln/ir/ShapeRules.h"
+#include "kiln/runtime/Tensor.h"
+#include "kiln/runtime/interp/Kernels.h"
 
 #include <catch2/catch.hpp>
 

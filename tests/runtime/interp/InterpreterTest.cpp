@@ -2,9 +2,9 @@
 // arguments.
 #include "InterpTestUtil.h"
 
-#include "ir/Builder.h"
-#include "ir/Error.h"
-#include "runtime/interp/Interpreter.h"
+#include "kiln/ir/Builder.h"
+#include "kiln/ir/Error.h"
+#include "kiln/runtime/interp/Interpreter.h"
 
 using namespace kiln;
 using namespace kiln::test;

@@ -3,7 +3,7 @@
 // switch over OpKind, so a new op does not compile until it has a case here.
 #include "InterpTestUtil.h"
 
-#include "runtime/interp/Interpreter.h"
+#include "kiln/runtime/interp/Interpreter.h"
 
 using namespace kiln;
 using namespace kiln::test;

@@ -1,7 +1,7 @@
 // Source kernels (constant, iota, random_uniform) and the Philox generator behind them.
 #include "InterpTestUtil.h"
 
-#include "runtime/Random.h"
+#include "kiln/runtime/Random.h"
 
 using namespace kiln;
 using namespace kiln::test;

@@ -1,6 +1,6 @@
-#include "runtime/io/AtomicFile.h"
+#include "kiln/runtime/io/AtomicFile.h"
 
-#include "ir/Error.h"
+#include "kiln/ir/Error.h"
 #include "tests/runtime/io/TestDir.h"
 
 #include <catch2/catch.hpp>

@@ -1,7 +1,7 @@
-#include "runtime/io/Safetensors.h"
+#include "kiln/runtime/io/Safetensors.h"
 
-#include "ir/Error.h"
-#include "runtime/Random.h"
+#include "kiln/ir/Error.h"
+#include "kiln/runtime/Random.h"
 #include "tests/runtime/io/TestDir.h"
 
 #include <catch2/catch.hpp>

@@ -1,6 +1,6 @@
 // Early stopping: patience, min delta, NaN losses and checkpointed counters.
-#include "runtime/optim/EarlyStopping.h"
-#include "ir/Error.h"
+#include "kiln/runtime/optim/EarlyStopping.h"
+#include "kiln/ir/Error.h"
 
 #include <catch2/catch.hpp>
 

@@ -1,7 +1,7 @@
 // Optimizer names, PyTorch defaults and rejected configurations.
-#include "ir/Builder.h"
-#include "ir/Error.h"
-#include "runtime/optim/Optimizer.h"
+#include "kiln/ir/Builder.h"
+#include "kiln/ir/Error.h"
+#include "kiln/runtime/optim/Optimizer.h"
 
 #include <catch2/catch.hpp>
 

@@ -4,7 +4,7 @@
 // with a different learning rate each step, state fed back between steps.
 #include "TrainStep.h"
 
-#include "runtime/Init.h"
+#include "kiln/runtime/Init.h"
 
 #include <catch2/catch.hpp>
 

@@ -1,6 +1,6 @@
 // Learning-rate schedules against PyTorch's closed forms, computed here independently.
-#include "runtime/optim/Schedule.h"
-#include "ir/Error.h"
+#include "kiln/runtime/optim/Schedule.h"
+#include "kiln/ir/Error.h"
 
 #include <catch2/catch.hpp>
 

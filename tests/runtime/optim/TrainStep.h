@@ -3,11 +3,11 @@
 // step to the next as the runtime does.
 #pragma once
 
-#include "ir/Builder.h"
-#include "ir/Error.h"
-#include "passes/Autodiff.h"
-#include "runtime/interp/Interpreter.h"
-#include "runtime/optim/Optimizer.h"
+#include "kiln/ir/Builder.h"
+#include "kiln/ir/Error.h"
+#include "kiln/passes/Autodiff.h"
+#include "kiln/runtime/interp/Interpreter.h"
+#include "kiln/runtime/optim/Optimizer.h"
 
 #include <string_view>
 #include <vector>

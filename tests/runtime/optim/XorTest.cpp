@@ -3,7 +3,7 @@
 // autodiff on the interpreter, and evaluated on the four XOR points.
 #include "TrainStep.h"
 
-#include "runtime/Init.h"
+#include "kiln/runtime/Init.h"
 
 #include <catch2/catch.hpp>
 

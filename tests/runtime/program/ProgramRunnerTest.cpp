@@ -1,12 +1,12 @@
 // ProgramRunner: a kernel program on the interpreter's kernels gives what the
 // interpreter gives for its graph, with or without a memory plan, and leaves the
 // caller's tensors alone.
-#include "runtime/program/ProgramRunner.h"
-#include "ir/Error.h"
-#include "ir/Parser.h"
-#include "passes/Lower.h"
-#include "passes/MemoryPlan.h"
-#include "runtime/interp/Interpreter.h"
+#include "kiln/runtime/program/ProgramRunner.h"
+#include "kiln/ir/Error.h"
+#include "kiln/ir/Parser.h"
+#include "kiln/passes/Lower.h"
+#include "kiln/passes/MemoryPlan.h"
+#include "kiln/runtime/interp/Interpreter.h"
 
 #include <catch2/catch.hpp>
 

@@ -1,5 +1,5 @@
-#include "runtime/report/Charts.h"
-#include "runtime/report/LinePlot.h"
+#include "kiln/runtime/report/Charts.h"
+#include "kiln/runtime/report/LinePlot.h"
 
 #include "tests/runtime/io/TestDir.h"
 

@@ -1,6 +1,6 @@
-#include "runtime/report/History.h"
+#include "kiln/runtime/report/History.h"
 
-#include "ir/Error.h"
+#include "kiln/ir/Error.h"
 #include "tests/runtime/io/TestDir.h"
 
 #include <catch2/catch.hpp>

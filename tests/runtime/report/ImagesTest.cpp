@@ -1,8 +1,8 @@
-#include "runtime/report/Images.h"
-#include "runtime/report/BitmapFont.h"
-#include "runtime/report/Canvas.h"
+#include "kiln/runtime/report/Images.h"
+#include "kiln/runtime/report/BitmapFont.h"
+#include "kiln/runtime/report/Canvas.h"
 
-#include "ir/Error.h"
+#include "kiln/ir/Error.h"
 #include "tests/runtime/io/TestDir.h"
 
 #include <catch2/catch.hpp>

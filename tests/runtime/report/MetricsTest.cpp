@@ -1,6 +1,6 @@
-#include "runtime/report/Metrics.h"
+#include "kiln/runtime/report/Metrics.h"
 
-#include "ir/Error.h"
+#include "kiln/ir/Error.h"
 
 #include <catch2/catch.hpp>
 

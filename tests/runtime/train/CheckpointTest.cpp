@@ -3,7 +3,7 @@
 // between its two files) is refused with a message naming the file and what is wrong.
 #include "TrainTestUtil.h"
 
-#include "runtime/train/Checkpoint.h"
+#include "kiln/runtime/train/Checkpoint.h"
 #include "tests/runtime/io/TestDir.h"
 
 #include <catch2/catch.hpp>

@@ -3,7 +3,7 @@
 // it bit for bit; every report lands in --out.
 #include "TrainTestUtil.h"
 
-#include "runtime/train/Experiment.h"
+#include "kiln/runtime/train/Experiment.h"
 #include "tests/runtime/io/TestDir.h"
 
 #include <catch2/catch.hpp>

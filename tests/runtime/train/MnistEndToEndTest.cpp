@@ -5,7 +5,7 @@
 // The data comes from scripts/fetch_mnist.sh (scripts/test.sh runs it first);
 // KILN_MNIST_DIR points elsewhere. Without the data the test fails and says so: a
 // skipped end-to-end test would hide a broken fetch.
-#include "runtime/train/Experiment.h"
+#include "kiln/runtime/train/Experiment.h"
 #include "tests/runtime/io/TestDir.h"
 
 #include <catch2/catch.hpp>

@@ -3,7 +3,7 @@
 // bitwise comparison of two parameter stores.
 #pragma once
 
-#include "runtime/train/Trainer.h"
+#include "kiln/runtime/train/Trainer.h"
 #include "tests/runtime/data/DataTestUtil.h"
 
 #include <fmt/format.h>

@@ -3,7 +3,7 @@
 // and within the JIT's rounding when the second half runs on the JIT.
 #include "TrainTestUtil.h"
 
-#include "runtime/train/Checkpoint.h"
+#include "kiln/runtime/train/Checkpoint.h"
 #include "tests/runtime/io/TestDir.h"
 
 #include <catch2/catch.hpp>
