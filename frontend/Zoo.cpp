@@ -5,17 +5,23 @@
 
 namespace kiln {
 
-Type ZooEntry::inputType(int64_t batch) const {
+Type ModelSpec::inputType(int64_t batch) const {
   Shape shape{batch};
   shape.insert(shape.end(), sampleShape.begin(), sampleShape.end());
   return {DType::F32, shape};
 }
 
-const std::vector<ZooEntry> &zoo() {
-  static const std::vector<ZooEntry> entries = [] {
+ModelSpec classifier(std::string name, Shape sampleShape, int64_t numClasses,
+                     std::function<std::unique_ptr<Module>()> make) {
+  return {std::move(name), "", std::move(sampleShape), numClasses, OutputKind::Logits,
+          std::move(make)};
+}
+
+const std::vector<ModelSpec> &zoo() {
+  static const std::vector<ModelSpec> entries = [] {
     const Shape mnist{1, 28, 28}, xorInput{2};
     using Act = XorMLP::Activation;
-    std::vector<ZooEntry> e;
+    std::vector<ModelSpec> e;
     e.push_back({"perceptron", "spec §1 perceptron: Linear(2,1), sigmoid to train, step to predict",
                  xorInput, 1, OutputKind::Probability,
                  [] { return std::make_unique<Perceptron>(); }});
@@ -34,9 +40,9 @@ const std::vector<ZooEntry> &zoo() {
   return entries;
 }
 
-const ZooEntry &zooEntry(std::string_view name) {
+const ModelSpec &zooEntry(std::string_view name) {
   std::string valid;
-  for (const ZooEntry &e : zoo()) {
+  for (const ModelSpec &e : zoo()) {
     if (e.name == name)
       return e;
     valid += (valid.empty() ? "" : ", ") + e.name;
@@ -45,13 +51,24 @@ const ZooEntry &zooEntry(std::string_view name) {
 }
 
 BuiltModel buildModel(std::string_view name, int64_t batch, Mode mode) {
-  const ZooEntry &entry = zooEntry(name);
+  return buildModel(zooEntry(name), batch, mode);
+}
+
+BuiltModel buildModel(const ModelSpec &entry, int64_t batch, Mode mode) {
   if (batch < 1)
-    fail("model '{}': the batch size must be >= 1, got {}", name, batch);
+    fail("model '{}': the batch size must be >= 1, got {}", entry.name, batch);
+  if (!entry.make)
+    fail("model '{}' has no Module factory", entry.name);
   std::unique_ptr<Module> model = entry.make();
   BuiltModel built{
       Graph(entry.name + (mode == Mode::Train ? ".forward" : ".eval")), -1, -1, {}, {}};
   Traced t = trace(*model, built.graph, entry.inputType(batch), mode);
+  const Type &out = built.graph.node(t.output).type;
+  const int64_t width = entry.output == OutputKind::Probability ? 1 : entry.numClasses;
+  if (out != Type{DType::F32, {batch, width}})
+    fail("model '{}': forward returns {}, but a model of {} outputs at batch {} must return "
+         "f32[{},{}]",
+         entry.name, out.str(), width, batch, batch, width);
   built.input = t.input;
   built.logits = t.output;
   built.parameters = std::move(t.parameters);

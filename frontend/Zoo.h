@@ -1,5 +1,7 @@
-// The model zoo: the tutorial's models by name, and the one call the runtime and the CLI
-// use to get a traced graph of one of them for a batch size and mode.
+// Models as kiln compiles them: a ModelSpec is a Module factory with the shape of one
+// example and the meaning of the output; buildModel traces one for a batch size and mode.
+// The zoo is the tutorial's models as a list of ModelSpecs, found by name; a user's own
+// model is a ModelSpec like any other and takes the same path.
 #pragma once
 
 #include "kiln/frontend/Module.h"
@@ -12,17 +14,19 @@
 
 namespace kiln {
 
-/// What a model's output means.
+/// What a model's output means, and so which loss trains it.
 enum class OutputKind {
-  Logits,     ///< f32[B, numClasses]: train with cross_entropy, predict with argmax
-  Probability ///< f32[B, 1] in [0, 1]: train with binary_cross_entropy or mse_loss
+  Logits,      ///< f32[B, numClasses]: cross_entropy against i32[B] classes; argmax predicts
+  Probability, ///< f32[B, 1] in [0, 1]: binary_cross_entropy against f32[B, 1] targets
+  Values       ///< f32[B, numClasses]: mse_loss against f32[B, numClasses] targets
 };
 
-struct ZooEntry {
-  std::string name;        ///< "mlp"
+/// A model kiln can compile: how to make the Module, and what goes in and comes out.
+struct ModelSpec {
+  std::string name;        ///< "mlp"; names graphs, logs and checkpoints
   std::string description; ///< one line, for `kiln models`
   Shape sampleShape;       ///< one example without the batch: {1, 28, 28}
-  int64_t numClasses;      ///< 10 for MNIST; 1 for a single probability
+  int64_t numClasses;      ///< outputs per example: 10 for MNIST, 1 for a probability
   OutputKind output;
   std::function<std::unique_ptr<Module>()> make;
 
@@ -30,12 +34,17 @@ struct ZooEntry {
   Type inputType(int64_t batch) const;
 };
 
-/// perceptron, xor_mlp, xor_mlp_relu, mlp, cnn, icnn (in that order).
-const std::vector<ZooEntry> &zoo();
-/// The entry called `name`; throws kiln::Error listing the valid names.
-const ZooEntry &zooEntry(std::string_view name);
+/// A classifier over `numClasses` classes of examples shaped `sampleShape`, made by
+/// `make` (e.g. [] { return std::make_unique<MyNet>(); }).
+ModelSpec classifier(std::string name, Shape sampleShape, int64_t numClasses,
+                     std::function<std::unique_ptr<Module>()> make);
 
-/// A traced zoo model.
+/// perceptron, xor_mlp, xor_mlp_relu, mlp, cnn, icnn (in that order).
+const std::vector<ModelSpec> &zoo();
+/// The entry called `name`; throws kiln::Error listing the valid names.
+const ModelSpec &zooEntry(std::string_view name);
+
+/// A traced model.
 struct BuiltModel {
   Graph graph;                     ///< "<name>.forward" (train) or "<name>.eval"
   ValueId input;                   ///< "x" : f32[batch, sampleShape...]
@@ -44,10 +53,12 @@ struct BuiltModel {
   std::vector<ValueId> buffers;    ///< running statistics and counters, in state_dict order
 };
 
-/// Traces zoo model `name` for `batch` examples in `mode`. The graph has no outputs
+/// Traces `model` for `batch` examples in `mode`. The graph has no outputs
 /// yet: the caller adds the loss, metrics or logits it needs, e.g.
 ///   Tracer t(built.graph, mode);
 ///   Value loss = cross_entropy(t.wrap(built.logits), t.input("y", {DType::I32, {batch}}));
+BuiltModel buildModel(const ModelSpec &model, int64_t batch, Mode mode);
+/// buildModel(zooEntry(name), batch, mode).
 BuiltModel buildModel(std::string_view name, int64_t batch, Mode mode);
 
 } // namespace kiln

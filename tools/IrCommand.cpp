@@ -5,14 +5,13 @@
 // Streams, as with LLVM's opt: the graph, the program and the --memory report go to
 // stdout; --print-before/--print-after dumps and --stats go to stderr, so stdout stays
 // the one artefact asked for (`kiln ir mlp --passes=default > mlp.kir` parses back).
-#include "kiln/codegen/CompiledGraph.h"
 #include "kiln/ir/Error.h"
 #include "kiln/ir/GraphView.h"
 #include "kiln/ir/Printer.h"
 #include "kiln/passes/Lower.h"
 #include "kiln/passes/MemoryPlan.h"
 #include "kiln/passes/PassManager.h"
-#include "kiln/runtime/train/StepGraphs.h"
+#include "kiln/runtime/train/Compile.h"
 #include "tools/Command.h"
 
 #include <fmt/core.h>
@@ -42,7 +41,8 @@ public:
     CLI::App *sub = app.add_subcommand("ir", "Print the graph of a zoo model at one stage");
     sub->add_option("MODEL", model_, "zoo model (see `kiln models`)")->required();
     sub->add_option("--stage", stage_,
-                    "forward | eval | backward (forward + loss + gradients) | train (the whole "
+                    "forward | predict (eval mode) | eval (predict + loss and metrics) | "
+                    "backward (forward + loss + gradients) | train (the whole "
                     "training step with the optimizer update) | program (the kernel program "
                     "--step lowers to) | llvm (the JIT's optimized LLVM IR of --step) | asm "
                     "(its host assembly)")
@@ -88,16 +88,18 @@ public:
     StepOptions options;
     options.optimizer = defaultConfig(parseOptimizerKind(optimizer_));
     options.freeze = freeze_;
+    checkStageName(stage_);
     bool program = stage_ == "program";
     bool jit = stage_ == "llvm" || stage_ == "asm";
     checkFlags(program, jit);
-    if (jit) {
-      Graph graph = buildStageGraph(model_, parseStage(step_), batch_, options);
-      fmt::print("{}", stage_ == "llvm" ? codegen::llvmIr(graph, /*optimized=*/true)
-                                        : codegen::assembly(graph));
+    const ModelSpec &model = zooEntry(model_);
+    bool plain = passes_.empty() && printBefore_.empty() && printAfter_.empty() && !stats_ &&
+                 !memory_ && format_ == "text";
+    if (plain) { // exactly what TrainStep::ir and stageText give a program
+      fmt::print("{}", stageText(model, stage_, batch_, options, parseStage(step_)));
       return 0;
     }
-    Graph graph = buildStageGraph(model_, parseStage(program ? step_ : stage_), batch_, options);
+    Graph graph = buildStageGraph(model, parseStage(program ? step_ : stage_), batch_, options);
     int64_t before = computations(graph);
     Statistics statistics = runPipeline(graph, program ? "default" : "");
     if (!program) {

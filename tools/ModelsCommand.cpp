@@ -15,7 +15,7 @@ public:
 
   int run() override {
     fmt::print("{:<14} {:<16} {:>12}  {}\n", "model", "input", "parameters", "description");
-    for (const ZooEntry &entry : zoo()) {
+    for (const ModelSpec &entry : zoo()) {
       BuiltModel built = buildModel(entry.name, 1, Mode::Eval);
       int64_t count = 0;
       for (ValueId p : built.parameters)

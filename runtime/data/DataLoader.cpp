@@ -14,7 +14,7 @@
 
 namespace kiln {
 
-DataLoader::DataLoader(const MnistDataset &data, LoaderOptions options)
+DataLoader::DataLoader(const Dataset &data, LoaderOptions options)
     : data_(data), options_(options) {
   if (options_.batchSize < 1)
     fail("DataLoader: batch size must be at least 1, got {}", options_.batchSize);
@@ -27,8 +27,9 @@ DataLoader::DataLoader(const MnistDataset &data, LoaderOptions options)
   if (!(options_.augment.maxRotationDegrees >= 0) || options_.augment.maxRotationDegrees > 180)
     fail("DataLoader: augmentation maxRotationDegrees must be in [0, 180], got {}",
          options_.augment.maxRotationDegrees);
-  assert(data_.images.size() == size_t(data_.size() * data_.height * data_.width) &&
-         "DataLoader: image bytes do not match size x height x width");
+  if (options_.augment.enabled && !data_.imageSet())
+    fail("DataLoader: augmentation needs an image data set (shifts and rotations of grey "
+         "images)");
   for (int p = 0; p < 256; ++p)
     normalized_[size_t(p)] = (float(p) / 255.0f - options_.norm.mean) / options_.norm.std;
 }
@@ -121,39 +122,48 @@ void DataLoader::stopPrefetch() {
 }
 
 Batch DataLoader::makeBatch(int64_t b) const {
-  const int64_t n = data_.size(), h = data_.height, w = data_.width;
+  const int64_t n = data_.size();
   const int64_t begin = b * options_.batchSize;
   const int64_t count = std::min(options_.batchSize, n - begin);
   assert(count > 0 && "DataLoader::makeBatch: batch index past the end of the epoch");
-
   Batch batch;
   batch.epoch = epoch_;
   batch.index = b;
-  batch.x = Tensor(Type{DType::F32, {count, 1, h, w}});
+  Shape shape = data_.sampleShape();
+  shape.insert(shape.begin(), count);
+  batch.x = Tensor(Type{DType::F32, shape});
   batch.y = Tensor(Type{DType::I32, {count}});
   batch.indices.assign(order_.begin() + begin, order_.begin() + begin + count);
 
   std::span<float> x = batch.x.data<float>();
   std::span<int32_t> y = batch.y.data<int32_t>();
-  const size_t pixels = size_t(h * w);
-  const Normalization norm = options_.norm;
+  const size_t elements = size_t(numElements(data_.sampleShape()));
   for (int64_t i = 0; i < count; ++i) {
     const int64_t sample = batch.indices[size_t(i)];
-    std::span<const uint8_t> image = data_.image(sample);
-    std::span<float> out = x.subspan(size_t(i) * pixels, pixels);
-    y[size_t(i)] = data_.labels[size_t(sample)];
-    if (options_.augment.enabled) {
-      AugmentParams params = drawAugmentation(options_.augment, options_.seed, epoch_, sample);
-      transformImage(image, h, w, params, out);
-      // The same expression as normalized_, so an identity transform changes nothing.
-      for (float &v : out)
-        v = (v / 255.0f - norm.mean) / norm.std;
-    } else {
-      for (size_t p = 0; p < pixels; ++p)
-        out[p] = normalized_[image[p]];
-    }
+    y[size_t(i)] = data_.label(sample);
+    std::span<float> out = x.subspan(size_t(i) * elements, elements);
+    if (const MnistDataset *images = data_.imageSet())
+      normalizeImage(*images, sample, out);
+    else
+      data_.read(sample, out);
   }
   return batch;
+}
+
+void DataLoader::normalizeImage(const MnistDataset &images, int64_t sample,
+                                std::span<float> out) const {
+  std::span<const uint8_t> image = images.image(sample);
+  if (options_.augment.enabled) {
+    AugmentParams params = drawAugmentation(options_.augment, options_.seed, epoch_, sample);
+    transformImage(image, images.height, images.width, params, out);
+    // The same expression as normalized_, so an identity transform changes nothing.
+    const Normalization norm = options_.norm;
+    for (float &v : out)
+      v = (v / 255.0f - norm.mean) / norm.std;
+  } else {
+    for (size_t p = 0; p < image.size(); ++p)
+      out[p] = normalized_[image[p]];
+  }
 }
 
 } // namespace kiln

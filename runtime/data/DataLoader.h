@@ -1,4 +1,4 @@
-// The DataLoader: batches of an MNIST-format data set as tensors, in an order that is a
+// The DataLoader: batches of a Dataset as tensors (images normalized), in an order that is a
 // pure function of (seed, epoch), normalized, optionally augmented, and prepared one or
 // two batches ahead on a background thread while the current batch trains.
 #pragma once
@@ -42,7 +42,7 @@ struct LoaderOptions {
 
 /// One batch: B = batchSize, except possibly for the last batch of an epoch.
 struct Batch {
-  Tensor x;                     ///< f32[B,1,H,W], normalized.
+  Tensor x;                     ///< f32[B, sample...]; images f32[B,1,H,W], normalized.
   Tensor y;                     ///< i32[B], classes.
   std::vector<int64_t> indices; ///< The dataset index of each sample.
   int64_t epoch = 0;
@@ -55,7 +55,8 @@ class DataLoader {
 public:
   /// Fails with a kiln::Error on invalid options (batch size < 1, std <= 0, negative
   /// shift or rotation).
-  DataLoader(const MnistDataset &data, LoaderOptions options);
+  /// Augmentation needs an image data set.
+  DataLoader(const Dataset &data, LoaderOptions options);
   ~DataLoader();
   DataLoader(const DataLoader &) = delete;
   DataLoader &operator=(const DataLoader &) = delete;
@@ -75,10 +76,12 @@ private:
   /// Assembles batch `b` of the current epoch; reads only state fixed by startEpoch, so
   /// the prefetch thread may call it.
   Batch makeBatch(int64_t b) const;
+  /// Image `sample` of `images`, augmented if enabled, normalized into `out`.
+  void normalizeImage(const MnistDataset &images, int64_t sample, std::span<float> out) const;
   void produce();
   void stopPrefetch();
 
-  const MnistDataset &data_;
+  const Dataset &data_;
   LoaderOptions options_;
   /// Normalized value of each pixel byte, for batches without augmentation.
   std::array<float, 256> normalized_;

@@ -38,6 +38,12 @@ std::vector<std::string> mnistFileNames(Split split, bool images) {
   return {stem + "-" + idx, stem + "-" + idx + ".gz", stem + "." + idx, stem + "." + idx + ".gz"};
 }
 
+void MnistDataset::read(int64_t i, std::span<float> out) const {
+  std::span<const uint8_t> pixels = image(i);
+  for (size_t p = 0; p < pixels.size(); ++p)
+    out[p] = static_cast<float>(pixels[p]) / 255.0f;
+}
+
 MnistDataset loadMnist(const std::string &dir, Split split) {
   std::string imagesPath = findFile(dir, split, /*images=*/true);
   std::string labelsPath = findFile(dir, split, /*images=*/false);

@@ -2,6 +2,8 @@
 // and labels u8[N] with classes 0..9, found in a directory under any of their usual names.
 #pragma once
 
+#include "kiln/runtime/data/Dataset.h"
+
 #include <cstdint>
 #include <span>
 #include <string>
@@ -13,7 +15,7 @@ namespace kiln {
 enum class Split { Train, Test };
 
 /// Images and labels of one split, kept as the bytes of the files.
-struct MnistDataset {
+struct MnistDataset : Dataset {
   static constexpr int kNumClasses = 10;
 
   int64_t height = 0;
@@ -23,12 +25,18 @@ struct MnistDataset {
   /// One class in 0..9 per image.
   std::vector<uint8_t> labels;
 
-  int64_t size() const { return static_cast<int64_t>(labels.size()); }
+  int64_t size() const override { return static_cast<int64_t>(labels.size()); }
   /// The height*width pixels of image `i`.
   std::span<const uint8_t> image(int64_t i) const {
     const size_t pixels = static_cast<size_t>(height * width);
     return {images.data() + static_cast<size_t>(i) * pixels, pixels};
   }
+
+  Shape sampleShape() const override { return {1, height, width}; }
+  int64_t numClasses() const override { return kNumClasses; }
+  int32_t label(int64_t i) const override { return labels[static_cast<size_t>(i)]; }
+  void read(int64_t i, std::span<float> out) const override;
+  const MnistDataset *imageSet() const override { return this; }
 };
 
 /// The names a split's file is looked for under, in order of preference: e.g.

@@ -24,24 +24,27 @@ std::string join(const std::string &dir, const std::string &name) {
   return (fs::path(dir) / name).string();
 }
 
-std::vector<std::string> digitNames() {
+/// Classes are named by their number (the digits of MNIST).
+std::vector<std::string> classNames(int64_t numClasses) {
   std::vector<std::string> names;
-  for (int i = 0; i < MnistDataset::kNumClasses; ++i)
+  for (int64_t i = 0; i < numClasses; ++i)
     names.push_back(std::to_string(i));
   return names;
 }
 
 /// What spec §9-6 and §9-7 look at: the confusion matrix and the misclassified samples.
 struct Evaluation {
-  ConfusionMatrix cm{MnistDataset::kNumClasses};
+  explicit Evaluation(int64_t numClasses) : cm(static_cast<int>(numClasses)) {}
+  ConfusionMatrix cm;
   std::vector<int64_t> wrong; ///< test indices, in dataset order
   std::string text;           ///< summary, classification report and confusion matrix
 };
 
-Evaluation summarize(const std::string &title, const MnistDataset &test, const EvalResult &eval) {
-  Evaluation e;
+Evaluation summarize(const std::string &title, const Dataset &test, const EvalResult &eval) {
+  const std::vector<std::string> names = classNames(test.numClasses());
+  Evaluation e(test.numClasses());
   for (int64_t i = 0; i < test.size(); ++i) {
-    int truth = test.labels[static_cast<size_t>(i)];
+    int truth = test.label(i);
     int pred = eval.predictions[static_cast<size_t>(i)];
     e.cm.add(truth, pred);
     if (truth != pred)
@@ -52,25 +55,28 @@ Evaluation summarize(const std::string &title, const MnistDataset &test, const E
       "confusion matrix (rows: true, columns: predicted)\n{}",
       title, eval.loss, eval.accuracy, e.wrong.size(), test.size(),
       100.0 * static_cast<double>(e.wrong.size()) / static_cast<double>(test.size()),
-      formatClassificationReport(e.cm, digitNames()), formatConfusionMatrix(e.cm, digitNames()));
+      formatClassificationReport(e.cm, names), formatConfusionMatrix(e.cm, names));
   return e;
 }
 
-/// Writes the classification report, the confusion matrix image and the grid of
-/// misclassified digits into `out`; returns the report text.
+/// Writes the classification report, the confusion matrix image and (for images) the
+/// grid of misclassified samples into `out`; returns the report text.
 std::string writeEvaluation(const std::string &out, const std::string &title,
-                            const MnistDataset &test, const EvalResult &eval) {
+                            const Dataset &test, const EvalResult &eval) {
   Evaluation e = summarize(title, test, eval);
   writeFileAtomically(join(out, "classification_report.txt"), e.text);
-  writeConfusionMatrixPng(join(out, "confusion_matrix.png"), e.cm, digitNames(),
-                          title + " - confusion matrix");
+  writeConfusionMatrixPng(join(out, "confusion_matrix.png"), e.cm,
+                          classNames(test.numClasses()), title + " - confusion matrix");
+  const MnistDataset *pictures = test.imageSet();
+  if (!pictures)
+    return e.text;
   std::vector<GrayImage> images;
   std::vector<int> truths, preds;
   for (size_t k = 0; k < e.wrong.size() && k < 10; ++k) {
     int64_t i = e.wrong[k];
-    images.push_back(GrayImage::fromBytes(test.image(i), static_cast<int>(test.height),
-                                          static_cast<int>(test.width)));
-    truths.push_back(test.labels[static_cast<size_t>(i)]);
+    images.push_back(GrayImage::fromBytes(pictures->image(i), static_cast<int>(pictures->height),
+                                          static_cast<int>(pictures->width)));
+    truths.push_back(test.label(i));
     preds.push_back(eval.predictions[static_cast<size_t>(i)]);
   }
   writeMisclassifiedPng(join(out, "misclassified.png"), images, truths, preds, 10,
@@ -109,29 +115,24 @@ Data loadData(const std::string &dir) {
   return d;
 }
 
-void checkModelFitsData(const TrainConfig &config, const MnistDataset &data) {
-  const ZooEntry &entry = zooEntry(config.model);
-  Shape expected = {1, data.height, data.width};
-  if (entry.output != OutputKind::Logits || entry.numClasses != MnistDataset::kNumClasses ||
-      entry.sampleShape != expected)
-    fail("model '{}' takes {} and gives {} outputs; the data has {} images in {} classes",
-         config.model, shapeStr(entry.sampleShape), entry.numClasses, shapeStr(expected),
-         MnistDataset::kNumClasses);
-}
-
 /// Everything about a run that can be wrong without the data — the model, the optimizer,
 /// the learning rate, freeze prefixes, a --resume or --init checkpoint — checked and
 /// loaded before the data is read and before anything is written.
-ModelRun prepareRun(TrainConfig config, const RunPaths &paths) {
-  zooEntry(config.model);
+ModelRun prepareRun(ModelSpec model, TrainConfig config, const RunPaths &paths) {
+  config.model = model.name;
+  if (model.output != OutputKind::Logits)
+    fail("model '{}' is not a classifier: kiln train and kiln mnist train models whose "
+         "output is logits",
+         model.name);
   ModelRun run;
+  run.model = std::move(model);
   if (!paths.resume.empty()) {
     // The step graph comes from the saved configuration: its optimizer decides which
     // state the checkpoint holds.
     TrainConfig resumed = checkpointConfig(paths.resume);
     if (resumed.model != config.model)
       fail("{}: checkpoint of model '{}', not '{}'", paths.resume, resumed.model, config.model);
-    Graph trainGraph = buildStageGraph(resumed.model, Stage::Train, resumed.batch, resumed.step);
+    Graph trainGraph = buildStageGraph(run.model, Stage::Train, resumed.batch, resumed.step);
     loadCheckpoint(paths.resume, trainGraph, run.state);
     resumed.epochs = config.epochs;
     resumed.backend = config.backend;
@@ -140,9 +141,9 @@ ModelRun prepareRun(TrainConfig config, const RunPaths &paths) {
                config.epochs);
   } else {
     // Building the step checks the freeze prefixes and the optimizer's settings.
-    buildStageGraph(config.model, Stage::Train, config.batch, config.step);
+    buildStageGraph(run.model, Stage::Train, config.batch, config.step);
     if (!paths.init.empty()) {
-      Graph graph = buildStageGraph(config.model, Stage::Eval, config.testBatch, config.step);
+      Graph graph = buildStageGraph(run.model, Stage::Eval, config.testBatch, config.step);
       loadModelState(paths.init, graph, run.state.store);
       fmt::print(stderr, "[{}] initialized from {}\n", config.model, paths.init);
     }
@@ -154,18 +155,19 @@ ModelRun prepareRun(TrainConfig config, const RunPaths &paths) {
   return run;
 }
 
-ModelRun trainOne(ModelRun run, const Data &data, const std::string &out) {
+ModelRun trainOne(ModelRun run, const Dataset &train, const Dataset &test,
+                  const std::string &out) {
   ensureWritableDir(out);
   const TrainConfig config = run.config;
 
-  Trainer trainer(config, run.state);
+  Trainer trainer(run.model, config, run.state);
   std::string checkpoint = join(out, "checkpoint");
-  run.stoppedEarly = trainer.fit(data.train, data.test, [&](const EpochRecord &) {
+  run.stoppedEarly = trainer.fit(train, test, [&](const EpochRecord &) {
     saveCheckpoint(checkpoint, config, run.state);
   });
-  run.finalEval = trainer.evaluate(data.test);
+  run.finalEval = trainer.evaluate(test);
   writeHistories(out, {run.state.history});
-  std::string report = writeEvaluation(out, config.model, data.test, run.finalEval);
+  std::string report = writeEvaluation(out, config.model, test, run.finalEval);
   fmt::print("{}\n", report);
   fmt::print(stderr, "[{}] wrote checkpoint, history, learning curves and reports to {}\n",
              config.model, out);
@@ -177,11 +179,22 @@ ModelRun trainOne(ModelRun run, const Data &data, const std::string &out) {
 // Runs are prepared (checked, checkpoints loaded) before the data is loaded and the data
 // before the output folder is made, so that bad input leaves nothing behind.
 ModelRun trainModel(TrainConfig config, const RunPaths &paths) {
-  ModelRun run = prepareRun(std::move(config), paths);
+  const ModelSpec &model = zooEntry(config.model);
+  ModelRun run = prepareRun(model, std::move(config), paths);
   Data data = loadData(paths.data);
-  checkModelFitsData(run.config, data.train);
+  checkModelFitsData(run.model, data.train, paths.data);
+  checkModelFitsData(run.model, data.test, paths.data);
   ensureWritableDir(paths.out);
-  return trainOne(std::move(run), data, paths.out);
+  return trainOne(std::move(run), data.train, data.test, paths.out);
+}
+
+ModelRun trainModel(const ModelSpec &model, TrainConfig config, const Dataset &train,
+                    const Dataset &test, const RunPaths &paths) {
+  ModelRun run = prepareRun(model, std::move(config), paths);
+  checkModelFitsData(run.model, train, "the training set");
+  checkModelFitsData(run.model, test, "the test set");
+  ensureWritableDir(paths.out);
+  return trainOne(std::move(run), train, test, paths.out);
 }
 
 std::vector<ModelRun> runMnistExperiment(const std::vector<TrainConfig> &configs,
@@ -190,16 +203,18 @@ std::vector<ModelRun> runMnistExperiment(const std::vector<TrainConfig> &configs
     fail("--models: no model given");
   std::vector<ModelRun> prepared;
   for (const TrainConfig &config : configs)
-    prepared.push_back(prepareRun(config, paths));
+    prepared.push_back(prepareRun(zooEntry(config.model), config, paths));
   Data data = loadData(paths.data);
-  for (const ModelRun &run : prepared)
-    checkModelFitsData(run.config, data.train);
+  for (const ModelRun &run : prepared) {
+    checkModelFitsData(run.model, data.train, paths.data);
+    checkModelFitsData(run.model, data.test, paths.data);
+  }
   ensureWritableDir(paths.out);
   std::vector<ModelRun> runs;
   std::vector<History> histories;
   for (ModelRun &run : prepared) {
     std::string out = join(paths.out, run.config.model);
-    runs.push_back(trainOne(std::move(run), data, out));
+    runs.push_back(trainOne(std::move(run), data.train, data.test, out));
     histories.push_back(runs.back().state.history);
   }
   writeHistories(paths.out, histories);
@@ -238,11 +253,12 @@ EvalResult evaluateCheckpoint(const std::string &checkpoint, std::optional<std::
   config.backend = backend;
   config.testBatch = testBatch;
   RunState state;
-  Graph graph = buildStageGraph(name, Stage::Eval, testBatch, config.step);
+  const ModelSpec &spec = zooEntry(name);
+  Graph graph = buildStageGraph(spec, Stage::Eval, testBatch, config.step);
   loadModelState(checkpoint, graph, state.store);
   MnistDataset test = loadMnist(dataDir, Split::Test);
-  checkModelFitsData(config, test);
-  Trainer trainer(config, state);
+  checkModelFitsData(spec, test, dataDir);
+  Trainer trainer(spec, config, state);
   EvalResult eval = trainer.evaluate(test);
   std::string title = name + " (" + checkpoint + ")";
   fmt::print("{}\n", out.empty() ? summarize(title, test, eval).text

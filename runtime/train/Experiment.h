@@ -19,6 +19,7 @@ struct RunPaths {
 };
 
 struct ModelRun {
+  ModelSpec model;
   TrainConfig config;
   RunState state;
   EvalResult finalEval;
@@ -30,6 +31,12 @@ struct ModelRun {
 /// With paths.resume, the configuration comes from the checkpoint (only `epochs` and
 /// the backend are taken from `config`).
 ModelRun trainModel(TrainConfig config, const RunPaths &paths);
+
+/// trainModel for any classifier on any data: a user's Module and Datasets get the same
+/// checkpoints, history, learning curves and reports as `kiln train` (paths.data is
+/// not read).
+ModelRun trainModel(const ModelSpec &model, TrainConfig config, const Dataset &train,
+                    const Dataset &test, const RunPaths &paths);
 
 /// `kiln mnist`: trains each configuration in turn into <out>/<model>/, then writes the
 /// comparison (history of all models, learning curves on one chart) into <out> and the

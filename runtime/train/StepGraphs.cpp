@@ -18,6 +18,8 @@ std::string_view stageName(Stage stage) {
   switch (stage) {
   case Stage::Forward:
     return "forward";
+  case Stage::Predict:
+    return "predict";
   case Stage::Eval:
     return "eval";
   case Stage::Backward:
@@ -43,13 +45,15 @@ struct Head {
   ValueId loss, correct, prediction;
 };
 
-/// Loss and metrics on top of the model's output, scoped "loss" and "metrics".
-Head addHead(Graph &graph, const ZooEntry &entry, ValueId output, int64_t batch, Mode mode) {
+/// Loss and metrics on top of the model's output, scoped "loss" and "metrics". A
+/// regression (OutputKind::Values) has no correct count or prediction.
+Head addHead(Graph &graph, const ModelSpec &entry, ValueId output, int64_t batch, Mode mode) {
   Tracer tracer(graph, mode);
   IRBuilder &b = tracer.builder();
   Value out = tracer.wrap(output);
-  Head head;
-  if (entry.output == OutputKind::Logits) {
+  Head head{-1, -1, -1};
+  switch (entry.output) {
+  case OutputKind::Logits: {
     Value labels = tracer.input("y", {DType::I32, {batch}});
     {
       auto scope = b.enter("loss");
@@ -59,7 +63,9 @@ Head addHead(Graph &graph, const ZooEntry &entry, ValueId output, int64_t batch,
     head.prediction = b.op(OpKind::Argmax, {output}, {{"axis", int64_t(1)}});
     ValueId hit = b.convert(b.compare(head.prediction, labels.id(), "eq"), DType::I32);
     head.correct = b.reduceSum(hit, {0});
-  } else {
+    return head;
+  }
+  case OutputKind::Probability: {
     Value targets = tracer.input("y", {DType::F32, {batch, 1}});
     {
       auto scope = b.enter("loss");
@@ -72,17 +78,25 @@ Head addHead(Graph &graph, const ZooEntry &entry, ValueId output, int64_t batch,
     ValueId hit = b.convert(b.compare(head.prediction, truth, "eq"), DType::I32);
     head.correct = b.reduceSum(hit, {0, 1});
     head.prediction = b.reshape(head.prediction, {batch});
+    return head;
   }
-  return head;
+  case OutputKind::Values: {
+    Value targets = tracer.input("y", {DType::F32, {batch, entry.numClasses}});
+    auto scope = b.enter("loss");
+    head.loss = mse_loss(out, targets).id();
+    return head;
+  }
+  }
+  fail("unknown output kind");
 }
 
 } // namespace
 
 Stage parseStage(std::string_view name) {
-  for (Stage s : {Stage::Forward, Stage::Eval, Stage::Backward, Stage::Train})
+  for (Stage s : {Stage::Forward, Stage::Predict, Stage::Eval, Stage::Backward, Stage::Train})
     if (stageName(s) == name)
       return s;
-  fail("unknown stage '{}' (choices: forward, eval, backward, train)", name);
+  fail("unknown stage '{}' (choices: forward, predict, eval, backward, train)", name);
 }
 
 std::vector<std::string> trainableParameters(const Graph &graph,
@@ -109,21 +123,29 @@ std::vector<std::string> trainableParameters(const Graph &graph,
 
 Graph buildStageGraph(std::string_view model, Stage stage, int64_t batch,
                       const StepOptions &options) {
-  const ZooEntry &entry = zooEntry(model);
-  Mode mode = stage == Stage::Eval ? Mode::Eval : Mode::Train;
+  return buildStageGraph(zooEntry(model), stage, batch, options);
+}
+
+Graph buildStageGraph(const ModelSpec &model, Stage stage, int64_t batch,
+                      const StepOptions &options) {
+  Mode mode = stage == Stage::Eval || stage == Stage::Predict ? Mode::Eval : Mode::Train;
   BuiltModel built = buildModel(model, batch, mode);
   Graph graph = std::move(built.graph);
-  graph.setName(std::string(model) + "." + std::string(stageName(stage)));
-  if (stage == Stage::Forward) {
+  graph.setName(model.name + "." + std::string(stageName(stage)));
+  if (stage == Stage::Forward || stage == Stage::Predict) {
     graph.addOutput("logits", built.logits);
     return graph;
   }
 
-  Head head = addHead(graph, entry, built.logits, batch, mode);
+  Head head = addHead(graph, model, built.logits, batch, mode);
   graph.addOutput("loss", head.loss);
-  graph.addOutput("correct", head.correct);
+  if (head.correct >= 0)
+    graph.addOutput("correct", head.correct);
   if (stage == Stage::Eval) {
-    graph.addOutput("prediction", head.prediction);
+    if (head.prediction >= 0)
+      graph.addOutput("prediction", head.prediction);
+    else
+      graph.addOutput("output", built.logits);
     return graph;
   }
 

@@ -1,11 +1,15 @@
-// The graphs kiln runs for a zoo model, built from the frontend's forward pass:
+// The graphs kiln runs for a model (a ModelSpec: the zoo's or a user's), built from the
+// frontend's forward pass:
 //   forward   the model in train mode (dropout on, batch-norm batch statistics)
-//   eval      eval mode plus loss, correct count and predictions
+//   predict   the model in eval mode (dropout off, batch-norm running statistics)
+//   eval      eval mode plus loss, correct count and predictions (a regression: loss
+//             and the output)
 //   backward  forward + cross-entropy loss + gradients of every trainable parameter
 //   train     backward + optimizer update + step counter: the whole training step
-//             (DESIGN §2), inputs x, y, lr; outputs loss, correct
+//             (DESIGN §2), inputs x, y, lr; outputs loss, correct (a classifier's)
 #pragma once
 
+#include "kiln/frontend/Zoo.h"
 #include "kiln/ir/Graph.h"
 #include "kiln/runtime/optim/Optimizer.h"
 
@@ -15,9 +19,9 @@
 
 namespace kiln {
 
-enum class Stage { Forward, Eval, Backward, Train };
+enum class Stage { Forward, Predict, Eval, Backward, Train };
 
-/// "forward|eval|backward|train"; kiln::Error listing the choices otherwise.
+/// "forward|predict|eval|backward|train"; kiln::Error listing the choices otherwise.
 Stage parseStage(std::string_view name);
 
 struct StepOptions {
@@ -26,7 +30,10 @@ struct StepOptions {
   std::vector<std::string> freeze;
 };
 
-/// Builds the `stage` graph of zoo model `model` at batch size `batch`.
+/// Builds the `stage` graph of `model` at batch size `batch`.
+Graph buildStageGraph(const ModelSpec &model, Stage stage, int64_t batch,
+                      const StepOptions &options = {});
+/// buildStageGraph of the zoo model called `model`.
 Graph buildStageGraph(std::string_view model, Stage stage, int64_t batch,
                       const StepOptions &options = {});
 

@@ -17,23 +17,34 @@ double seconds(std::chrono::steady_clock::time_point since) {
 }
 } // namespace
 
-Trainer::Trainer(TrainConfig config, RunState &state)
-    : config_(std::move(config)), state_(state),
+void checkModelFitsData(const ModelSpec &model, const Dataset &data, const std::string &what) {
+  if (data.sampleShape() != model.sampleShape || data.numClasses() > model.numClasses)
+    fail("{}: model '{}' takes examples shaped {} in {} classes; the data has {} in {} classes",
+         what, model.name, shapeStr(model.sampleShape), model.numClasses,
+         shapeStr(data.sampleShape()), data.numClasses());
+}
+
+Trainer::Trainer(ModelSpec model, TrainConfig config, RunState &state)
+    : model_(std::move(model)), config_(std::move(config)), state_(state),
       trainSteps_(config_.backend,
                   [this](int64_t batch) {
-                    return buildStageGraph(config_.model, Stage::Train, batch, config_.step);
+                    return buildStageGraph(model_, Stage::Train, batch, config_.step);
                   }),
       evalSteps_(config_.backend, [this](int64_t batch) {
-        return buildStageGraph(config_.model, Stage::Eval, batch, config_.step);
+        return buildStageGraph(model_, Stage::Eval, batch, config_.step);
       }) {
+  config_.model = model_.name;
+  if (model_.output != OutputKind::Logits)
+    fail("model '{}': the Trainer trains classifiers (logits); compile a TrainStep for other "
+         "outputs",
+         model_.name);
   validate(config_.step.optimizer);
   validateLearningRate(config_.lr);
   if (config_.batch < 1 || config_.testBatch < 1)
     fail("batch sizes must be >= 1");
 }
 
-EpochRecord Trainer::runEpoch(const MnistDataset &train, const MnistDataset &test,
-                              int64_t epoch) {
+EpochRecord Trainer::runEpoch(const Dataset &train, const Dataset &test, int64_t epoch) {
   auto start = std::chrono::steady_clock::now();
   LoaderOptions options;
   options.batchSize = config_.batch;
@@ -82,8 +93,10 @@ EpochRecord Trainer::runEpoch(const MnistDataset &train, const MnistDataset &tes
   return record;
 }
 
-bool Trainer::fit(const MnistDataset &train, const MnistDataset &test,
+bool Trainer::fit(const Dataset &train, const Dataset &test,
                   const std::function<void(const EpochRecord &)> &afterEpoch) {
+  checkModelFitsData(model_, train, "the training set");
+  checkModelFitsData(model_, test, "the test set");
   std::optional<EarlyStopping> stopper;
   if (config_.patience > 0) {
     stopper.emplace(config_.patience);
@@ -107,7 +120,7 @@ bool Trainer::fit(const MnistDataset &train, const MnistDataset &test,
   return false;
 }
 
-EvalResult Trainer::evaluate(const MnistDataset &test) {
+EvalResult Trainer::evaluate(const Dataset &test) {
   LoaderOptions options;
   options.batchSize = config_.testBatch;
   options.shuffle = false;

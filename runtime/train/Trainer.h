@@ -1,10 +1,11 @@
-// Trainer: runs epochs of the compiled training step over a DataLoader, evaluates on the
-// test set with the eval graph over the same ParamStore, keeps the history, reports
+// Trainer: trains any classifier (a ModelSpec: the zoo's or a user's Module) on any
+// Dataset. It runs epochs of the compiled training step over a DataLoader, evaluates on
+// the test set with the eval graph over the same ParamStore, keeps the history, reports
 // progress, and stops early when asked.
 #pragma once
 
 #include "kiln/runtime/data/DataLoader.h"
-#include "kiln/runtime/data/Mnist.h"
+#include "kiln/runtime/data/Dataset.h"
 #include "kiln/runtime/optim/EarlyStopping.h"
 #include "kiln/runtime/optim/Schedule.h"
 #include "kiln/runtime/report/History.h"
@@ -18,7 +19,7 @@
 namespace kiln {
 
 struct TrainConfig {
-  std::string model = "mlp";
+  std::string model = "mlp"; ///< the model's name (the Trainer sets it from its ModelSpec)
   int64_t epochs = 10;
   int64_t batch = 64;
   int64_t testBatch = 1000;
@@ -45,22 +46,30 @@ struct RunState {
   EarlyStopping::State earlyStopping;
 };
 
+/// kiln::Error unless `data` holds examples shaped as `model` takes them, in classes
+/// the model has; `what` names the data in the message ("the training set", a path).
+void checkModelFitsData(const ModelSpec &model, const Dataset &data, const std::string &what);
+
 class Trainer {
 public:
-  /// Builds nothing yet: graphs are compiled per batch size on first use.
-  Trainer(TrainConfig config, RunState &state);
+  /// Builds nothing yet: graphs are compiled per batch size on first use. `model` must
+  /// be a classifier (OutputKind::Logits).
+  Trainer(ModelSpec model, TrainConfig config, RunState &state);
 
   /// Trains one epoch (index `epoch`, from 0) and evaluates; appends to the history.
-  EpochRecord runEpoch(const MnistDataset &train, const MnistDataset &test, int64_t epoch);
+  EpochRecord runEpoch(const Dataset &train, const Dataset &test, int64_t epoch);
   /// Runs the remaining epochs; `afterEpoch` is called after each (for checkpoints).
-  /// Returns true if early stopping ended the run.
-  bool fit(const MnistDataset &train, const MnistDataset &test,
+  /// Returns true if early stopping ended the run. Checks first that both data sets fit
+  /// the model.
+  bool fit(const Dataset &train, const Dataset &test,
            const std::function<void(const EpochRecord &)> &afterEpoch = {});
-  EvalResult evaluate(const MnistDataset &test);
+  EvalResult evaluate(const Dataset &test);
 
   const TrainConfig &config() const { return config_; }
+  const ModelSpec &model() const { return model_; }
 
 private:
+  ModelSpec model_;
   TrainConfig config_;
   RunState &state_;
   StepCache trainSteps_;

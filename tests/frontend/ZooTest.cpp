@@ -132,7 +132,7 @@ TEST_CASE("parameters carry PyTorch's default initialization and trainability", 
 }
 
 TEST_CASE("every node of every zoo graph has a scope", "[frontend][zoo]") {
-  for (const ZooEntry &e : zoo())
+  for (const ModelSpec &e : zoo())
     for (Mode mode : {Mode::Train, Mode::Eval}) {
       BuiltModel m = buildModel(e.name, 3, mode);
       for (const Node &n : m.graph.nodes()) {
@@ -204,7 +204,7 @@ TEST_CASE("a loss is added to a built model with a second tracer", "[frontend][z
 }
 
 TEST_CASE("zoo graphs verify and survive a print/parse round trip", "[frontend][zoo]") {
-  for (const ZooEntry &e : zoo())
+  for (const ModelSpec &e : zoo())
     for (Mode mode : {Mode::Train, Mode::Eval}) {
       INFO(e.name << " " << modeName(mode));
       BuiltModel m = buildModel(e.name, 2, mode);

@@ -32,7 +32,7 @@ inline TrainConfig tinyConfig(const std::string &model, int64_t epochs) {
 /// Trains `state` from its current epoch up to config.epochs.
 inline void trainTiny(const TrainConfig &config, RunState &state) {
   static const MnistDataset train = tinyMnist(130), test = tinyMnist(50);
-  Trainer trainer(config, state);
+  Trainer trainer(zooEntry(config.model), config, state);
   trainer.fit(train, test);
 }
 
