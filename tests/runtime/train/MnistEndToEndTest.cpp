@@ -16,7 +16,7 @@
 using namespace kiln;
 using namespace kiln::test;
 
-TEST_CASE("one epoch of the MLP on MNIST reaches 96% and writes every report", "[mnist]") {
+TEST_CASE("one epoch of the MLP on MNIST reaches 95.5% and writes every report", "[mnist]") {
   const char *env = std::getenv("KILN_MNIST_DIR");
   RunPaths paths;
   paths.data = env ? env : KILN_DEFAULT_MNIST_DIR;
@@ -27,14 +27,16 @@ TEST_CASE("one epoch of the MLP on MNIST reaches 96% and writes every report", "
 
   // The defaults of `kiln mnist` (Adam 1e-3, batch 64, test batch 1000, seed 0), on the
   // interpreter. One epoch lands between 95.5% and 96.7% across seeds, as PyTorch's
-  // does; seed 0 is kiln's default and the one the README's command uses.
+  // does (reference/pytorch_mnist.py, seeds 0/1/2: 95.52 / 96.02 / 96.71%), and the
+  // rounding of the host's vector kernels moves it within that band too (seed 0: 96.01%
+  // on an AVX2 EPYC, 95.78% on an AVX-512 Xeon). The bar is PyTorch's lowest seed.
   TrainConfig config;
   config.model = "mlp";
   config.epochs = 1;
   std::vector<ModelRun> runs = runMnistExperiment({config}, paths);
 
   REQUIRE(runs.size() == 1);
-  CHECK(runs[0].finalEval.accuracy >= 0.96);
+  CHECK(runs[0].finalEval.accuracy >= 0.955);
   for (const char *file :
        {"history.csv", "history.json", "learning_curves.svg", "confusion_matrix.png",
         "misclassified.png", "classification_report.txt", "samples.png", "summary.txt",
