@@ -3,6 +3,7 @@
 
 #include "kiln/frontend/Attention.h"
 #include "kiln/frontend/Functional.h"
+#include "kiln/frontend/GraphModel.h"
 #include "kiln/frontend/Layers.h"
 #include "kiln/frontend/Loss.h"
 #include "kiln/frontend/Models.h"

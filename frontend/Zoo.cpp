@@ -50,6 +50,24 @@ const ModelSpec &zooEntry(std::string_view name) {
   fail("unknown model '{}' (valid: {})", name, valid);
 }
 
+namespace {
+
+BuiltModel traceModule(const ModelSpec &entry, int64_t batch, Mode mode) {
+  if (!entry.make)
+    fail("model '{}' has no Module factory", entry.name);
+  std::unique_ptr<Module> model = entry.make();
+  BuiltModel built{
+      Graph(entry.name + (mode == Mode::Train ? ".forward" : ".eval")), -1, -1, {}, {}};
+  Traced t = trace(*model, built.graph, entry.inputType(batch), mode);
+  built.input = t.input;
+  built.logits = t.output;
+  built.parameters = std::move(t.parameters);
+  built.buffers = std::move(t.buffers);
+  return built;
+}
+
+} // namespace
+
 BuiltModel buildModel(std::string_view name, int64_t batch, Mode mode) {
   return buildModel(zooEntry(name), batch, mode);
 }
@@ -57,22 +75,13 @@ BuiltModel buildModel(std::string_view name, int64_t batch, Mode mode) {
 BuiltModel buildModel(const ModelSpec &entry, int64_t batch, Mode mode) {
   if (batch < 1)
     fail("model '{}': the batch size must be >= 1, got {}", entry.name, batch);
-  if (!entry.make)
-    fail("model '{}' has no Module factory", entry.name);
-  std::unique_ptr<Module> model = entry.make();
-  BuiltModel built{
-      Graph(entry.name + (mode == Mode::Train ? ".forward" : ".eval")), -1, -1, {}, {}};
-  Traced t = trace(*model, built.graph, entry.inputType(batch), mode);
-  const Type &out = built.graph.node(t.output).type;
+  BuiltModel built = entry.build ? entry.build(batch, mode) : traceModule(entry, batch, mode);
+  const Type &out = built.graph.node(built.logits).type;
   const int64_t width = entry.output == OutputKind::Probability ? 1 : entry.numClasses;
   if (out != Type{DType::F32, {batch, width}})
     fail("model '{}': forward returns {}, but a model of {} outputs at batch {} must return "
          "f32[{},{}]",
          entry.name, out.str(), width, batch, batch, width);
-  built.input = t.input;
-  built.logits = t.output;
-  built.parameters = std::move(t.parameters);
-  built.buffers = std::move(t.buffers);
   return built;
 }
 

@@ -21,6 +21,15 @@ enum class OutputKind {
   Values       ///< f32[B, numClasses]: mse_loss against f32[B, numClasses] targets
 };
 
+/// A traced model.
+struct BuiltModel {
+  Graph graph;                     ///< "<name>.forward" (train) or "<name>.eval"
+  ValueId input;                   ///< "x" : f32[batch, sampleShape...]
+  ValueId logits;                  ///< the model's output (see OutputKind)
+  std::vector<ValueId> parameters; ///< trainable state, in state_dict order
+  std::vector<ValueId> buffers;    ///< running statistics and counters, in state_dict order
+};
+
 /// A model kiln can compile: how to make the Module, and what goes in and comes out.
 struct ModelSpec {
   std::string name;        ///< "mlp"; names graphs, logs and checkpoints
@@ -29,6 +38,9 @@ struct ModelSpec {
   int64_t numClasses;      ///< outputs per example: 10 for MNIST, 1 for a probability
   OutputKind output;
   std::function<std::unique_ptr<Module>()> make;
+  /// Instead of `make`: traces the model itself (a model read from a graph file). The
+  /// graph's output must be the model's output; buildModel checks its type.
+  std::function<BuiltModel(int64_t batch, Mode mode)> build{};
 
   /// f32[batch, sampleShape...].
   Type inputType(int64_t batch) const;
@@ -43,15 +55,6 @@ ModelSpec classifier(std::string name, Shape sampleShape, int64_t numClasses,
 const std::vector<ModelSpec> &zoo();
 /// The entry called `name`; throws kiln::Error listing the valid names.
 const ModelSpec &zooEntry(std::string_view name);
-
-/// A traced model.
-struct BuiltModel {
-  Graph graph;                     ///< "<name>.forward" (train) or "<name>.eval"
-  ValueId input;                   ///< "x" : f32[batch, sampleShape...]
-  ValueId logits;                  ///< the model's output (see OutputKind)
-  std::vector<ValueId> parameters; ///< trainable state, in state_dict order
-  std::vector<ValueId> buffers;    ///< running statistics and counters, in state_dict order
-};
 
 /// Traces `model` for `batch` examples in `mode`. The graph has no outputs
 /// yet: the caller adds the loss, metrics or logits it needs, e.g.

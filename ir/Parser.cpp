@@ -43,7 +43,9 @@ class Parser {
 public:
   Parser(std::string_view text, std::string_view fileName) : lexer_(text, fileName) { advance(); }
 
-  Graph parseFile();
+  /// One graph, or with `many` every graph of the file.
+  std::vector<Graph> parseFile(bool many);
+  Graph parseOneGraph();
 
 private:
   void advance() { tok_ = lexer_.next(); }
@@ -105,8 +107,21 @@ private:
   std::unordered_map<std::string, Definition> values_;
 };
 
-Graph Parser::parseFile() {
+std::vector<Graph> Parser::parseFile(bool many) {
+  std::vector<Graph> graphs;
   skipNewlines();
+  do {
+    graphs.push_back(parseOneGraph());
+    skipNewlines();
+  } while (many && atWord("graph"));
+  if (!at(TokenKind::Eof))
+    error(tok_.loc, fmt::format("unexpected {} after the closing '}}'", describeToken(tok_)));
+  return graphs;
+}
+
+Graph Parser::parseOneGraph() {
+  graph_ = Graph();
+  values_.clear();
   if (!atWord("graph"))
     unexpected("'graph'");
   advance();
@@ -128,9 +143,6 @@ Graph Parser::parseFile() {
       unexpected("end of line after the statement");
   }
   advance();
-  skipNewlines();
-  if (!at(TokenKind::Eof))
-    error(tok_.loc, fmt::format("unexpected {} after the closing '}}'", describeToken(tok_)));
   return std::move(graph_);
 }
 
@@ -351,7 +363,11 @@ void Parser::checkFresh(const Token &name) const {
 } // namespace
 
 Graph parseGraph(std::string_view text, std::string_view fileName) {
-  return Parser(text, fileName).parseFile();
+  return std::move(Parser(text, fileName).parseFile(/*many=*/false).front());
+}
+
+std::vector<Graph> parseGraphs(std::string_view text, std::string_view fileName) {
+  return Parser(text, fileName).parseFile(/*many=*/true);
 }
 
 } // namespace kiln

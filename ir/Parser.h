@@ -7,6 +7,7 @@
 #include "kiln/ir/Graph.h"
 
 #include <string_view>
+#include <vector>
 
 namespace kiln {
 
@@ -15,5 +16,9 @@ namespace kiln {
 /// rule — throws kiln::Error with the one-line message "FILE:LINE:COL: message".
 /// For every graph g that verifies, printGraph(parseGraph(printGraph(g))) == printGraph(g).
 Graph parseGraph(std::string_view text, std::string_view fileName = "<input>");
+
+/// Parses a file of one or more graphs, one after the other (a model file holds its
+/// train-mode and eval-mode forward graphs), with parseGraph's errors.
+std::vector<Graph> parseGraphs(std::string_view text, std::string_view fileName = "<input>");
 
 } // namespace kiln

@@ -5,6 +5,7 @@
 // Streams, as with LLVM's opt: the graph, the program and the --memory report go to
 // stdout; --print-before/--print-after dumps and --stats go to stderr, so stdout stays
 // the one artefact asked for (`kiln ir mlp --passes=default > mlp.kir` parses back).
+#include "kiln/frontend/GraphModel.h"
 #include "kiln/ir/Error.h"
 #include "kiln/ir/GraphView.h"
 #include "kiln/ir/Printer.h"
@@ -39,7 +40,8 @@ class IrCommand : public Command {
 public:
   CLI::App *declare(CLI::App &app) override {
     CLI::App *sub = app.add_subcommand("ir", "Print the graph of a zoo model at one stage");
-    sub->add_option("MODEL", model_, "zoo model (see `kiln models`)")->required();
+    sub->add_option("MODEL", model_, "zoo model (see `kiln models`) or model file (.kir)")
+        ->required();
     sub->add_option("--stage", stage_,
                     "forward | predict (eval mode) | eval (predict + loss and metrics) | "
                     "backward (forward + loss + gradients) | train (the whole "
@@ -92,7 +94,7 @@ public:
     bool program = stage_ == "program";
     bool jit = stage_ == "llvm" || stage_ == "asm";
     checkFlags(program, jit);
-    const ModelSpec &model = zooEntry(model_);
+    ModelSpec model = resolveModel(model_);
     bool plain = passes_.empty() && printBefore_.empty() && printAfter_.empty() && !stats_ &&
                  !memory_ && format_ == "text";
     if (plain) { // exactly what TrainStep::ir and stageText give a program

@@ -141,8 +141,10 @@ int idxRank(IdxKind kind) {
   return 0;
 }
 
-IdxArray readIdx(const std::string &path, IdxKind kind) {
-  ByteStream in(path);
+namespace {
+
+/// Reads and checks the magic number and the dimensions.
+std::vector<int64_t> readHeader(ByteStream &in, const std::string &path, IdxKind kind) {
   const int rank = idxRank(kind);
   const uint32_t expectedMagic = uint32_t(kTypeU8) << 8 | uint32_t(rank);
 
@@ -160,7 +162,9 @@ IdxArray readIdx(const std::string &path, IdxKind kind) {
     fail("{}: byte 0: bad magic 0x{:08x} (expected 0x{:08x} for {})", path, bigEndian(magic),
          expectedMagic, kindName(kind));
 
-  IdxArray result;
+  struct {
+    std::vector<int64_t> dims;
+  } result;
   uint64_t payload = 1;
   for (int d = 0; d < rank; ++d) {
     const int64_t offset = 4 + 4 * d;
@@ -180,6 +184,24 @@ IdxArray readIdx(const std::string &path, IdxKind kind) {
       fail("{}: byte {}: dimensions {}... make more than the {} bytes kiln reads", path, offset,
            dimsStr(result.dims), kMaxPayloadBytes);
   }
+  return result.dims;
+}
+
+} // namespace
+
+std::vector<int64_t> readIdxDims(const std::string &path, IdxKind kind) {
+  ByteStream in(path);
+  return readHeader(in, path, kind);
+}
+
+IdxArray readIdx(const std::string &path, IdxKind kind) {
+  ByteStream in(path);
+  const int rank = idxRank(kind);
+  IdxArray result;
+  result.dims = readHeader(in, path, kind);
+  uint64_t payload = 1;
+  for (int64_t dim : result.dims)
+    payload *= static_cast<uint64_t>(dim);
   const int64_t headerBytes = 4 + 4 * int64_t(rank);
 
   size_t have = 0;

@@ -29,4 +29,8 @@ int idxRank(IdxKind kind);
 /// payload, or a corrupt gzip stream ("<path>: gzip: <zlib message>").
 IdxArray readIdx(const std::string &path, IdxKind kind);
 
+/// The dimensions of the u8 IDX file at `path`, read from its header alone, with
+/// readIdx's checks of the header.
+std::vector<int64_t> readIdxDims(const std::string &path, IdxKind kind);
+
 } // namespace kiln

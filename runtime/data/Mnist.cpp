@@ -50,6 +50,11 @@ MnistDataset loadMnist(const std::string &dir, Split split) {
   return loadMnistFiles(imagesPath, labelsPath);
 }
 
+Shape mnistSampleShape(const std::string &dir, Split split) {
+  std::vector<int64_t> dims = readIdxDims(findFile(dir, split, /*images=*/true), IdxKind::Images);
+  return {1, dims[1], dims[2]};
+}
+
 MnistDataset loadMnistFiles(const std::string &imagesPath, const std::string &labelsPath) {
   IdxArray images = readIdx(imagesPath, IdxKind::Images);
   IdxArray labels = readIdx(labelsPath, IdxKind::Labels);

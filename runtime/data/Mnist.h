@@ -49,6 +49,10 @@ std::vector<std::string> mnistFileNames(Split split, bool images);
 /// or when the image and label counts differ or a label is not in 0..9.
 MnistDataset loadMnist(const std::string &dir, Split split);
 
+/// The shape of one image of a split, {1, height, width}, from the images file's header
+/// alone (so a model can be checked against the data before it is read).
+Shape mnistSampleShape(const std::string &dir, Split split);
+
 /// Loads a data set from an explicit pair of IDX files (raw or gzip'd), with the checks
 /// of loadMnist.
 MnistDataset loadMnistFiles(const std::string &imagesPath, const std::string &labelsPath);

@@ -61,11 +61,11 @@ Tensor Predictor::run(const Tensor &x) {
 }
 
 void checkStageName(std::string_view stage) {
-  constexpr std::string_view kStages[] = {"forward", "predict", "eval", "backward",
-                                          "train",   "program", "llvm", "asm"};
+  constexpr std::string_view kStages[] = {"forward", "predict", "eval", "backward", "train",
+                                          "program", "llvm",    "asm",  "model"};
   if (std::find(std::begin(kStages), std::end(kStages), stage) == std::end(kStages))
     fail("unknown stage '{}' (choices: forward, predict, eval, backward, train, program, llvm, "
-         "asm)",
+         "asm, model)",
          stage);
 }
 
@@ -77,6 +77,9 @@ std::string stageText(const ModelSpec &model, std::string_view stage, int64_t ba
     return stage == "llvm" ? codegen::llvmIr(graph, /*optimized=*/true)
                            : codegen::assembly(graph);
   }
+  if (stage == "model") // a model file: the forward graph, then the eval-mode one
+    return printGraph(buildStageGraph(model, Stage::Forward, batch, options)) + "\n" +
+           printGraph(buildStageGraph(model, Stage::Predict, batch, options));
   if (stage == "program") {
     Graph graph = buildStageGraph(model, step, batch, options);
     PassManager pm;

@@ -82,7 +82,8 @@ private:
 /// The text of one stage of `model`'s step graphs at `batch`, as `kiln ir` prints it
 /// without extra flags: forward | predict | eval | backward | train (graphs), program
 /// (the kernel program of `step` after the default pass pipeline), llvm | asm (the JIT's
-/// optimized LLVM IR / host assembly of `step`). kiln::Error listing the stages otherwise.
+/// optimized LLVM IR / host assembly of `step`), model (a model file: the forward graph
+/// and the eval-mode one, which graphModel reads). kiln::Error listing the stages otherwise.
 std::string stageText(const ModelSpec &model, std::string_view stage, int64_t batch,
                       const StepOptions &options = {}, Stage step = Stage::Train);
 /// kiln::Error listing every stage stageText knows unless `stage` is one of them.

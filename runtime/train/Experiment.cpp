@@ -1,6 +1,6 @@
 #include "kiln/runtime/train/Experiment.h"
 
-#include "kiln/frontend/Zoo.h"
+#include "kiln/frontend/GraphModel.h"
 #include "kiln/ir/Error.h"
 #include "kiln/runtime/io/AtomicFile.h"
 #include "kiln/runtime/report/Charts.h"
@@ -108,6 +108,19 @@ struct Data {
   MnistDataset train, test;
 };
 
+/// The examples' shape, from the IDX headers, against the model's: before any data is
+/// read in bulk. (The class count is checked once the labels are read.)
+void checkModelFitsImages(const ModelSpec &model, const std::string &dir,
+                          std::initializer_list<Split> splits = {Split::Train, Split::Test}) {
+  for (Split split : splits) {
+    Shape shape = mnistSampleShape(dir, split);
+    if (shape != model.sampleShape)
+      fail("{}: model '{}' takes examples shaped {}; the {} images are {}", dir, model.name,
+           shapeStr(model.sampleShape), split == Split::Train ? "training" : "test",
+           shapeStr(shape));
+  }
+}
+
 Data loadData(const std::string &dir) {
   Data d{loadMnist(dir, Split::Train), loadMnist(dir, Split::Test)};
   fmt::print(stderr, "data: {} training and {} test images of {}x{} from {}\n", d.train.size(),
@@ -119,7 +132,6 @@ Data loadData(const std::string &dir) {
 /// the learning rate, freeze prefixes, a --resume or --init checkpoint — checked and
 /// loaded before the data is read and before anything is written.
 ModelRun prepareRun(ModelSpec model, TrainConfig config, const RunPaths &paths) {
-  config.model = model.name;
   if (model.output != OutputKind::Logits)
     fail("model '{}' is not a classifier: kiln train and kiln mnist train models whose "
          "output is logits",
@@ -170,7 +182,7 @@ ModelRun trainOne(ModelRun run, const Dataset &train, const Dataset &test,
   std::string report = writeEvaluation(out, config.model, test, run.finalEval);
   fmt::print("{}\n", report);
   fmt::print(stderr, "[{}] wrote checkpoint, history, learning curves and reports to {}\n",
-             config.model, out);
+             run.model.name, out);
   return run;
 }
 
@@ -179,8 +191,9 @@ ModelRun trainOne(ModelRun run, const Dataset &train, const Dataset &test,
 // Runs are prepared (checked, checkpoints loaded) before the data is loaded and the data
 // before the output folder is made, so that bad input leaves nothing behind.
 ModelRun trainModel(TrainConfig config, const RunPaths &paths) {
-  const ModelSpec &model = zooEntry(config.model);
-  ModelRun run = prepareRun(model, std::move(config), paths);
+  ModelSpec model = resolveModel(config.model);
+  ModelRun run = prepareRun(std::move(model), std::move(config), paths);
+  checkModelFitsImages(run.model, paths.data);
   Data data = loadData(paths.data);
   checkModelFitsData(run.model, data.train, paths.data);
   checkModelFitsData(run.model, data.test, paths.data);
@@ -190,6 +203,7 @@ ModelRun trainModel(TrainConfig config, const RunPaths &paths) {
 
 ModelRun trainModel(const ModelSpec &model, TrainConfig config, const Dataset &train,
                     const Dataset &test, const RunPaths &paths) {
+  config.model = model.name;
   ModelRun run = prepareRun(model, std::move(config), paths);
   checkModelFitsData(run.model, train, "the training set");
   checkModelFitsData(run.model, test, "the test set");
@@ -203,7 +217,9 @@ std::vector<ModelRun> runMnistExperiment(const std::vector<TrainConfig> &configs
     fail("--models: no model given");
   std::vector<ModelRun> prepared;
   for (const TrainConfig &config : configs)
-    prepared.push_back(prepareRun(zooEntry(config.model), config, paths));
+    prepared.push_back(prepareRun(resolveModel(config.model), config, paths));
+  for (const ModelRun &run : prepared)
+    checkModelFitsImages(run.model, paths.data);
   Data data = loadData(paths.data);
   for (const ModelRun &run : prepared) {
     checkModelFitsData(run.model, data.train, paths.data);
@@ -253,9 +269,10 @@ EvalResult evaluateCheckpoint(const std::string &checkpoint, std::optional<std::
   config.backend = backend;
   config.testBatch = testBatch;
   RunState state;
-  const ModelSpec &spec = zooEntry(name);
+  ModelSpec spec = resolveModel(name);
   Graph graph = buildStageGraph(spec, Stage::Eval, testBatch, config.step);
   loadModelState(checkpoint, graph, state.store);
+  checkModelFitsImages(spec, dataDir, {Split::Test});
   MnistDataset test = loadMnist(dataDir, Split::Test);
   checkModelFitsData(spec, test, dataDir);
   Trainer trainer(spec, config, state);

@@ -1,6 +1,6 @@
 # Runs the `# RUN:` lines of one command-line test file (a small subset of lit): each line
 # is a bash pipeline, run with `set -o pipefail`, in which `kiln` is the built command,
-# `FileCheck` is LLVM's, `%s` is the test file, and `not CMD` succeeds when CMD exits
+# `FileCheck` is LLVM's, `%s` is the test file, `%S` its folder, and `not CMD` succeeds when CMD exits
 # non-zero without a signal. `kiln` writes graphs, programs and reports on stdout and
 # dumps, statistics and errors on stderr; a RUN line picks its stream with shell
 # redirections (`2>&1 >/dev/null | FileCheck` checks stderr only). Invoked by ctest as
@@ -15,6 +15,8 @@ set(prelude "set -o pipefail; not() { \"$@\"; local rc=$?; [ $rc -ne 0 ] && [ $r
 foreach(run IN LISTS runs)
   string(REGEX REPLACE "^# RUN: " "" command "${run}")
   string(REPLACE "%s" "${TEST}" command "${command}")
+  get_filename_component(testDir "${TEST}" DIRECTORY)
+  string(REPLACE "%S" "${testDir}" command "${command}")
   execute_process(COMMAND ${CMAKE_COMMAND} -E env "PATH=${kilnDir}:${fileCheckDir}:$ENV{PATH}"
                           "${BASH}" -c "${prelude} ${command}"
                   RESULT_VARIABLE result)

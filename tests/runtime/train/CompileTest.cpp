@@ -108,7 +108,7 @@ TEST_CASE("TrainStep prints its IR at every stage as kiln ir does", "[train]") {
   CHECK(step.ir("predict").find("random_uniform") == std::string::npos);
   CHECK(step.ir("program").find("kernel") != std::string::npos);
   CHECK_THROWS_WITH(step.ir("bogus"), Catch::Contains("forward, predict, eval, backward, train, "
-                                                      "program, llvm, asm"));
+                                                      "program, llvm, asm, model"));
 }
 
 TEST_CASE("TrainStep refuses inputs of the wrong type with the types", "[train]") {
