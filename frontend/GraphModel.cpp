@@ -49,8 +49,7 @@ Signature checkSignature(const std::string &path, const Graph &graph) {
     fail("{}: graph @{} has {} outputs; a model has one, the logits f32[batch, classes]", path,
          graph.name(), graph.outputs().size());
   const Type &out = graph.type(graph.outputs()[0].value);
-  if (out.dtype != DType::F32 || out.rank() != 2 || out.shape[0] != x.shape[0] ||
-      out.shape[1] < 2)
+  if (out.dtype != DType::F32 || out.rank() != 2 || out.shape[0] != x.shape[0] || out.shape[1] < 2)
     fail("{}: graph @{}: the output is {}; a classifier gives f32[{}, classes >= 2]", path,
          graph.name(), out.str(), x.shape[0]);
   return {inputs[0], graph.outputs()[0].value};
@@ -60,8 +59,8 @@ Signature checkSignature(const std::string &path, const Graph &graph) {
 void checkSameModel(const std::string &path, const Graph &train, const Graph &eval) {
   Signature a = checkSignature(path, train), b = checkSignature(path, eval);
   if (train.type(a.input) != eval.type(b.input) || train.type(a.output) != eval.type(b.output))
-    fail("{}: the eval-mode graph @{} takes {} and gives {}; the forward graph @{} {} and {}",
-         path, eval.name(), eval.type(b.input).str(), eval.type(b.output).str(), train.name(),
+    fail("{}: the eval-mode graph @{} takes {} and gives {}; the forward graph @{} {} and {}", path,
+         eval.name(), eval.type(b.input).str(), eval.type(b.output).str(), train.name(),
          train.type(a.input).str(), train.type(a.output).str());
   for (ValueId id : eval.states()) {
     const Node &state = eval.node(id);
@@ -81,8 +80,8 @@ void checkSameModel(const std::string &path, const Graph &train, const Graph &ev
 /// computed from them along dimension 0; and so does a value spelled out with a leading
 /// dimension equal to the batch (a constant, a broadcast splat) when it meets one of
 /// those in an elementwise op, together with whatever it was broadcast or reshaped
-/// from, or when it is reduced over dimension 0. A channel count equal to the batch (icnn: 64 channels at batch 64) meets only
-/// per-channel values and keeps its size.
+/// from, or when it is reduced over dimension 0. A channel count equal to the batch (icnn: 64
+/// channels at batch 64) meets only per-channel values and keeps its size.
 std::vector<bool> batchLeading(const Graph &graph, int64_t batch) {
   const size_t n = graph.size();
   enum class Lead { No, Yes, Maybe };
@@ -150,8 +149,9 @@ std::vector<bool> batchLeading(const Graph &graph, int64_t batch) {
       }
       break;
     case OpCategory::Reduction: {
-      std::vector<int64_t> axes = node.attrs.has("axes") ? node.attrs.getInts("axes")
-                                                          : std::vector<int64_t>{node.attrs.getInt("axis")};
+      std::vector<int64_t> axes = node.attrs.has("axes")
+                                      ? node.attrs.getInts("axes")
+                                      : std::vector<int64_t>{node.attrs.getInt("axis")};
       bool overBatch = std::find(axes.begin(), axes.end(), 0) != axes.end();
       if (from(0) == Lead::Yes && !overBatch)
         lead[i] = Lead::Yes;
@@ -208,8 +208,8 @@ BuiltModel replay(const std::string &path, const Graph &source, int64_t batch, M
     try {
       switch (node.op) {
       case OpKind::Input:
-        map[i] = graph.addInput(node.name, {node.type.dtype, rebatched(node.type.shape, from, batch)},
-                                node.scope);
+        map[i] = graph.addInput(
+            node.name, {node.type.dtype, rebatched(node.type.shape, from, batch)}, node.scope);
         break;
       case OpKind::State:
         map[i] = graph.addState(node.name, node.type, node.attrs, node.scope);
@@ -259,8 +259,7 @@ ModelSpec graphModel(const std::string &path) {
   spec.output = OutputKind::Logits;
   spec.build = [graphs, path, name = spec.name](int64_t batch, Mode mode) {
     const Graph &source = mode == Mode::Eval ? graphs->back() : graphs->front();
-    return replay(path, source, batch, mode,
-                  name + (mode == Mode::Train ? ".forward" : ".eval"));
+    return replay(path, source, batch, mode, name + (mode == Mode::Train ? ".forward" : ".eval"));
   };
   return spec;
 }

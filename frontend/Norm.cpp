@@ -66,12 +66,12 @@ Value BatchNorm::forward(Value x) {
     // The unbiased variance's n / (n - 1) is counted in the graph, not baked in as a
     // number: a model file replayed at another batch size then counts its own n
     // (constant folding turns the count back into one number before code generation).
-    ValueId count = b.op(OpKind::ReduceSum, {b.constant(1.0, DType::F32, type.shape)},
-                         {{"axes", axes}});
+    ValueId count =
+        b.op(OpKind::ReduceSum, {b.constant(1.0, DType::F32, type.shape)}, {{"axes", axes}});
     ValueId unbias = b.div(count, b.sub(count, scalar(1.0)));
     g.addUpdate(runningMean, b.add(b.mul(runningMean, scalar(1.0 - m)), b.mul(mean, scalar(m))));
-    g.addUpdate(runningVar, b.add(b.mul(runningVar, scalar(1.0 - m)),
-                                  b.mul(b.mul(var, unbias), scalar(m))));
+    g.addUpdate(runningVar,
+                b.add(b.mul(runningVar, scalar(1.0 - m)), b.mul(b.mul(var, unbias), scalar(m))));
     ValueId batches = state(x, batches_).id();
     g.addUpdate(batches, b.add(batches, b.constant(1.0, DType::I32)));
   }

@@ -13,7 +13,8 @@ public:
   CLI::App *declare(CLI::App &app) override {
     CLI::App *sub = app.add_subcommand(
         "train", "Train a zoo model; checkpoints, history and reports go to --out");
-    sub->add_option("MODEL", model_, "zoo model (see `kiln models`)")->required();
+    sub->add_option("MODEL", model_, "zoo model (see `kiln models`) or model file (.kir)")
+        ->required();
     flags_.declare(sub);
     sub->add_option("--out", paths_.out, "output folder")->capture_default_str();
     sub->add_option("--resume", paths_.resume,
@@ -44,7 +45,7 @@ public:
         "mnist", "The tutorial's experiment (spec §9): train mlp, cnn and icnn with Adam 1e-3, "
                  "compare them, and write every report to --out");
     flags_.declare(sub);
-    sub->add_option("--models", models_, "comma-separated zoo models")
+    sub->add_option("--models", models_, "comma-separated zoo models or model files (.kir)")
         ->delimiter(',')
         ->capture_default_str();
     sub->add_option("--out", paths_.out, "output folder")->capture_default_str();
@@ -71,7 +72,8 @@ public:
   CLI::App *declare(CLI::App &app) override {
     CLI::App *sub = app.add_subcommand("eval", "Test-set report of a checkpoint");
     sub->add_option("CKPT", checkpoint_, "checkpoint folder or model.safetensors")->required();
-    sub->add_option("--model", model_, "zoo model (default: the one recorded in CKPT)");
+    sub->add_option("--model", model_,
+                    "zoo model or model file (default: the one recorded in CKPT)");
     sub->add_option("--data", data_, "folder with the MNIST-format IDX files")
         ->capture_default_str();
     sub->add_option("--out", out_, "write the report files here too");

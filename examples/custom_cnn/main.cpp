@@ -23,8 +23,8 @@ struct MyCnn : kiln::Module {
 int main(int argc, char **argv) try {
   if (argc < 2)
     return std::fprintf(stderr, "usage: %s MNIST_DIR [EPOCHS [OUT] | --steps N]\n", argv[0]), 2;
-  kiln::ModelSpec model = kiln::classifier("my_cnn", {1, 28, 28}, 10,
-                                           [] { return std::make_unique<MyCnn>(); });
+  kiln::ModelSpec model =
+      kiln::classifier("my_cnn", {1, 28, 28}, 10, [] { return std::make_unique<MyCnn>(); });
   kiln::MnistDataset train = kiln::loadMnist(argv[1], kiln::Split::Train);
 
   if (argc > 3 && std::string(argv[2]) == "--steps") { // the step API, by hand

@@ -74,8 +74,7 @@ std::string stageText(const ModelSpec &model, std::string_view stage, int64_t ba
   checkStageName(stage);
   if (stage == "llvm" || stage == "asm") {
     Graph graph = buildStageGraph(model, step, batch, options);
-    return stage == "llvm" ? codegen::llvmIr(graph, /*optimized=*/true)
-                           : codegen::assembly(graph);
+    return stage == "llvm" ? codegen::llvmIr(graph, /*optimized=*/true) : codegen::assembly(graph);
   }
   if (stage == "model") // a model file: the forward graph, then the eval-mode one
     return printGraph(buildStageGraph(model, Stage::Forward, batch, options)) + "\n" +

@@ -61,12 +61,12 @@ Evaluation summarize(const std::string &title, const Dataset &test, const EvalRe
 
 /// Writes the classification report, the confusion matrix image and (for images) the
 /// grid of misclassified samples into `out`; returns the report text.
-std::string writeEvaluation(const std::string &out, const std::string &title,
-                            const Dataset &test, const EvalResult &eval) {
+std::string writeEvaluation(const std::string &out, const std::string &title, const Dataset &test,
+                            const EvalResult &eval) {
   Evaluation e = summarize(title, test, eval);
   writeFileAtomically(join(out, "classification_report.txt"), e.text);
-  writeConfusionMatrixPng(join(out, "confusion_matrix.png"), e.cm,
-                          classNames(test.numClasses()), title + " - confusion matrix");
+  writeConfusionMatrixPng(join(out, "confusion_matrix.png"), e.cm, classNames(test.numClasses()),
+                          title + " - confusion matrix");
   const MnistDataset *pictures = test.imageSet();
   if (!pictures)
     return e.text;
@@ -167,16 +167,14 @@ ModelRun prepareRun(ModelSpec model, TrainConfig config, const RunPaths &paths) 
   return run;
 }
 
-ModelRun trainOne(ModelRun run, const Dataset &train, const Dataset &test,
-                  const std::string &out) {
+ModelRun trainOne(ModelRun run, const Dataset &train, const Dataset &test, const std::string &out) {
   ensureWritableDir(out);
   const TrainConfig config = run.config;
 
   Trainer trainer(run.model, config, run.state);
   std::string checkpoint = join(out, "checkpoint");
-  run.stoppedEarly = trainer.fit(train, test, [&](const EpochRecord &) {
-    saveCheckpoint(checkpoint, config, run.state);
-  });
+  run.stoppedEarly = trainer.fit(
+      train, test, [&](const EpochRecord &) { saveCheckpoint(checkpoint, config, run.state); });
   run.finalEval = trainer.evaluate(test);
   writeHistories(out, {run.state.history});
   std::string report = writeEvaluation(out, config.model, test, run.finalEval);

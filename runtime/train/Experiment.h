@@ -48,7 +48,7 @@ std::vector<ModelRun> runMnistExperiment(const std::vector<TrainConfig> &configs
 /// recorded in the checkpoint. Writes the report into `out` when it is not empty and
 /// returns the printed classification report.
 EvalResult evaluateCheckpoint(const std::string &checkpoint, std::optional<std::string> model,
-                              const std::string &dataDir, const std::string &out,
-                              Backend backend, int64_t testBatch);
+                              const std::string &dataDir, const std::string &out, Backend backend,
+                              int64_t testBatch);
 
 } // namespace kiln

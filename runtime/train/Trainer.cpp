@@ -111,8 +111,9 @@ bool Trainer::fit(const Dataset &train, const Dataset &test,
     if (afterEpoch)
       afterEpoch(record);
     if (stop) {
-      fmt::print(stderr, "[{}] early stopping: test loss has not improved for {} epochs (best "
-                         "{:.4f} at epoch {})\n",
+      fmt::print(stderr,
+                 "[{}] early stopping: test loss has not improved for {} epochs (best "
+                 "{:.4f} at epoch {})\n",
                  config_.model, config_.patience, stopper->best(), stopper->bestEpoch() + 1);
       return true;
     }

@@ -160,3 +160,19 @@ TEST_CASE("a long chain parses in linear time", "[ir][parser]") {
   Graph parsed = roundTrip(g);
   CHECK(parsed.size() == g.size());
 }
+
+TEST_CASE("a file of several graphs parses into each, with names and values of its own",
+          "[ir][parser]") {
+  std::string text = "graph @a {\n  input %x : f32[2]\n  %0 = neg(%x) : f32[2]\n}\n\n"
+                     "# the second graph reuses the names\n"
+                     "graph @b {\n  input %x : f32[3]\n  %0 = abs(%x) : f32[3]\n}\n";
+  std::vector<Graph> graphs = parseGraphs(text, "two.kir");
+  REQUIRE(graphs.size() == 2);
+  CHECK(graphs[0].name() == "a");
+  CHECK(graphs[1].name() == "b");
+  CHECK(graphs[1].type(1) == Type{DType::F32, {3}});
+  CHECK_THROWS_WITH(parseGraph(text, "two.kir"),
+                    Catch::Contains("two.kir:7:1: unexpected 'graph' after the closing '}'"));
+  CHECK_THROWS_WITH(parseGraphs("graph @a {\n}\ngraph @b {\n  %0 = neg(%x) : f32[2]\n}\n", "f"),
+                    Catch::Contains("f:4:"));
+}

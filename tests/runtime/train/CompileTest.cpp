@@ -2,9 +2,9 @@
 // input channels and odd image sizes, a regression, and a model whose output does not
 // fit what it declares. TrainStep and Predictor on both backends, the IR they print,
 // and their errors.
+#include "kiln/runtime/train/Compile.h"
 #include "kiln/frontend/Frontend.h"
 #include "kiln/ir/Printer.h"
-#include "kiln/runtime/train/Compile.h"
 
 #include <catch2/catch.hpp>
 
@@ -81,8 +81,7 @@ TEST_CASE("a user's Module trains through TrainStep on both backends alike", "[t
   CHECK(interp.params().at("conv.weight").type() == Type{DType::F32, {5, 7, 3, 3}});
 }
 
-TEST_CASE("a Predictor runs the eval-mode forward pass over the step's parameters",
-          "[train]") {
+TEST_CASE("a Predictor runs the eval-mode forward pass over the step's parameters", "[train]") {
   auto [x, y] = oddBatch(3);
   TrainStep step(oddNet(), 3, on(Backend::Interp));
   for (int i = 0; i < 60; ++i)
@@ -123,8 +122,8 @@ TEST_CASE("TrainStep refuses inputs of the wrong type with the types", "[train]"
 }
 
 TEST_CASE("a regression trains with the mean squared error", "[train]") {
-  ModelSpec affine{"affine", "", {3}, 2, OutputKind::Values,
-                   [] { return std::make_unique<Affine>(); }};
+  ModelSpec affine{
+      "affine", "", {3}, 2, OutputKind::Values, [] { return std::make_unique<Affine>(); }};
   Tensor x(Type{DType::F32, {8, 3}}), y(Type{DType::F32, {8, 2}});
   for (int64_t i = 0; i < 8; ++i) {
     float a = float(i) / 4 - 1, b = float(i % 3) - 1, c = float(i % 2);

@@ -42,9 +42,7 @@ TensorDataset clusters(int64_t n, uint32_t salt) {
   return TensorDataset(std::move(x), std::move(labels), 3);
 }
 
-void writeText(const std::string &path, const std::string &text) {
-  std::ofstream(path) << text;
-}
+void writeText(const std::string &path, const std::string &text) { std::ofstream(path) << text; }
 
 } // namespace
 
@@ -91,9 +89,9 @@ TEST_CASE("kiln's experiment writes every report for a user's model and data", "
   paths.out = dir.str() + "/run";
   ModelRun run = trainModel(smallMlp(), config, clusters(100, 1), clusters(30, 2), paths);
   CHECK(run.state.epochsDone == 2);
-  for (const char *file : {"checkpoint/model.safetensors", "checkpoint/train_state.safetensors",
-                           "history.csv", "learning_curves.svg", "classification_report.txt",
-                           "confusion_matrix.png"})
+  for (const char *file :
+       {"checkpoint/model.safetensors", "checkpoint/train_state.safetensors", "history.csv",
+        "learning_curves.svg", "classification_report.txt", "confusion_matrix.png"})
     CHECK(std::filesystem::exists(paths.out + "/" + file));
   // Examples that are not images have no picture of the misclassified ones.
   CHECK_FALSE(std::filesystem::exists(paths.out + "/misclassified.png"));
@@ -126,13 +124,16 @@ TEST_CASE("a malformed CSV file is refused with its line", "[data]") {
   TestDir dir;
   std::string path = dir.str() + "/bad.csv";
   writeText(path, "1,2,0\n3,x,1\n");
-  CHECK_THROWS_WITH(loadCsvDataset(path), Catch::Contains("bad.csv:2: column 2: 'x' is not a number"));
+  CHECK_THROWS_WITH(loadCsvDataset(path),
+                    Catch::Contains("bad.csv:2: column 2: 'x' is not a number"));
   writeText(path, "1,2,0\n3,4,5,1\n");
-  CHECK_THROWS_WITH(loadCsvDataset(path), Catch::Contains("bad.csv:2: 4 columns, but the first row has 3"));
+  CHECK_THROWS_WITH(loadCsvDataset(path),
+                    Catch::Contains("bad.csv:2: 4 columns, but the first row has 3"));
   writeText(path, "1,2,0\n3,4,1.5\n");
   CHECK_THROWS_WITH(loadCsvDataset(path), Catch::Contains("bad.csv:2: label 1.5 is not a class"));
   writeText(path, "1,2,0\n3,4,3\n");
-  CHECK_THROWS_WITH(loadCsvDataset(path, 3), Catch::Contains("bad.csv:2: label 3 is not a class in 0..2"));
+  CHECK_THROWS_WITH(loadCsvDataset(path, 3),
+                    Catch::Contains("bad.csv:2: label 3 is not a class in 0..2"));
   writeText(path, "h1,h2\n");
   CHECK_THROWS_WITH(loadCsvDataset(path), Catch::Contains("bad.csv: no rows"));
   CHECK_THROWS_WITH(loadCsvDataset(dir.str() + "/missing.csv"), Catch::Contains("cannot open"));
