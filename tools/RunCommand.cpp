@@ -1,5 +1,6 @@
-// `kiln run FILE`: run any textual graph on the interpreter or the JIT with seeded random
-// inputs.
+// `kiln run FILE`: run any textual graph on the interpreter or the JIT, on inputs and
+// state given by name in a safetensors file (--inputs) or, for the rest, seeded random
+// inputs and the states' initialisers.
 #include "kiln/codegen/CompiledGraph.h"
 #include "kiln/ir/Error.h"
 #include "kiln/ir/Parser.h"
@@ -85,6 +86,9 @@ public:
                "state");
     sub->add_option("FILE", file_, "graph text file ('-' for stdin)")->required();
     sub->add_option("--seed", seed_, "seed for inputs and state")->capture_default_str();
+    sub->add_option("--inputs", inputs_,
+                    "a .safetensors file of inputs and state by name (the others are random or "
+                    "initialised)");
     sub->add_option("--out", out_, "write outputs and updated state to this .safetensors file");
     sub->add_option("--backend", backend_, "interp | jit")
         ->capture_default_str()
@@ -98,12 +102,20 @@ public:
   int run() override {
     Graph graph = parseGraph(readTextFile(file_), file_);
     verify(graph);
+    SafetensorsFile given;
+    if (!inputs_.empty())
+      given = readGivenValues(graph);
     std::vector<Tensor> inputs, state;
-    for (ValueId id : graph.inputs())
-      inputs.push_back(randomInput(graph, id, seed_));
-    for (ValueId id : graph.states())
-      state.push_back(graph.node(id).attrs.has("init") ? initialState(graph, id, seed_)
-                                                        : randomInput(graph, id, seed_));
+    for (ValueId id : graph.inputs()) {
+      const Tensor *value = given.find(graph.node(id).name);
+      inputs.push_back(value ? *value : randomInput(graph, id, seed_));
+    }
+    for (ValueId id : graph.states()) {
+      const Tensor *value = given.find(graph.node(id).name);
+      state.push_back(value                              ? *value
+                      : graph.node(id).attrs.has("init") ? initialState(graph, id, seed_)
+                                                         : randomInput(graph, id, seed_));
+    }
     Interpreter::Result result;
     if (backend_ == "jit") {
       auto compiled = codegen::CompiledGraph::compile(graph);
@@ -137,7 +149,23 @@ public:
   }
 
 private:
-  std::string file_, out_, backend_ = "interp";
+  /// The --inputs file, every tensor of which must be an input or state of `graph` with
+  /// its type.
+  SafetensorsFile readGivenValues(const Graph &graph) const {
+    SafetensorsFile file = readSafetensors(inputs_);
+    for (const NamedTensor &named : file.tensors) {
+      std::optional<ValueId> id = graph.findNamed(named.name);
+      if (!id)
+        fail("{}: tensor '{}' is neither an input nor a state of graph @{}", inputs_, named.name,
+             graph.name());
+      if (named.tensor.type() != graph.type(*id))
+        fail("{}: tensor '{}' is {}, but %{} of graph @{} is {}", inputs_, named.name,
+             named.tensor.type().str(), named.name, graph.name(), graph.type(*id).str());
+    }
+    return file;
+  }
+
+  std::string file_, out_, inputs_, backend_ = "interp";
   uint64_t seed_ = 0;
 };
 
