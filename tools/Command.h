@@ -43,5 +43,6 @@ std::unique_ptr<Command> makeGradcheckCommand();
 std::unique_ptr<Command> makeTrainCommand();
 std::unique_ptr<Command> makeEvalCommand();
 std::unique_ptr<Command> makeMnistCommand();
+std::unique_ptr<Command> makePredictCommand();
 
 } // namespace kiln::cli

@@ -2,6 +2,8 @@
 // (glyphs 10x14 pixels), titles at scale 3, images at kImageScale.
 #include "kiln/runtime/report/Images.h"
 
+#include <png.h>
+
 #include "kiln/ir/Error.h"
 #include "kiln/runtime/report/Canvas.h"
 #include "kiln/runtime/report/LinePlot.h"
@@ -74,6 +76,26 @@ GrayImage GrayImage::fromBytes(std::span<const uint8_t> bytes, int height, int w
   if (height <= 0 || width <= 0 || bytes.size() != size_t(height) * size_t(width))
     fail("gray image: {} bytes for a {}x{} image", bytes.size(), height, width);
   return GrayImage{height, width, {bytes.begin(), bytes.end()}};
+}
+
+GrayImage GrayImage::readPng(const std::string &path) {
+  png_image image{};
+  image.version = PNG_IMAGE_VERSION;
+  // The simplified API reports errors in `image` instead of longjmp'ing through our frames.
+  if (!png_image_begin_read_from_file(&image, path.c_str()))
+    fail("{}: cannot read as PNG: {}", path, image.message);
+  image.format = PNG_FORMAT_GRAY;
+  GrayImage gray;
+  gray.width = static_cast<int>(image.width);
+  gray.height = static_cast<int>(image.height);
+  gray.pixels.resize(PNG_IMAGE_SIZE(image));
+  png_color black{0, 0, 0};
+  if (!png_image_finish_read(&image, &black, gray.pixels.data(), /*row_stride=*/0,
+                             /*colormap=*/nullptr)) {
+    png_image_free(&image);
+    fail("{}: cannot read as PNG: {}", path, image.message);
+  }
+  return gray;
 }
 
 GrayImage GrayImage::fromTensor(const Tensor &image) {

@@ -23,6 +23,10 @@ struct GrayImage {
   /// A tensor of shape [H,W] or [1,H,W] (e.g. a normalized MNIST sample), mapped
   /// linearly from its min..max to 0..255 as imshow does.
   static GrayImage fromTensor(const Tensor &image);
+  /// Reads a PNG file of any colour type and bit depth as 8-bit grey (libpng converts
+  /// colour by luminance and composes alpha on black). kiln::Error naming the file if it
+  /// cannot be read or is not a PNG.
+  static GrayImage readPng(const std::string &path);
 };
 
 /// Each image in the grids below is drawn this many times its size.
