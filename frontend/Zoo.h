@@ -30,7 +30,7 @@ struct ZooEntry {
   Type inputType(int64_t batch) const;
 };
 
-/// perceptron, xor_mlp, xor_mlp_relu, mlp, cnn, icnn (in that order).
+/// perceptron, xor_mlp, xor_mlp_relu, mlp, cnn, icnn, lstm, vit (in that order).
 const std::vector<ZooEntry> &zoo();
 /// The entry called `name`; throws kiln::Error listing the valid names.
 const ZooEntry &zooEntry(std::string_view name);
