@@ -95,11 +95,38 @@ TransformerEncoderLayer::TransformerEncoderLayer(Module *parent, std::string nam
       linear2(this, "linear2", options.dimFeedforward, dModel),
       norm1(this, "norm1", {dModel}, {.eps = options.layerNormEps}),
       norm2(this, "norm2", {dModel}, {.eps = options.layerNormEps}), dropout1(options.dropout),
-      dropout2(options.dropout) {}
+      dropout2(options.dropout), options_(options) {}
+
+Value TransformerEncoderLayer::feedForward(const Value &x) {
+  Value hidden = linear1(x);
+  switch (options_.activation) {
+  case TransformerEncoderLayerOptions::Activation::Relu:
+    hidden = relu(hidden);
+    break;
+  case TransformerEncoderLayerOptions::Activation::Gelu:
+    hidden = gelu(hidden);
+    break;
+  }
+  return dropout2(linear2(dropout(hidden)));
+}
 
 Value TransformerEncoderLayer::forward(Value x) {
+  if (options_.normFirst) {
+    x = x + dropout1(self_attn(norm1(x)));
+    return x + feedForward(norm2(x));
+  }
   x = norm1(x + dropout1(self_attn(x)));
-  return norm2(x + dropout2(linear2(dropout(relu(linear1(x))))));
+  return norm2(x + feedForward(x));
+}
+
+TransformerEncoder::TransformerEncoder(Module *parent, std::string name, int64_t numLayers,
+                                       int64_t dModel, int64_t numHeads,
+                                       TransformerEncoderLayerOptions options)
+    : Module(parent, std::move(name)), layers(this, "layers") {
+  if (numLayers < 1)
+    fail("{}: TransformerEncoder needs at least one layer, got {}", scope(), numLayers);
+  for (int64_t l = 0; l < numLayers; ++l)
+    layers.append(dModel, numHeads, options);
 }
 
 } // namespace kiln

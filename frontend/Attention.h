@@ -1,5 +1,6 @@
 // Attention (spec §7): nn.MultiheadAttention computing softmax(Q K^T / sqrt(d_k)) V per
-// head, and nn.TransformerEncoderLayer (post-norm, PyTorch's default) built on it.
+// head, nn.TransformerEncoderLayer (post-norm, PyTorch's default, or pre-norm) built on
+// it, and nn.TransformerEncoder stacking such layers.
 #pragma once
 
 #include "kiln/frontend/Functional.h"
@@ -58,11 +59,16 @@ struct TransformerEncoderLayerOptions {
   double dropout = 0.1;
   bool batchFirst = false;
   double layerNormEps = 1e-5;
+  /// The feed-forward nonlinearity: PyTorch's activation="relu" (default) or "gelu"
+  /// (the exact, erf-based GELU).
+  enum class Activation { Relu, Gelu } activation = Activation::Relu;
+  /// Pre-norm (norm_first=True): each block normalizes its input, not the residual sum.
+  bool normFirst = false;
 };
 
-/// nn.TransformerEncoderLayer (norm_first=False, relu):
-///   x = norm1(x + dropout1(self_attn(x)))
-///   x = norm2(x + dropout2(linear2(dropout(relu(linear1(x))))))
+/// nn.TransformerEncoderLayer. With ff(x) = dropout2(linear2(dropout(act(linear1(x))))):
+///   norm_first=False:  x = norm1(x + dropout1(self_attn(x)));  x = norm2(x + ff(x))
+///   norm_first=True:   x = x + dropout1(self_attn(norm1(x)));  x = x + ff(norm2(x))
 class TransformerEncoderLayer : public Module {
 public:
   TransformerEncoderLayer(Module *parent, std::string name, int64_t dModel, int64_t numHeads,
@@ -77,6 +83,26 @@ public:
   LayerNorm norm2;
   Dropout dropout1;
   Dropout dropout2;
+
+private:
+  Value feedForward(const Value &x);
+
+  TransformerEncoderLayerOptions options_;
+};
+
+/// nn.TransformerEncoder(encoder_layer, numLayers) without a final norm: numLayers
+/// layers built with the same configuration, applied in order, with PyTorch's names
+/// "layers.0.self_attn.in_proj_weight", ...
+///
+/// PyTorch deep-copies one layer, so its layers start from identical weights; kiln draws
+/// each layer's weights independently from the same distributions.
+class TransformerEncoder : public Module {
+public:
+  TransformerEncoder(Module *parent, std::string name, int64_t numLayers, int64_t dModel,
+                     int64_t numHeads, TransformerEncoderLayerOptions options = {});
+  Value forward(Value x) override { return layers(x); }
+
+  ModuleList<TransformerEncoderLayer> layers;
 };
 
 } // namespace kiln

@@ -10,6 +10,7 @@
 #include "kiln/frontend/Module.h"
 #include "kiln/frontend/Norm.h"
 #include "kiln/frontend/Recurrent.h"
+#include "kiln/frontend/SequenceModels.h"
 #include "kiln/frontend/Tracer.h"
 #include "kiln/frontend/Value.h"
 #include "kiln/frontend/Zoo.h"

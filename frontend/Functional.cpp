@@ -2,6 +2,9 @@
 
 #include "kiln/frontend/Emit.h"
 
+#include <cmath>
+#include <iterator>
+
 namespace kiln {
 
 using detail::Emitter;
@@ -22,6 +25,52 @@ Value relu(const Value &x) {
   Emitter e(x, "relu");
   Shape shape = x.shape();
   return e.wrap(e.b().op(OpKind::Max, {x.id(), e.b().constant(0.0, x.dtype(), shape)}));
+}
+
+namespace {
+/// erf(x) on the builder of `e`, for a float x; see erf() in the header.
+ValueId erfNodes(Emitter &e, ValueId x) {
+  IRBuilder &b = e.b();
+  const Type type = b.type(x);
+  auto k = [&](double c) { return b.constant(c, type.dtype, type.shape); };
+  // No op has erf's derivative built in: the clamp and the rational function are plain
+  // primitives, so autodiff differentiates the approximation itself (within 3e-6 of
+  // 2/sqrt(pi) exp(-x^2)).
+  ValueId clamped = b.op(OpKind::Max, {b.op(OpKind::Min, {x, k(4.0)}), k(-4.0)});
+  ValueId x2 = b.mul(clamped, clamped);
+  // Eigen's generic_fast_erf_float coefficients: odd numerator, even denominator.
+  static constexpr double kAlpha[] = {
+      -2.72614225801306e-10, 2.77068142495902e-08,  -2.10102402082508e-06, -5.69250639462346e-05,
+      -7.34990630326855e-04, -2.95459980854025e-03, -1.60960333262415e-02};
+  static constexpr double kBeta[] = {-1.45660718464996e-05, -2.13374055278905e-04,
+                                     -1.68282697438203e-03, -7.37332916720468e-03,
+                                     -1.42647390514189e-02};
+  auto horner = [&](const auto &coefficients) {
+    ValueId acc = k(coefficients[0]);
+    for (size_t i = 1; i < std::size(coefficients); ++i)
+      acc = b.add(b.mul(acc, x2), k(coefficients[i]));
+    return acc;
+  };
+  return b.op(OpKind::Div, {b.mul(clamped, horner(kAlpha)), horner(kBeta)});
+}
+} // namespace
+
+Value erf(const Value &x) {
+  Emitter e(x, "erf");
+  if (!isFloat(x.dtype()))
+    e.fail("erf needs a float input, got {}", x.type().str());
+  return e.wrap(erfNodes(e, x.id()));
+}
+
+Value gelu(const Value &x) {
+  Emitter e(x, "gelu");
+  if (!isFloat(x.dtype()))
+    e.fail("gelu needs a float input, got {}", x.type().str());
+  IRBuilder &b = e.b();
+  Shape shape = x.shape();
+  auto k = [&](double c) { return b.constant(c, x.dtype(), shape); };
+  ValueId phi = b.mul(k(0.5), b.add(k(1.0), erfNodes(e, b.mul(x.id(), k(M_SQRT1_2)))));
+  return e.wrap(b.mul(x.id(), phi));
 }
 
 Value leaky_relu(const Value &x, double slope) {

@@ -13,6 +13,12 @@ Value sigmoid(const Value &x);
 Value tanh(const Value &x);
 /// max(x, 0).
 Value relu(const Value &x);
+/// The error function, as Eigen's and XLA's f32 erf compute it: x clamped to [-4, 4]
+/// (where erf is +-1 in f32), then a rational function x P(x^2) / Q(x^2). Within 7e-8 of
+/// the true erf everywhere, below f32's resolution near 1.
+Value erf(const Value &x);
+/// PyTorch's default (exact) GELU: x * Phi(x) = 0.5 x (1 + erf(x / sqrt(2))).
+Value gelu(const Value &x);
 /// x where x > 0, else slope * x.
 Value leaky_relu(const Value &x, double slope = 0.01);
 /// The perceptron's threshold: 1 where x > 0, else 0 (same element type as x).

@@ -78,7 +78,8 @@ void checkSameModel(const std::string &path, const Graph &train, const Graph &ev
 /// Which values of `graph` lead with the batch (dimension 0 is the batch, or a whole
 /// multiple of it, as in [batch * heads, ...]). The examples do; so does every value
 /// computed from them along dimension 0; and so does a value spelled out with a leading
-/// dimension equal to the batch (a constant, a broadcast splat) when it meets one of
+/// dimension that is a multiple of the batch (a constant, a broadcast splat of a bias to
+/// [batch * steps, features]) when it meets one of
 /// those in an elementwise op, together with whatever it was broadcast or reshaped
 /// from, or when it is reduced over dimension 0. A channel count equal to the batch (icnn: 64
 /// channels at batch 64) meets only per-channel values and keeps its size.
@@ -102,7 +103,7 @@ std::vector<bool> batchLeading(const Graph &graph, int64_t batch) {
   };
   auto leading = [&](const Node &node, std::string_view key) {
     return node.attrs.has(key) && !node.attrs.getInts(key).empty() &&
-           node.attrs.getInts(key)[0] == batch;
+           node.attrs.getInts(key)[0] % batch == 0;
   };
   for (size_t i = 0; i < n; ++i) {
     const Node &node = graph.nodes()[i];
@@ -132,6 +133,20 @@ std::vector<bool> batchLeading(const Graph &graph, int64_t batch) {
     case OpCategory::Layout:
       if (node.operands.empty())
         break;
+      if (node.op == OpKind::Concat && node.attrs.getInt("axis") != 0) {
+        // Joined along another axis, the operands share dimension 0 (ViT's class token
+        // broadcast to the batch, beside the patches).
+        bool yes = false;
+        for (size_t k = 0; k < node.operands.size(); ++k)
+          yes = yes || from(k) == Lead::Yes;
+        if (yes) {
+          lead[i] = Lead::Yes;
+          for (size_t k = 0; k < node.operands.size(); ++k)
+            if (from(k) == Lead::Maybe)
+              forced[find(static_cast<size_t>(node.operands[k]))] = true;
+        }
+        break;
+      }
       if (from(0) == Lead::Yes) {
         bool kept = node.op != OpKind::Transpose || node.attrs.getInts("perm")[0] == 0;
         if (node.op == OpKind::Broadcast)
@@ -143,7 +158,7 @@ std::vector<bool> batchLeading(const Graph &graph, int64_t batch) {
           const Shape &operand = graph.type(node.operands[0]).shape;
           bool keepsAxis0 = node.op == OpKind::Reshape || (!node.attrs.getInts("dims").empty() &&
                                                            node.attrs.getInts("dims")[0] == 0);
-          if (from(0) == Lead::Maybe && keepsAxis0 && !operand.empty() && operand[0] == batch)
+          if (from(0) == Lead::Maybe && keepsAxis0 && !operand.empty() && operand[0] % batch == 0)
             join(static_cast<size_t>(node.operands[0]), i);
         }
       }

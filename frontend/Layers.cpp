@@ -83,4 +83,27 @@ Value Conv2d::forward(Value x) {
   return x.tracer().wrap(y, b.scope());
 }
 
+Embedding::Embedding(Module *parent, std::string name, int64_t numEmbeddings, int64_t embeddingDim)
+    : Module(parent, std::move(name)), num_(numEmbeddings), dim_(embeddingDim) {
+  if (num_ < 1 || dim_ < 1)
+    fail("{}: Embedding({}, {}) needs positive sizes", scope(), num_, dim_);
+  weight_ = addParameter("weight", {num_, dim_}, normalInit(1.0));
+}
+
+Value Embedding::forward(Value indices) {
+  IRBuilder &b = indices.tracer().builder();
+  Type t = indices.type();
+  if (t.dtype != DType::I32)
+    fail("{}: Embedding({}, {}) got input {} (expected i32 indices)", b.scope(), num_, dim_,
+         t.str());
+  // One row per index: [n, num] one-hot rows times [num, dim] pick the weight's rows.
+  int64_t n = t.numElements();
+  ValueId flat = b.reshape(indices.id(), {n});
+  ValueId hot = b.op(OpKind::OneHot, {flat}, {{"depth", num_}, {"dtype", std::string("f32")}});
+  ValueId rows = b.op(OpKind::Matmul, {hot, state(indices, weight_).id()});
+  Shape outShape = t.shape;
+  outShape.push_back(dim_);
+  return indices.tracer().wrap(b.reshape(rows, outShape), b.scope());
+}
+
 } // namespace kiln

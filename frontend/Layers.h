@@ -1,5 +1,5 @@
-// The parameterized layers of torch.nn that the tutorial's models use: Linear and
-// Conv2d. Parameters are named and laid out as in PyTorch's state_dict and carry its
+// The parameterized layers of torch.nn that the tutorial's models use: Linear, Conv2d
+// and Embedding. Parameters are named and laid out as in PyTorch's state_dict and carry its
 // default initialization (U(-1/sqrt(fan_in), 1/sqrt(fan_in)) for weight and bias, which
 // for the weight equals kaiming_uniform_(a=sqrt(5))).
 #pragma once
@@ -59,6 +59,23 @@ private:
   int64_t in_, out_;
   Conv2dOptions options_;
   size_t weight_ = 0, bias_ = 0;
+};
+
+/// nn.Embedding: row `i` of weight [numEmbeddings, embeddingDim] (N(0, 1)) for each i32
+/// index, so i32[...] becomes f32[..., embeddingDim]. Built as one_hot(indices) x weight,
+/// which autodiff differentiates like any matmul. An index outside [0, numEmbeddings)
+/// selects a zero vector (one_hot's rule) where PyTorch raises an error.
+class Embedding : public Module {
+public:
+  Embedding(Module *parent, std::string name, int64_t numEmbeddings, int64_t embeddingDim);
+  Value forward(Value indices) override;
+
+  int64_t numEmbeddings() const { return num_; }
+  int64_t embeddingDim() const { return dim_; }
+
+private:
+  int64_t num_, dim_;
+  size_t weight_ = 0;
 };
 
 } // namespace kiln

@@ -7,6 +7,7 @@
 namespace kiln {
 
 Attrs uniformInit(double bound) { return {{"init", std::string("uniform")}, {"bound", bound}}; }
+Attrs normalInit(double stddev) { return {{"init", std::string("normal")}, {"std", stddev}}; }
 Attrs zerosInit() { return {{"init", std::string("zeros")}}; }
 Attrs onesInit() { return {{"init", std::string("ones")}}; }
 
@@ -68,7 +69,9 @@ Value Module::state(const Value &anchor, size_t index) const {
   Tracer &t = anchor.tracer();
   t.declare(root());
   const StateDecl &decl = states_.at(index);
-  return t.wrap(t.state(path_.empty() ? decl.name : path_ + "." + decl.name), scope());
+  ValueId id = t.state(path_.empty() ? decl.name : path_ + "." + decl.name);
+  // Owned by the state's own scope: the module's, or for a root's state its name.
+  return t.wrap(id, t.graph().node(id).scope);
 }
 
 std::vector<Module::NamedState> Module::namedStates() const {
@@ -78,7 +81,8 @@ std::vector<Module::NamedState> Module::namedStates() const {
   for (bool trainable : {true, false})
     for (const StateDecl &s : states_)
       if (s.trainable == trainable)
-        out.push_back({prefix + s.name, scope(), &s});
+        // A root's own state (ViT's cls_token) has no module scope: it is its own.
+        out.push_back({prefix + s.name, path_.empty() ? s.name : scope(), &s});
   for (const Module *child : children_) {
     std::vector<NamedState> sub = child->namedStates();
     out.insert(out.end(), sub.begin(), sub.end());

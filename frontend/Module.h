@@ -6,6 +6,7 @@
 
 #include "kiln/frontend/Value.h"
 
+#include <memory>
 #include <string>
 #include <vector>
 
@@ -23,6 +24,8 @@ struct StateDecl {
 
 /// {init = "uniform", bound = b}: U(-b, b).
 Attrs uniformInit(double bound);
+/// {init = "normal", std = s}: N(0, s^2).
+Attrs normalInit(double stddev);
 /// {init = "zeros"}.
 Attrs zerosInit();
 /// {init = "ones"}.
@@ -57,7 +60,7 @@ public:
   /// A parameter or buffer with its full state_dict name and its scope.
   struct NamedState {
     std::string name;  ///< "bn1.running_mean"
-    std::string scope; ///< "bn1"
+    std::string scope; ///< "bn1"; a root's own state is scoped by its name ("cls_token")
     const StateDecl *decl;
   };
   /// All parameters and buffers of the tree in PyTorch's state_dict order: a module's
@@ -98,6 +101,33 @@ private:
   std::string path_;
   std::vector<Module *> children_;
   std::vector<StateDecl> states_;
+};
+
+/// nn.ModuleList of `T`: children named "0", "1", ... in order, so that their state reads
+/// "layers.0.weight". Calling it applies the modules in order, which puts their nodes
+/// under "<list>/0", "<list>/1" like their state names (PyTorch's ModuleList has no
+/// forward; its owners loop over it, as this one does for them).
+template <typename T> class ModuleList : public Module {
+public:
+  ModuleList(Module *parent, std::string name) : Module(parent, std::move(name)) {}
+
+  /// Constructs the next module as T(this, "<index>", args...).
+  template <typename... Args> T &append(Args &&...args) {
+    modules_.push_back(
+        std::make_unique<T>(this, std::to_string(modules_.size()), std::forward<Args>(args)...));
+    return *modules_.back();
+  }
+  size_t size() const { return modules_.size(); }
+  T &operator[](size_t i) { return *modules_.at(i); }
+
+  Value forward(Value x) override {
+    for (std::unique_ptr<T> &m : modules_)
+      x = (*m)(x);
+    return x;
+  }
+
+private:
+  std::vector<std::unique_ptr<T>> modules_;
 };
 
 /// The result of tracing a model's forward pass into a graph.

@@ -1,5 +1,5 @@
-// nn.LSTM, unrolled over the (static) sequence length: the graph holds one cell per
-// layer and time step, so autodiff sees plain matmuls and elementwise ops.
+// nn.RNN and nn.LSTM, unrolled over the (static) sequence length: the graph holds one
+// cell per layer and time step, so autodiff sees plain matmuls and elementwise ops.
 #pragma once
 
 #include "kiln/frontend/Module.h"
@@ -52,6 +52,52 @@ private:
 
   int64_t input_, hidden_;
   LSTMOptions options_;
+  std::vector<LayerParams> layers_;
+};
+
+struct RNNOptions {
+  int64_t numLayers = 1;
+  /// PyTorch's nonlinearity="tanh" (the default) or "relu".
+  enum class Nonlinearity { Tanh, Relu } nonlinearity = Nonlinearity::Tanh;
+  bool bias = true;
+  /// Input and output as [batch, time, features] instead of [time, batch, features].
+  bool batchFirst = false;
+};
+
+/// What nn.RNN returns: output (h of the last layer at every step) and h_n
+/// [numLayers, batch, hidden].
+struct RNNOutput {
+  Value output;
+  Value h_n;
+};
+
+/// nn.RNN (Elman) with PyTorch's parameters: weight_ih_l{k} [H, in_k], weight_hh_l{k}
+/// [H, H], bias_ih_l{k} and bias_hh_l{k} [H], all U(-1/sqrt(H), 1/sqrt(H)). Per step:
+///   h' = tanh(W_ih x + b_ih + W_hh h + b_hh)   (relu instead of tanh if chosen)
+class RNN : public Module {
+public:
+  RNN(Module *parent, std::string name, int64_t inputSize, int64_t hiddenSize,
+      RNNOptions options = {});
+
+  /// Runs from a zero initial state.
+  RNNOutput operator()(const Value &x);
+  /// Runs from the initial state h0 [numLayers, batch, hidden].
+  RNNOutput operator()(const Value &x, const Value &h0);
+  /// The output sequence only (what a plain Module call returns).
+  Value forward(Value x) override { return run(x, nullptr).output; }
+
+  int64_t inputSize() const { return input_; }
+  int64_t hiddenSize() const { return hidden_; }
+
+private:
+  struct LayerParams {
+    size_t weightIh, weightHh, biasIh, biasHh;
+  };
+  RNNOutput run(const Value &x, const Value *h0);
+  RNNOutput call(const Value &x, const Value *h0);
+
+  int64_t input_, hidden_;
+  RNNOptions options_;
   std::vector<LayerParams> layers_;
 };
 

@@ -1,6 +1,7 @@
 #include "kiln/frontend/Zoo.h"
 
 #include "kiln/frontend/Models.h"
+#include "kiln/frontend/SequenceModels.h"
 #include "kiln/ir/Error.h"
 
 namespace kiln {
@@ -35,6 +36,11 @@ const std::vector<ModelSpec> &zoo() {
                  OutputKind::Logits, [] { return std::make_unique<CNN>(); }});
     e.push_back({"icnn", "spec §9-2 ImprovedCNN: 3 conv+batchnorm+pool, fc 256, dropout 0.3", mnist,
                  10, OutputKind::Logits, [] { return std::make_unique<ImprovedCNN>(); }});
+    e.push_back({"lstm",
+                 "spec §6 LSTM: 28 rows as a sequence, 2 layers of 128, fc on the last step", mnist,
+                 10, OutputKind::Logits, [] { return std::make_unique<LSTMClassifier>(); }});
+    e.push_back({"vit", "spec §7 ViT: 7x7 patches, dim 64, 2 pre-norm GELU encoder layers, 4 heads",
+                 mnist, 10, OutputKind::Logits, [] { return std::make_unique<ViT>(); }});
     return e;
   }();
   return entries;

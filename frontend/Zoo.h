@@ -51,7 +51,7 @@ struct ModelSpec {
 ModelSpec classifier(std::string name, Shape sampleShape, int64_t numClasses,
                      std::function<std::unique_ptr<Module>()> make);
 
-/// perceptron, xor_mlp, xor_mlp_relu, mlp, cnn, icnn (in that order).
+/// perceptron, xor_mlp, xor_mlp_relu, mlp, cnn, icnn, lstm, vit (in that order).
 const std::vector<ModelSpec> &zoo();
 /// The entry called `name`; throws kiln::Error listing the valid names.
 const ModelSpec &zooEntry(std::string_view name);

@@ -181,3 +181,23 @@ TEST_CASE("BatchNorm and LayerNorm parameters and input checks", "[frontend][lay
   CHECK_THROWS_WITH(ln(t.input("w", f32({2, 6, 5}))),
                     Catch::Equals("ln: LayerNorm([5,6]) got input f32[2,6,5]"));
 }
+
+TEST_CASE("Embedding has PyTorch's weight and maps i32[...] to f32[..., dim]",
+          "[frontend][layers][embedding]") {
+  Holder root;
+  Embedding emb(&root, "emb", 100, 8);
+  std::vector<Module::NamedState> s = root.namedStates();
+  REQUIRE(s.size() == 1);
+  CHECK(s[0].name == "emb.weight");
+  CHECK(s[0].decl->type == f32({100, 8}));
+  CHECK(s[0].decl->attrs ==
+        Attrs{{"init", std::string("normal")}, {"std", 1.0}, {"trainable", true}});
+  Graph g;
+  Tracer t(g, Mode::Train);
+  CHECK(emb(t.input("tokens", {DType::I32, {4, 6}})).type() == f32({4, 6, 8}));
+  CHECK(emb(t.input("one", {DType::I32, {}})).type() == f32({8}));
+  CHECK_THROWS_WITH(emb(t.input("x", f32({4, 6}))),
+                    Catch::Equals("emb: Embedding(100, 8) got input f32[4,6] (expected i32 "
+                                  "indices)"));
+  CHECK_THROWS_AS(Embedding(nullptr, "", 0, 8), Error);
+}

@@ -94,3 +94,79 @@ TEST_CASE("LSTM with initial states and its input errors", "[frontend][lstm]") {
                     Catch::Equals("lstm: LSTM(input 3, hidden 2, layers 2) got input "
                                   "f32[5,4,7] (expected f32[T,B,3])"));
 }
+
+TEST_CASE("RNN returns PyTorch's shapes in both layouts", "[frontend][rnn]") {
+  struct M : Module {
+    using Module::Module;
+    RNN first{this, "first", 10, 16, {.numLayers = 3, .batchFirst = true}};
+    RNN timeMajor{this, "time_major", 10, 16};
+    Value forward(Value x) override { return first(x).output; }
+  } model;
+  Graph g;
+  Tracer t(g, Mode::Train);
+  auto [output, h_n] = model.first(t.input("x", f32({4, 7, 10}))); // [B, T, in]
+  CHECK(output.shape() == Shape{4, 7, 16});
+  CHECK(h_n.shape() == Shape{3, 4, 16});
+  RNNOutput r = model.timeMajor(t.input("xt", f32({7, 4, 10}))); // [T, B, in]
+  CHECK(r.output.shape() == Shape{7, 4, 16});
+  CHECK(r.h_n.shape() == Shape{1, 4, 16});
+  CHECK(g.node(r.output.id()).scope.rfind("time_major", 0) == 0);
+  // One tanh per layer and step; the first step of each layer has no recurrent matmul.
+  int tanhs = 0, matmuls = 0;
+  for (const Node &n : g.nodes()) {
+    tanhs += n.op == OpKind::Tanh;
+    matmuls += n.op == OpKind::Matmul;
+  }
+  CHECK(tanhs == 3 * 7 + 7);
+  CHECK(matmuls == (3 * (1 + 6)) + (1 + 6));
+}
+
+TEST_CASE("RNN parameters follow PyTorch's names, layout and init", "[frontend][rnn]") {
+  struct M : Module {
+    using Module::Module;
+    RNN rnn{this, "rnn", 10, 20, {.numLayers = 2}};
+    Value forward(Value x) override { return rnn(x).output; }
+  } model;
+  std::vector<Module::NamedState> s = model.namedStates();
+  std::vector<std::string> names;
+  for (const auto &n : s)
+    names.push_back(n.name);
+  CHECK(names == std::vector<std::string>{"rnn.weight_ih_l0", "rnn.weight_hh_l0", "rnn.bias_ih_l0",
+                                          "rnn.bias_hh_l0", "rnn.weight_ih_l1", "rnn.weight_hh_l1",
+                                          "rnn.bias_ih_l1", "rnn.bias_hh_l1"});
+  CHECK(s[0].decl->type == f32({20, 10}));
+  CHECK(s[1].decl->type == f32({20, 20}));
+  CHECK(s[2].decl->type == f32({20}));
+  CHECK(s[4].decl->type == f32({20, 20}));
+  for (const auto &n : s) {
+    CHECK(n.decl->attrs.getString("init") == "uniform");
+    CHECK(n.decl->attrs.getFloat("bound") == Approx(1.0 / std::sqrt(20.0)));
+    CHECK(n.decl->trainable);
+  }
+  // H(in + H) + 2H, then H(H + H) + 2H: PyTorch's sum(p.numel()).
+  CHECK(model.numParameters() == (20 * 10 + 20 * 20 + 40) + (20 * 20 + 20 * 20 + 40));
+
+  struct NoBias : Module {
+    using Module::Module;
+    RNN rnn{this, "rnn", 3, 4, {.bias = false}};
+    Value forward(Value x) override { return rnn(x).output; }
+  } noBias;
+  CHECK(noBias.namedStates().size() == 2);
+}
+
+TEST_CASE("RNN checks its input and initial state", "[frontend][rnn]") {
+  struct M : Module {
+    using Module::Module;
+    RNN rnn{this, "rnn", 3, 4, {.numLayers = 2, .batchFirst = true}};
+    Value forward(Value x) override { return rnn(x).output; }
+  } model;
+  Graph g;
+  Tracer t(g, Mode::Eval);
+  CHECK_THROWS_WITH(model.rnn(t.input("x", f32({2, 5, 4}))),
+                    Catch::Contains("RNN(input 3, hidden 4, layers 2, batch_first) got input "
+                                    "f32[2,5,4] (expected f32[B,T,3])"));
+  Value x = t.input("x2", f32({2, 5, 3}));
+  CHECK_THROWS_WITH(model.rnn(x, t.input("h0", f32({1, 2, 4}))),
+                    Catch::Contains("expected f32[2,2,4]"));
+  CHECK_THROWS_AS(RNN(nullptr, "", 0, 4), Error);
+}
