@@ -3,8 +3,9 @@
 # installed), kiln's interpreter, kiln's JIT -- with the JIT/PyTorch and JIT/interpreter
 # ratios, all measured in this one run (medians of REPS repetitions).
 #   bench/compare.sh                 # BUILD=build REPS=5 THREADS=all cores
-# PyTorch runs ../shared/reference/pytorch_mnist.py (REFERENCE=...) for STEPS steps of
-# one epoch on data/mnist (scripts/fetch_mnist.sh).
+# PyTorch runs ../shared/reference/pytorch_mnist.py (REFERENCE=...) and, for lstm and
+# vit, pytorch_sequence_models.py (SEQ_REFERENCE=...) for STEPS steps of one epoch on
+# data/mnist (scripts/fetch_mnist.sh).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 build=${BUILD:-build}
@@ -12,6 +13,7 @@ reps=${REPS:-5}
 steps=${STEPS:-300}
 threads=${THREADS:-$(nproc)}
 reference=${REFERENCE:-../shared/reference/pytorch_mnist.py}
+seq_reference=${SEQ_REFERENCE:-../shared/reference/pytorch_sequence_models.py}
 
 ninja -C "$build" kiln_bench >/dev/null
 kiln_json=$(mktemp)
@@ -27,6 +29,10 @@ if /usr/bin/python3 -c "import torch, torchvision" 2>/dev/null && [[ -f $referen
   for f in data/mnist/*-ubyte; do ln -s "$PWD/$f" "$root/MNIST/raw/"; done
   torch_lines=$(/usr/bin/python3 "$reference" "$root" --epochs 1 --steps "$steps" \
                   --threads "$threads" 2>/dev/null || true)
+  if [[ -f $seq_reference ]]; then
+    torch_lines+=$'\n'$(/usr/bin/python3 "$seq_reference" "$root" --epochs 1 --steps "$steps" \
+                         --threads "$threads" 2>/dev/null || true)
+  fi
   rm -rf "$root"
 fi
 
@@ -52,7 +58,7 @@ def ratio(a, b):
     return f"{a / b:7.2f}x" if a and b else "       -"
 print(f"train step, batch 64, {sys.argv[3]} threads, medians (ms); {kiln['context']['host_name']}")
 print(f"{'model':6} {'pytorch':>8} {'interp':>8} {'jit':>8} {'pt/jit':>8} {'interp/jit':>10}")
-for model in ("mlp", "cnn", "icnn"):
+for model in ("mlp", "cnn", "icnn", "lstm", "vit"):
     p, i, j = torch.get(model), ms.get((model, "interp")), ms.get((model, "jit"))
     print(f"{model:6} {cell(p)} {cell(i)} {cell(j)} {ratio(p, j)} {ratio(i, j):>10}")
 if not torch:
