@@ -24,10 +24,13 @@ std::string join(const std::string &dir, const std::string &name) {
   return (fs::path(dir) / name).string();
 }
 
-/// Classes are named by their number (the digits of MNIST).
-std::vector<std::string> classNames(int64_t numClasses) {
+/// Classes are named by their number (the digits of MNIST), unless an image data set
+/// names them (Fashion-MNIST).
+std::vector<std::string> classNames(const Dataset &data) {
+  if (const MnistDataset *images = data.imageSet())
+    return reportClassNames(*images);
   std::vector<std::string> names;
-  for (int64_t i = 0; i < numClasses; ++i)
+  for (int64_t i = 0; i < data.numClasses(); ++i)
     names.push_back(std::to_string(i));
   return names;
 }
@@ -41,7 +44,7 @@ struct Evaluation {
 };
 
 Evaluation summarize(const std::string &title, const Dataset &test, const EvalResult &eval) {
-  const std::vector<std::string> names = classNames(test.numClasses());
+  const std::vector<std::string> names = classNames(test);
   Evaluation e(test.numClasses());
   for (int64_t i = 0; i < test.size(); ++i) {
     int truth = test.label(i);
@@ -65,7 +68,7 @@ std::string writeEvaluation(const std::string &out, const std::string &title, co
                             const EvalResult &eval) {
   Evaluation e = summarize(title, test, eval);
   writeFileAtomically(join(out, "classification_report.txt"), e.text);
-  writeConfusionMatrixPng(join(out, "confusion_matrix.png"), e.cm, classNames(test.numClasses()),
+  writeConfusionMatrixPng(join(out, "confusion_matrix.png"), e.cm, classNames(test),
                           title + " - confusion matrix");
   const MnistDataset *pictures = test.imageSet();
   if (!pictures)
