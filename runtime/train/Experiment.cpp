@@ -8,6 +8,7 @@
 #include "kiln/runtime/report/Images.h"
 #include "kiln/runtime/report/Metrics.h"
 #include "kiln/runtime/train/Checkpoint.h"
+#include "kiln/runtime/train/RunNormalization.h"
 
 #include <fmt/core.h>
 #include <nlohmann/json.hpp>
@@ -198,6 +199,7 @@ ModelRun trainModel(TrainConfig config, const RunPaths &paths) {
   Data data = loadData(paths.data);
   checkModelFitsData(run.model, data.train, paths.data);
   checkModelFitsData(run.model, data.test, paths.data);
+  resolveNormalization(run.config, data.train);
   ensureWritableDir(paths.out);
   return trainOne(std::move(run), data.train, data.test, paths.out);
 }
@@ -222,9 +224,10 @@ std::vector<ModelRun> runMnistExperiment(const std::vector<TrainConfig> &configs
   for (const ModelRun &run : prepared)
     checkModelFitsImages(run.model, paths.data);
   Data data = loadData(paths.data);
-  for (const ModelRun &run : prepared) {
+  for (ModelRun &run : prepared) {
     checkModelFitsData(run.model, data.train, paths.data);
     checkModelFitsData(run.model, data.test, paths.data);
+    resolveNormalization(run.config, data.train);
   }
   ensureWritableDir(paths.out);
   std::vector<ModelRun> runs;
@@ -269,6 +272,7 @@ EvalResult evaluateCheckpoint(const std::string &checkpoint, std::optional<std::
   config.model = name;
   config.backend = backend;
   config.testBatch = testBatch;
+  config.norm = checkpointNormalization(checkpoint);
   RunState state;
   ModelSpec spec = resolveModel(name);
   Graph graph = buildStageGraph(spec, Stage::Eval, testBatch, config.step);
@@ -276,6 +280,7 @@ EvalResult evaluateCheckpoint(const std::string &checkpoint, std::optional<std::
   checkModelFitsImages(spec, dataDir, {Split::Test});
   MnistDataset test = loadMnist(dataDir, Split::Test);
   checkModelFitsData(spec, test, dataDir);
+  resolveNormalization(config, test);
   Trainer trainer(spec, config, state);
   EvalResult eval = trainer.evaluate(test);
   std::string title = name + " (" + checkpoint + ")";
