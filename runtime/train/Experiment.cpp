@@ -9,8 +9,10 @@
 #include "kiln/runtime/report/Metrics.h"
 #include "kiln/runtime/train/Checkpoint.h"
 #include "kiln/runtime/train/RunNormalization.h"
+#include "kiln/runtime/train/Transfer.h"
 
 #include <fmt/core.h>
+#include <fmt/ranges.h>
 #include <nlohmann/json.hpp>
 
 #include <filesystem>
@@ -140,6 +142,13 @@ ModelRun prepareRun(ModelSpec model, TrainConfig config, const RunPaths &paths) 
     fail("model '{}' is not a classifier: kiln train and kiln mnist train models whose "
          "output is logits",
          model.name);
+  if (!paths.resume.empty() && !paths.init.empty())
+    fail("--resume and --init exclude each other: --resume continues {}, --init starts a new "
+         "run from {}",
+         paths.resume, paths.init);
+  if (!paths.reinit.empty() && paths.init.empty())
+    fail("--reinit {} needs --init CKPT: it re-initializes modules after loading a checkpoint",
+         paths.reinit.front());
   ModelRun run;
   run.model = std::move(model);
   if (!paths.resume.empty()) {
@@ -160,8 +169,14 @@ ModelRun prepareRun(ModelSpec model, TrainConfig config, const RunPaths &paths) 
     buildStageGraph(run.model, Stage::Train, config.batch, config.step);
     if (!paths.init.empty()) {
       Graph graph = buildStageGraph(run.model, Stage::Eval, config.testBatch, config.step);
-      loadModelState(paths.init, graph, run.state.store);
-      fmt::print(stderr, "[{}] initialized from {}\n", config.model, paths.init);
+      // Both steps may fail; the report lines come after them, so bad input prints one line.
+      InitReport report = loadMatchingModelState(paths.init, graph, run.state.store);
+      std::vector<std::string> fresh =
+          reinitializeModules(graph, paths.reinit, config.seed, run.state.store);
+      fmt::print(stderr, "[{}] --init: {}\n", config.model, formatInitReport(report));
+      if (!fresh.empty())
+        fmt::print(stderr, "[{}] --reinit: fresh initial values for {}\n", config.model,
+                   fmt::join(fresh, ", "));
     }
   }
   validate(config.step.optimizer);
