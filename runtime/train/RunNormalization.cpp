@@ -7,7 +7,7 @@
 namespace kiln {
 
 void resolveNormalization(TrainConfig &config, const MnistDataset &train) {
-  std::string source = "as configured";
+  std::string source = "given, or recorded in the checkpoint";
   if (!config.norm) {
     config.norm = pixelStatistics(train);
     source = fmt::format("statistics of the {} training images", train.size());
