@@ -1,5 +1,6 @@
 // `kiln predict CKPT FILE...`: the most probable classes of images (PNG files, or IDX
 // image files holding many) under a trained checkpoint, one line per image.
+#include "kiln/runtime/train/Checkpoint.h"
 #include "kiln/runtime/train/Predict.h"
 #include "tools/Command.h"
 
@@ -28,6 +29,9 @@ public:
     options.model = model_;
     options.backend = parseBackend(backend_);
     options.top = top_;
+    // Feed the pixels as the model was trained on them (MNIST's values for checkpoints
+    // that predate the record).
+    options.norm = checkpointNormalization(checkpoint_);
     for (const Prediction &p : predictImages(checkpoint_, files_, options)) {
       std::string classes;
       for (const auto &[label, probability] : p.classes)

@@ -20,7 +20,10 @@ public:
     sub->add_option("--resume", paths_.resume,
                     "continue from this checkpoint folder (its settings; --epochs extends)");
     sub->add_option("--init", paths_.init,
-                    "initialize the model from this checkpoint (transfer learning)");
+                    "initialize the model from the tensors of this checkpoint that fit it by "
+                    "name and shape (transfer learning)");
+    sub->add_option("--reinit", paths_.reinit,
+                    "module paths to re-initialize after --init (a new head, e.g. fc1 fc2)");
     return sub;
   }
 
@@ -64,7 +67,8 @@ public:
 private:
   TrainFlags flags_;
   std::vector<std::string> models_ = {"mlp", "cnn", "icnn"};
-  RunPaths paths_{.data = "data/mnist", .out = "runs/mnist", .resume = "", .init = ""};
+  RunPaths paths_{
+      .data = "data/mnist", .out = "runs/mnist", .resume = "", .init = "", .reinit = {}};
 };
 
 class EvalCommand : public Command {

@@ -3,6 +3,8 @@
 #include "kiln/ir/Error.h"
 #include "kiln/runtime/ThreadPool.h"
 
+#include <cmath>
+
 namespace kiln::cli {
 
 void TrainFlags::declare(CLI::App *sub) {
@@ -34,6 +36,10 @@ void TrainFlags::declare(CLI::App *sub) {
       "threads of the JIT's parallel loops (default: all cores)");
   sub->add_option("--data", data, "folder with the four MNIST-format IDX files (raw or .gz)")
       ->capture_default_str();
+  sub->add_option("--norm-mean", normMean,
+                  "input normalization mean of pixel/255 (default: the training set's)");
+  sub->add_option("--norm-std", normStd,
+                  "input normalization std of pixel/255 (default: the training set's)");
   sub->add_option("--seed", seed, "seed for initialization, shuffling, dropout, augmentation")
       ->capture_default_str();
 }
@@ -65,6 +71,13 @@ TrainConfig TrainFlags::config(const std::string &model) const {
   c.augment = augment;
   c.seed = seed;
   c.backend = parseBackend(backend);
+  if (normMean.has_value() != normStd.has_value())
+    fail("--norm-mean and --norm-std go together (neither: the training set's statistics)");
+  if (normMean) {
+    if (!std::isfinite(*normMean) || !std::isfinite(*normStd) || !(*normStd > 0))
+      fail("--norm-mean {} --norm-std {}: need finite values and a std > 0", *normMean, *normStd);
+    c.norm = Normalization{static_cast<float>(*normMean), static_cast<float>(*normStd)};
+  }
   validate(c.step.optimizer);
   validateLearningRate(c.lr);
   return c;

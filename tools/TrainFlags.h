@@ -29,6 +29,7 @@ struct TrainFlags {
   std::string backend = "jit";
   std::string data = "data/mnist";
   uint64_t seed = 0;
+  std::optional<double> normMean, normStd; ///< unset: statistics of the training set
 
   void declare(CLI::App *sub);
   /// The TrainConfig for `model`; kiln::Error on invalid values.

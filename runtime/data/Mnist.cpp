@@ -7,6 +7,8 @@
 
 #include "kiln/ir/Error.h"
 
+#include <algorithm>
+#include <cctype>
 #include <filesystem>
 
 namespace kiln {
@@ -44,10 +46,32 @@ void MnistDataset::read(int64_t i, std::span<float> out) const {
     out[p] = static_cast<float>(pixels[p]) / 255.0f;
 }
 
+std::vector<std::string> reportClassNames(const MnistDataset &data) {
+  if (!data.classNames.empty())
+    return data.classNames;
+  std::vector<std::string> digits;
+  for (int i = 0; i < MnistDataset::kNumClasses; ++i)
+    digits.push_back(std::to_string(i));
+  return digits;
+}
+
+std::vector<std::string> fashionMnistClassNames() {
+  return {"T-shirt/top", "Trouser", "Pullover", "Dress", "Coat",
+          "Sandal",      "Shirt",   "Sneaker",  "Bag",   "Ankle boot"};
+}
+
 MnistDataset loadMnist(const std::string &dir, Split split) {
   std::string imagesPath = findFile(dir, split, /*images=*/true);
   std::string labelsPath = findFile(dir, split, /*images=*/false);
-  return loadMnistFiles(imagesPath, labelsPath);
+  MnistDataset data = loadMnistFiles(imagesPath, labelsPath);
+  std::string folder = std::filesystem::absolute(dir).lexically_normal().filename().string();
+  if (folder.empty()) // "dir/" normalizes to a trailing empty component
+    folder = std::filesystem::absolute(dir).lexically_normal().parent_path().filename().string();
+  std::transform(folder.begin(), folder.end(), folder.begin(),
+                 [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
+  if (folder.find("fashion") != std::string::npos)
+    data.classNames = fashionMnistClassNames();
+  return data;
 }
 
 Shape mnistSampleShape(const std::string &dir, Split split) {

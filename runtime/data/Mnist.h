@@ -24,6 +24,8 @@ struct MnistDataset : Dataset {
   std::vector<uint8_t> images;
   /// One class in 0..9 per image.
   std::vector<uint8_t> labels;
+  /// What the classes are called in reports; empty means the digits "0".."9".
+  std::vector<std::string> classNames;
 
   int64_t size() const override { return static_cast<int64_t>(labels.size()); }
   /// The height*width pixels of image `i`.
@@ -44,9 +46,17 @@ struct MnistDataset : Dataset {
 /// "train-images.idx3-ubyte.gz".
 std::vector<std::string> mnistFileNames(Split split, bool images);
 
+/// The class names of a data set for reports: its classNames, or the digits "0".."9".
+std::vector<std::string> reportClassNames(const MnistDataset &data);
+
+/// Fashion-MNIST's ten classes, in label order ("T-shirt/top", "Trouser", ...).
+std::vector<std::string> fashionMnistClassNames();
+
 /// Loads a split from `dir`. Fails with a kiln::Error when a file is missing (listing
 /// the names looked for and suggesting scripts/fetch_mnist.sh), is not a valid IDX file,
-/// or when the image and label counts differ or a label is not in 0..9.
+/// or when the image and label counts differ or a label is not in 0..9. The files do not
+/// say what their classes are, so a folder whose name contains "fashion" (Debian's
+/// /usr/share/datasets/fashion-mnist) gets Fashion-MNIST's class names, any other none.
 MnistDataset loadMnist(const std::string &dir, Split split);
 
 /// The shape of one image of a split, {1, height, width}, from the images file's header

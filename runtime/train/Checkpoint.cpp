@@ -73,6 +73,13 @@ void loadInto(const SafetensorsFile &file, const std::vector<NamedTensor> &expec
     store.set(e.name, file.find(e.name)->clone());
 }
 
+/// The Trainer's input normalization; what eval and --resume must feed the model again.
+json normToJson(const Normalization &n) { return {{"mean", n.mean}, {"std", n.std}}; }
+
+Normalization normFromJson(const json &j) {
+  return {j.at("mean").get<float>(), j.at("std").get<float>()};
+}
+
 } // namespace
 
 json configToJson(const TrainConfig &c) {
@@ -101,7 +108,8 @@ json configToJson(const TrainConfig &c) {
             {"eta_min", c.schedule.etaMin}}},
           {"patience", c.patience},
           {"augment", c.augment},
-          {"seed", c.seed}};
+          {"seed", c.seed},
+          {"norm", normToJson(c.norm.value_or(Normalization{}))}};
 }
 
 TrainConfig configFromJson(const json &j) {
@@ -131,6 +139,8 @@ TrainConfig configFromJson(const json &j) {
   c.patience = j.at("patience").get<int>();
   c.augment = j.at("augment").get<bool>();
   c.seed = j.at("seed").get<uint64_t>();
+  // Checkpoints from before "norm" was recorded were all trained with MNIST's values.
+  c.norm = j.contains("norm") ? normFromJson(j.at("norm")) : Normalization{};
   return c;
 }
 
@@ -152,7 +162,10 @@ void saveCheckpoint(const std::string &dir, const TrainConfig &config, const Run
                     {"kiln.history", historyToJson(state.history).dump()},
                     {"kiln.early_stopping", early.dump()}});
   writeSafetensors((fs::path(dir) / kModelFile).string(), selectState(state.store, true),
-                   {{"format", "pt"}, {"kiln.model", config.model}, {"kiln.epoch", epoch}});
+                   {{"format", "pt"},
+                    {"kiln.model", config.model},
+                    {"kiln.epoch", epoch},
+                    {"kiln.norm", normToJson(config.norm.value_or(Normalization{})).dump()}});
 }
 
 std::string checkpointModel(const std::string &path) {
@@ -162,6 +175,19 @@ std::string checkpointModel(const std::string &path) {
   if (it == f.metadata.end())
     fail("{}: no 'kiln.model' in the metadata; pass --model", file);
   return it->second;
+}
+
+Normalization checkpointNormalization(const std::string &path) {
+  std::string file = modelFilePath(path);
+  SafetensorsFile f = readSafetensors(file);
+  auto it = f.metadata.find("kiln.norm");
+  if (it == f.metadata.end())
+    return Normalization{};
+  try {
+    return normFromJson(json::parse(it->second));
+  } catch (const json::exception &e) {
+    fail("{}: corrupt metadata 'kiln.norm': {}", file, e.what());
+  }
 }
 
 void loadModelState(const std::string &path, const Graph &graph, ParamStore &store) {

@@ -1,6 +1,7 @@
 // Checkpoints (DESIGN §10): a directory holding
 //   model.safetensors        the model's state_dict, with PyTorch's names and layouts
-//                            (loads into reference/pytorch_mnist.py with load_state_dict)
+//                            (loads into reference/pytorch_mnist.py with load_state_dict),
+//                            and in its metadata the input normalization it expects
 //   train_state.safetensors  optimizer moments, the step counter, and in its metadata the
 //                            epoch, the run's configuration, history and early-stopping
 //                            counters, so `--resume` continues exactly.
@@ -23,6 +24,11 @@ void saveCheckpoint(const std::string &dir, const TrainConfig &config, const Run
 
 /// The model name recorded in a checkpoint (a directory or a model.safetensors file).
 std::string checkpointModel(const std::string &path);
+
+/// The input normalization a checkpoint's model was trained with (metadata 'kiln.norm'
+/// of its model file); MNIST's 0.1307 / 0.3081 for files without it (older checkpoints,
+/// PyTorch's).
+Normalization checkpointNormalization(const std::string &path);
 
 /// Loads only the model's state_dict from `path` (a checkpoint directory or any
 /// safetensors file with PyTorch names) into `store`, checking names, dtypes and shapes

@@ -8,8 +8,11 @@
 #include "kiln/runtime/report/Images.h"
 #include "kiln/runtime/report/Metrics.h"
 #include "kiln/runtime/train/Checkpoint.h"
+#include "kiln/runtime/train/RunNormalization.h"
+#include "kiln/runtime/train/Transfer.h"
 
 #include <fmt/core.h>
+#include <fmt/ranges.h>
 #include <nlohmann/json.hpp>
 
 #include <filesystem>
@@ -24,10 +27,13 @@ std::string join(const std::string &dir, const std::string &name) {
   return (fs::path(dir) / name).string();
 }
 
-/// Classes are named by their number (the digits of MNIST).
-std::vector<std::string> classNames(int64_t numClasses) {
+/// Classes are named by their number (the digits of MNIST), unless an image data set
+/// names them (Fashion-MNIST).
+std::vector<std::string> classNames(const Dataset &data) {
+  if (const MnistDataset *images = data.imageSet())
+    return reportClassNames(*images);
   std::vector<std::string> names;
-  for (int64_t i = 0; i < numClasses; ++i)
+  for (int64_t i = 0; i < data.numClasses(); ++i)
     names.push_back(std::to_string(i));
   return names;
 }
@@ -41,7 +47,7 @@ struct Evaluation {
 };
 
 Evaluation summarize(const std::string &title, const Dataset &test, const EvalResult &eval) {
-  const std::vector<std::string> names = classNames(test.numClasses());
+  const std::vector<std::string> names = classNames(test);
   Evaluation e(test.numClasses());
   for (int64_t i = 0; i < test.size(); ++i) {
     int truth = test.label(i);
@@ -65,7 +71,7 @@ std::string writeEvaluation(const std::string &out, const std::string &title, co
                             const EvalResult &eval) {
   Evaluation e = summarize(title, test, eval);
   writeFileAtomically(join(out, "classification_report.txt"), e.text);
-  writeConfusionMatrixPng(join(out, "confusion_matrix.png"), e.cm, classNames(test.numClasses()),
+  writeConfusionMatrixPng(join(out, "confusion_matrix.png"), e.cm, classNames(test),
                           title + " - confusion matrix");
   const MnistDataset *pictures = test.imageSet();
   if (!pictures)
@@ -136,6 +142,13 @@ ModelRun prepareRun(ModelSpec model, TrainConfig config, const RunPaths &paths) 
     fail("model '{}' is not a classifier: kiln train and kiln mnist train models whose "
          "output is logits",
          model.name);
+  if (!paths.resume.empty() && !paths.init.empty())
+    fail("--resume and --init exclude each other: --resume continues {}, --init starts a new "
+         "run from {}",
+         paths.resume, paths.init);
+  if (!paths.reinit.empty() && paths.init.empty())
+    fail("--reinit {} needs --init CKPT: it re-initializes modules after loading a checkpoint",
+         paths.reinit.front());
   ModelRun run;
   run.model = std::move(model);
   if (!paths.resume.empty()) {
@@ -156,8 +169,14 @@ ModelRun prepareRun(ModelSpec model, TrainConfig config, const RunPaths &paths) 
     buildStageGraph(run.model, Stage::Train, config.batch, config.step);
     if (!paths.init.empty()) {
       Graph graph = buildStageGraph(run.model, Stage::Eval, config.testBatch, config.step);
-      loadModelState(paths.init, graph, run.state.store);
-      fmt::print(stderr, "[{}] initialized from {}\n", config.model, paths.init);
+      // Both steps may fail; the report lines come after them, so bad input prints one line.
+      InitReport report = loadMatchingModelState(paths.init, graph, run.state.store);
+      std::vector<std::string> fresh =
+          reinitializeModules(graph, paths.reinit, config.seed, run.state.store);
+      fmt::print(stderr, "[{}] --init: {}\n", config.model, formatInitReport(report));
+      if (!fresh.empty())
+        fmt::print(stderr, "[{}] --reinit: fresh initial values for {}\n", config.model,
+                   fmt::join(fresh, ", "));
     }
   }
   validate(config.step.optimizer);
@@ -195,6 +214,7 @@ ModelRun trainModel(TrainConfig config, const RunPaths &paths) {
   Data data = loadData(paths.data);
   checkModelFitsData(run.model, data.train, paths.data);
   checkModelFitsData(run.model, data.test, paths.data);
+  resolveNormalization(run.config, data.train);
   ensureWritableDir(paths.out);
   return trainOne(std::move(run), data.train, data.test, paths.out);
 }
@@ -219,9 +239,10 @@ std::vector<ModelRun> runMnistExperiment(const std::vector<TrainConfig> &configs
   for (const ModelRun &run : prepared)
     checkModelFitsImages(run.model, paths.data);
   Data data = loadData(paths.data);
-  for (const ModelRun &run : prepared) {
+  for (ModelRun &run : prepared) {
     checkModelFitsData(run.model, data.train, paths.data);
     checkModelFitsData(run.model, data.test, paths.data);
+    resolveNormalization(run.config, data.train);
   }
   ensureWritableDir(paths.out);
   std::vector<ModelRun> runs;
@@ -266,6 +287,7 @@ EvalResult evaluateCheckpoint(const std::string &checkpoint, std::optional<std::
   config.model = name;
   config.backend = backend;
   config.testBatch = testBatch;
+  config.norm = checkpointNormalization(checkpoint);
   RunState state;
   ModelSpec spec = resolveModel(name);
   Graph graph = buildStageGraph(spec, Stage::Eval, testBatch, config.step);
@@ -273,6 +295,7 @@ EvalResult evaluateCheckpoint(const std::string &checkpoint, std::optional<std::
   checkModelFitsImages(spec, dataDir, {Split::Test});
   MnistDataset test = loadMnist(dataDir, Split::Test);
   checkModelFitsData(spec, test, dataDir);
+  resolveNormalization(config, test);
   Trainer trainer(spec, config, state);
   EvalResult eval = trainer.evaluate(test);
   std::string title = name + " (" + checkpoint + ")";

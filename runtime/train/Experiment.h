@@ -16,6 +16,8 @@ struct RunPaths {
   std::string out;                 ///< output folder (created; must be writable)
   std::string resume;              ///< checkpoint directory to continue from
   std::string init;                ///< checkpoint whose model state initializes the run
+  /// Module paths re-initialized after `init` is loaded (a new head); needs `init`.
+  std::vector<std::string> reinit;
 };
 
 struct ModelRun {

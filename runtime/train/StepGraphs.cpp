@@ -9,6 +9,9 @@
 #include "kiln/frontend/Zoo.h"
 #include "kiln/ir/Error.h"
 #include "kiln/passes/Autodiff.h"
+#include "kiln/runtime/train/ModulePath.h"
+
+#include <fmt/ranges.h>
 
 namespace kiln {
 
@@ -30,14 +33,12 @@ std::string_view stageName(Stage stage) {
   fail("unknown stage");
 }
 
-/// A prefix names a whole module path: "fc1" and "fc1." freeze fc1.weight and fc1.bias,
-/// but "fc" freezes neither (it would also catch fc10.*).
+/// A prefix names a whole module path (inModulePath): "fc1" and "fc1." freeze fc1.weight
+/// and fc1.bias, but "fc" freezes neither.
 bool frozen(const std::string &name, const std::vector<std::string> &freeze) {
-  for (const std::string &prefix : freeze) {
-    bool startsWith = !prefix.empty() && name.rfind(prefix, 0) == 0;
-    if (name == prefix || (startsWith && (prefix.back() == '.' || name[prefix.size()] == '.')))
+  for (const std::string &prefix : freeze)
+    if (inModulePath(name, prefix))
       return true;
-  }
   return false;
 }
 
@@ -118,6 +119,10 @@ std::vector<std::string> trainableParameters(const Graph &graph,
     if (!used[i])
       fail("--freeze {}: no parameter of graph '{}' has that name or prefix", freeze[i],
            graph.name());
+  // A step with no gradient would run the forward pass and change nothing.
+  if (names.empty() && !freeze.empty())
+    fail("--freeze {}: every trainable parameter of graph '{}' is frozen; nothing left to train",
+         fmt::join(freeze, " "), graph.name());
   return names;
 }
 

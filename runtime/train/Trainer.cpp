@@ -49,6 +49,7 @@ EpochRecord Trainer::runEpoch(const Dataset &train, const Dataset &test, int64_t
   LoaderOptions options;
   options.batchSize = config_.batch;
   options.seed = config_.seed;
+  options.norm = config_.norm.value_or(Normalization{});
   options.augment.enabled = config_.augment;
   DataLoader loader(train, options);
   loader.startEpoch(epoch);
@@ -125,6 +126,7 @@ EvalResult Trainer::evaluate(const Dataset &test) {
   LoaderOptions options;
   options.batchSize = config_.testBatch;
   options.shuffle = false;
+  options.norm = config_.norm.value_or(Normalization{});
   DataLoader loader(test, options);
   loader.startEpoch(0);
   EvalResult result;

@@ -29,6 +29,9 @@ struct TrainConfig {
   int patience = 0; ///< early stopping on test loss; 0 disables it
   bool augment = false;
   uint64_t seed = 0;
+  /// Input normalization. Unset: trainModel computes it from the training set; a Trainer
+  /// given none uses MNIST's 0.1307 / 0.3081 (what checkpoints without one were made with).
+  std::optional<Normalization> norm;
   Backend backend = Backend::Interp;
 };
 

@@ -11,7 +11,9 @@ if(NOT runs)
 endif()
 get_filename_component(kilnDir "${KILN}" DIRECTORY)
 get_filename_component(fileCheckDir "${FILECHECK}" DIRECTORY)
-set(prelude "set -o pipefail; not() { \"$@\"; local rc=$?; [ $rc -ne 0 ] && [ $rc -lt 128 ]; };")
+# errexit: a RUN line is a sequence (`d=$(mktemp -d); not kiln ... | FileCheck ...; test ! -e
+# $d/out; rm -r $d`) that must fail when any step fails, not only the last one.
+set(prelude "set -eo pipefail; not() { local rc=0; \"$@\" || rc=$?; [ $rc -ne 0 ] && [ $rc -lt 128 ]; };")
 foreach(run IN LISTS runs)
   string(REGEX REPLACE "^# RUN: " "" command "${run}")
   string(REPLACE "%s" "${TEST}" command "${command}")

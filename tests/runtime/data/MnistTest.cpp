@@ -154,4 +154,27 @@ TEST_CASE("loadMnist reads Debian's gzip'd Fashion-MNIST when it is there",
   CHECK(train.width == 28);
   CHECK(train.labels[0] == 9); // an ankle boot
   CHECK(test.labels[0] == 9);
+  CHECK(reportClassNames(test)[9] == "Ankle boot");
+}
+
+TEST_CASE("a folder named for Fashion-MNIST gets its class names, others digits",
+          "[data][mnist-format]") {
+  DataTempDir dir;
+  for (const char *name : {"Fashion-MNIST", "mnist"}) {
+    std::filesystem::create_directory(dir.file(name));
+    for (Split split : {Split::Train, Split::Test}) {
+      auto write = [&](bool images, const Bytes &bytes) {
+        writeRaw(dir.file(name) + "/" + mnistFileNames(split, images).front(), bytes);
+      };
+      write(true, idxBytes({2, 4, 4}, syntheticImages(2, 4, 4)));
+      write(false, idxBytes({2}, syntheticLabels(2)));
+    }
+  }
+  MnistDataset fashion = loadMnist(dir.file("Fashion-MNIST") + "/", Split::Test);
+  CHECK(reportClassNames(fashion) == fashionMnistClassNames());
+  CHECK(fashionMnistClassNames().front() == "T-shirt/top");
+  MnistDataset digits = loadMnist(dir.file("mnist"), Split::Test);
+  CHECK(digits.classNames.empty());
+  CHECK(reportClassNames(digits) ==
+        std::vector<std::string>{"0", "1", "2", "3", "4", "5", "6", "7", "8", "9"});
 }
