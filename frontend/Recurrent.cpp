@@ -7,27 +7,44 @@
 
 namespace kiln {
 
+namespace {
+
+/// PyTorch's per-layer parameters of a recurrent module, in its registration order:
+/// weight_ih_l{k} [rows, in_k], weight_hh_l{k} [rows, hidden], bias_ih_l{k} and
+/// bias_hh_l{k} [rows], all U(-1/sqrt(hidden), 1/sqrt(hidden)); rows = gates x hidden.
+/// `declare` is the module's addParameter.
+template <typename Params, typename Declare>
+std::vector<Params> declareLayers(int64_t input, int64_t hidden, int64_t rows, int64_t numLayers,
+                                  bool bias, Declare declare) {
+  Attrs init = uniformInit(1.0 / std::sqrt(static_cast<double>(hidden)));
+  std::vector<Params> layers;
+  for (int64_t l = 0; l < numLayers; ++l) {
+    std::string k = "_l" + std::to_string(l);
+    Params p{};
+    p.weightIh = declare("weight_ih" + k, {rows, l == 0 ? input : hidden}, init);
+    p.weightHh = declare("weight_hh" + k, {rows, hidden}, init);
+    if (bias) {
+      p.biasIh = declare("bias_ih" + k, {rows}, init);
+      p.biasHh = declare("bias_hh" + k, {rows}, init);
+    }
+    layers.push_back(p);
+  }
+  return layers;
+}
+
+} // namespace
+
 LSTM::LSTM(Module *parent, std::string name, int64_t inputSize, int64_t hiddenSize,
            LSTMOptions options)
     : Module(parent, std::move(name)), input_(inputSize), hidden_(hiddenSize), options_(options) {
   if (input_ < 1 || hidden_ < 1 || options_.numLayers < 1)
     fail("{}: LSTM(input {}, hidden {}, layers {}) needs positive sizes", scope(), input_, hidden_,
          options_.numLayers);
-  Attrs init = uniformInit(1.0 / std::sqrt(static_cast<double>(hidden_)));
-  int64_t gates = 4 * hidden_;
-  // PyTorch registers per layer: weight_ih, weight_hh, bias_ih, bias_hh.
-  for (int64_t l = 0; l < options_.numLayers; ++l) {
-    std::string k = "_l" + std::to_string(l);
-    int64_t in = l == 0 ? input_ : hidden_;
-    LayerParams p{};
-    p.weightIh = addParameter("weight_ih" + k, {gates, in}, init);
-    p.weightHh = addParameter("weight_hh" + k, {gates, hidden_}, init);
-    if (options_.bias) {
-      p.biasIh = addParameter("bias_ih" + k, {gates}, init);
-      p.biasHh = addParameter("bias_hh" + k, {gates}, init);
-    }
-    layers_.push_back(p);
-  }
+  layers_ =
+      declareLayers<LayerParams>(input_, hidden_, 4 * hidden_, options_.numLayers, options_.bias,
+                                 [this](std::string n, Shape s, Attrs a) {
+                                   return addParameter(std::move(n), std::move(s), std::move(a));
+                                 });
 }
 
 LSTMOutput LSTM::operator()(const Value &x) { return call(x, nullptr, nullptr); }
@@ -106,20 +123,11 @@ RNN::RNN(Module *parent, std::string name, int64_t inputSize, int64_t hiddenSize
   if (input_ < 1 || hidden_ < 1 || options_.numLayers < 1)
     fail("{}: RNN(input {}, hidden {}, layers {}) needs positive sizes", scope(), input_, hidden_,
          options_.numLayers);
-  Attrs init = uniformInit(1.0 / std::sqrt(static_cast<double>(hidden_)));
-  // PyTorch registers per layer: weight_ih, weight_hh, bias_ih, bias_hh.
-  for (int64_t l = 0; l < options_.numLayers; ++l) {
-    std::string k = "_l" + std::to_string(l);
-    int64_t in = l == 0 ? input_ : hidden_;
-    LayerParams p{};
-    p.weightIh = addParameter("weight_ih" + k, {hidden_, in}, init);
-    p.weightHh = addParameter("weight_hh" + k, {hidden_, hidden_}, init);
-    if (options_.bias) {
-      p.biasIh = addParameter("bias_ih" + k, {hidden_}, init);
-      p.biasHh = addParameter("bias_hh" + k, {hidden_}, init);
-    }
-    layers_.push_back(p);
-  }
+  layers_ =
+      declareLayers<LayerParams>(input_, hidden_, hidden_, options_.numLayers, options_.bias,
+                                 [this](std::string n, Shape s, Attrs a) {
+                                   return addParameter(std::move(n), std::move(s), std::move(a));
+                                 });
 }
 
 RNNOutput RNN::operator()(const Value &x) { return call(x, nullptr); }
