@@ -32,6 +32,23 @@ std::vector<Params> declareLayers(int64_t input, int64_t hidden, int64_t rows, i
   return layers;
 }
 
+/// Where time and batch sit in a recurrent layer's input, after checking that it is
+/// f32[T,B,input] (f32[B,T,input] batch first).
+struct SequenceExtent {
+  int64_t timeAxis, steps, batch;
+};
+
+SequenceExtent sequenceExtent(const Value &x, const std::string &scope, const std::string &layer,
+                              int64_t input, bool batchFirst) {
+  Type type = x.type();
+  if (type.rank() != 3 || type.shape[2] != input || type.dtype != DType::F32)
+    fail("{}: {} got input {} (expected f32[{}])", scope, layer, type.str(),
+         batchFirst ? fmt::format("B,T,{}", input) : fmt::format("T,B,{}", input));
+  int64_t timeAxis = batchFirst ? 1 : 0;
+  return {timeAxis, type.shape[static_cast<size_t>(timeAxis)],
+          type.shape[static_cast<size_t>(1 - timeAxis)]};
+}
+
 } // namespace
 
 LSTM::LSTM(Module *parent, std::string name, int64_t inputSize, int64_t hiddenSize,
@@ -65,13 +82,7 @@ LSTMOutput LSTM::run(const Value &x, const Value *h0, const Value *c0) {
   IRBuilder &b = t.builder();
   std::string layer = fmt::format("LSTM(input {}, hidden {}, layers {}{})", input_, hidden_,
                                   options_.numLayers, options_.batchFirst ? ", batch_first" : "");
-  Type type = x.type();
-  if (type.rank() != 3 || type.shape[2] != input_ || type.dtype != DType::F32)
-    fail("{}: {} got input {} (expected f32[{}])", b.scope(), layer, type.str(),
-         options_.batchFirst ? fmt::format("B,T,{}", input_) : fmt::format("T,B,{}", input_));
-  int64_t timeAxis = options_.batchFirst ? 1 : 0;
-  int64_t steps = type.shape[static_cast<size_t>(timeAxis)];
-  int64_t batch = type.shape[static_cast<size_t>(1 - timeAxis)];
+  auto [timeAxis, steps, batch] = sequenceExtent(x, b.scope(), layer, input_, options_.batchFirst);
   int64_t layers = options_.numLayers, hidden = hidden_;
   const Shape stateShape{layers, batch, hidden};
   if (h0 && (h0->shape() != stateShape || c0->shape() != stateShape))
@@ -147,13 +158,7 @@ RNNOutput RNN::run(const Value &x, const Value *h0) {
   std::string layer =
       fmt::format("RNN(input {}, hidden {}, layers {}{}{})", input_, hidden_, options_.numLayers,
                   relu ? ", relu" : "", options_.batchFirst ? ", batch_first" : "");
-  Type type = x.type();
-  if (type.rank() != 3 || type.shape[2] != input_ || type.dtype != DType::F32)
-    fail("{}: {} got input {} (expected f32[{}])", b.scope(), layer, type.str(),
-         options_.batchFirst ? fmt::format("B,T,{}", input_) : fmt::format("T,B,{}", input_));
-  int64_t timeAxis = options_.batchFirst ? 1 : 0;
-  int64_t steps = type.shape[static_cast<size_t>(timeAxis)];
-  int64_t batch = type.shape[static_cast<size_t>(1 - timeAxis)];
+  auto [timeAxis, steps, batch] = sequenceExtent(x, b.scope(), layer, input_, options_.batchFirst);
   int64_t layers = options_.numLayers, hidden = hidden_;
   const Shape stateShape{layers, batch, hidden};
   if (h0 && h0->shape() != stateShape)
