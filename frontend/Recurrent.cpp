@@ -49,6 +49,20 @@ SequenceExtent sequenceExtent(const Value &x, const std::string &scope, const st
           type.shape[static_cast<size_t>(1 - timeAxis)]};
 }
 
+/// The input projections of every step in one matmul, W_ih x + (b_ih + b_hh) for all
+/// steps at once (only the recurrent projection is sequential), laid out as the input:
+/// [T, B, rows] or [B, T, rows]. `bias` may be empty (no bias).
+Value projectSteps(const Value &sequence, const Value &weightIh, const Value &bias,
+                   const SequenceExtent &extent) {
+  const int64_t rows = weightIh.dim(0);
+  Value projected = matmul(sequence.view({-1, sequence.dim(2)}), weightIh, false, true);
+  if (bias.defined())
+    projected = projected + bias;
+  return projected.view(extent.timeAxis == 0
+                            ? std::vector<int64_t>{extent.steps, extent.batch, rows}
+                            : std::vector<int64_t>{extent.batch, extent.steps, rows});
+}
+
 } // namespace
 
 LSTM::LSTM(Module *parent, std::string name, int64_t inputSize, int64_t hiddenSize,
@@ -95,14 +109,10 @@ LSTMOutput LSTM::run(const Value &x, const Value *h0, const Value *c0) {
     auto layerScope = b.enter("l" + std::to_string(l));
     const LayerParams &p = layers_[static_cast<size_t>(l)];
     Value weightHh = state(x, p.weightHh);
-    // The input projections of all steps in one matmul; only the recurrent one is
-    // sequential.
-    int64_t in = sequence.dim(2);
-    Value projected = matmul(sequence.view({-1, in}), state(x, p.weightIh), false, true);
-    if (options_.bias)
-      projected = projected + (state(x, p.biasIh) + state(x, p.biasHh));
-    projected = projected.view(timeAxis == 0 ? std::vector<int64_t>{steps, batch, 4 * hidden}
-                                             : std::vector<int64_t>{batch, steps, 4 * hidden});
+    Value projected =
+        projectSteps(sequence, state(x, p.weightIh),
+                     options_.bias ? state(x, p.biasIh) + state(x, p.biasHh) : Value(),
+                     {timeAxis, steps, batch});
     Value h, c; // empty: zero initial state, whose terms are left out
     if (h0) {
       h = h0->slice(0, l, l + 1).view({batch, hidden});
@@ -171,13 +181,10 @@ RNNOutput RNN::run(const Value &x, const Value *h0) {
     auto layerScope = b.enter("l" + std::to_string(l));
     const LayerParams &p = layers_[static_cast<size_t>(l)];
     Value weightHh = state(x, p.weightHh);
-    // As in the LSTM: the input projections of all steps in one matmul.
-    int64_t in = sequence.dim(2);
-    Value projected = matmul(sequence.view({-1, in}), state(x, p.weightIh), false, true);
-    if (options_.bias)
-      projected = projected + (state(x, p.biasIh) + state(x, p.biasHh));
-    projected = projected.view(timeAxis == 0 ? std::vector<int64_t>{steps, batch, hidden}
-                                             : std::vector<int64_t>{batch, steps, hidden});
+    Value projected =
+        projectSteps(sequence, state(x, p.weightIh),
+                     options_.bias ? state(x, p.biasIh) + state(x, p.biasHh) : Value(),
+                     {timeAxis, steps, batch});
     Value h; // empty: a zero initial state, whose term is left out
     if (h0)
       h = h0->slice(0, l, l + 1).view({batch, hidden});
