@@ -126,6 +126,7 @@ std::unique_ptr<CompiledGraph> CompiledGraph::compile(Graph graph, const JitOpti
   KernelPlan plan = planKernels(optimized, planOptions(options));
   EmittedModule emitted = emitModule(optimized, plan);
   std::vector<std::string> kernelNames = emitted.kernelNames;
+  size_t kernelBodies = emitted.bodies;
   engine.configureModule(*emitted.module);
   std::string key = ObjectCache::key(std::string(kPipelineVersion) + "\n" + LLVM_VERSION_STRING +
                                      "\n" + print(*emitted.module));
@@ -174,6 +175,7 @@ std::unique_ptr<CompiledGraph> CompiledGraph::compile(Graph graph, const JitOpti
   }
   stats.arenaBytes = plan.arenaBytes;
   stats.kernels = kernelNames.size();
+  stats.kernelBodies = kernelBodies;
   stats.host = hostTarget().describe();
   stats.workers = plan.options.workers;
   stats.milliseconds =
