@@ -137,10 +137,11 @@ std::unique_ptr<CompiledGraph> CompiledGraph::compile(Graph graph, const JitOpti
   CompileStats &stats = compiled->stats_;
   stats.cacheKey = key;
   if (!options.dumpIr) {
-    if (std::unique_ptr<llvm::MemoryBuffer> object = cache.load(key)) {
+    if (std::vector<std::unique_ptr<llvm::MemoryBuffer>> objects = cache.load(key);
+        !objects.empty()) {
       // A damaged entry (a crash while writing, a full disk) is a miss, not an error.
       try {
-        code->code = engine.addObject(std::move(object));
+        code->code = engine.addObjects(std::move(objects));
         code->step = code->code->lookup<StepFn>(kStepSymbol);
         stats.cacheHit = true;
       } catch (const Error &) {
@@ -157,7 +158,7 @@ std::unique_ptr<CompiledGraph> CompiledGraph::compile(Graph graph, const JitOpti
         compiled->irAfter_ = std::move(after);
       };
     if (cache.enabled())
-      hooks.onObject = [&](llvm::MemoryBufferRef obj) { cache.store(key, obj); };
+      hooks.onObjects = [&](std::vector<std::string> objects) { cache.store(key, objects); };
     code->code =
         engine.addModule(std::move(emitted.context), std::move(emitted.module), std::move(hooks));
     code->step = code->code->lookup<StepFn>(kStepSymbol); // compiles; runs the hooks

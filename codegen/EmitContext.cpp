@@ -1,6 +1,8 @@
 // EmitContext and KernelFunction: types, declarations, buffer pointers and counted loops.
 #include "kiln/codegen/EmitContext.h"
 
+#include "kiln/codegen/ModuleSplit.h"
+
 #include <fmt/format.h>
 #include <llvm/Support/raw_ostream.h>
 
@@ -139,6 +141,7 @@ Function *KernelFunction::sealBody() {
   // A body is shared by its launchers, and kiln_step stays small: code generation time
   // grows faster than linearly in a function's size.
   sealed->addFnAttr(Attribute::NoInline);
+  sealed->addFnAttr(kKernelAttribute);
   sealed->splice(sealed->end(), body_);
   for (size_t i = 0; i < pointers_.size(); ++i) {
     Argument *arg = sealed->getArg(unsigned(i));
@@ -181,6 +184,7 @@ void KernelFunction::makeLauncher(Function *body) {
   launcher_->setDoesNotThrow();
   launcher_->addFnAttr(Attribute::NoRecurse);
   launcher_->addFnAttr(Attribute::NoInline); // kept out of kiln_step, as above
+  launcher_->addFnAttr(kKernelAttribute);
   auto arg = launcher_->arg_begin();
   Value *ctx = &*arg++;
   ctx->setName("ctx");
