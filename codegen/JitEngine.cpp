@@ -250,6 +250,13 @@ struct ObjectCollector {
   }
 };
 
+/// $KILN_COMPILE_THREADS, else the cores.
+int compileThreads() {
+  if (const char *value = std::getenv("KILN_COMPILE_THREADS"); value && *value)
+    return std::clamp(std::atoi(value), 1, 64);
+  return static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));
+}
+
 /// A global function the object defines (to ask ORC for every part of a step at once).
 std::string firstExportedFunction(const MemoryBuffer &buffer) {
   auto file = unwrap(object::ObjectFile::createObjectFile(buffer.getMemBufferRef()),
@@ -476,7 +483,7 @@ private:
   }
 
   /// Compile threads: the cores (a module is split into this many parts).
-  int compileThreads_ = static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));
+  int compileThreads_ = compileThreads();
   JITTargetMachineBuilder machineBuilder_{Triple()};
   std::unique_ptr<TargetMachine> targetMachine_; ///< for `assembly` (under mutex_)
   HookedObjectCache objectCache_;

@@ -38,6 +38,11 @@ std::vector<const GlobalValue *> referencedGlobals(const GlobalValue &gv) {
   return out;
 }
 
+/// libjit code every caller shares (packers, micro-kernels): compiled once, in one part.
+bool isShared(const Function &f) {
+  return !f.isDeclaration() && f.hasLocalLinkage() && f.hasFnAttribute(Attribute::NoInline);
+}
+
 /// Work to optimize `f`: its instructions, plus the libjit code each call inlines.
 int64_t weight(const Function &f) {
   constexpr int64_t kInlinedCall = 400;
@@ -45,7 +50,8 @@ int64_t weight(const Function &f) {
   for (const Instruction &inst : instructions(f)) {
     ++w;
     if (const auto *call = dyn_cast<CallBase>(&inst))
-      if (const Function *callee = call->getCalledFunction(); callee && !callee->isDeclaration())
+      if (const Function *callee = call->getCalledFunction();
+          callee && !callee->isDeclaration() && !isShared(*callee))
         w += kInlinedCall;
   }
   return w;
@@ -64,17 +70,22 @@ ModuleParts splitModule(Module &module, int parts, const char *entryName) {
   std::vector<Function *> kernels;
   std::map<const Function *, int> index;
   for (Function &f : module)
-    if (!f.isDeclaration() && f.hasFnAttribute(kKernelAttribute)) {
+    if (!f.isDeclaration() && (f.hasFnAttribute(kKernelAttribute) || isShared(f))) {
       index[&f] = static_cast<int>(kernels.size());
       kernels.push_back(&f);
     }
-  // A launcher and the body it calls are one unit.
+  // A launcher and the body it calls are one unit; shared libjit code is a unit of its
+  // own, called across parts.
   std::vector<int> parent(kernels.size());
   std::iota(parent.begin(), parent.end(), 0);
-  for (Function *f : kernels)
+  for (Function *f : kernels) {
+    if (!f->hasFnAttribute(kKernelAttribute))
+      continue;
     for (const GlobalValue *gv : referencedGlobals(*f))
-      if (auto it = index.find(dyn_cast<Function>(gv)); it != index.end())
+      if (auto it = index.find(dyn_cast<Function>(gv));
+          it != index.end() && kernels[size_t(it->second)]->hasFnAttribute(kKernelAttribute))
         parent[find(parent, it->second)] = find(parent, index[f]);
+  }
   std::map<int, std::pair<int64_t, std::vector<Function *>>> units;
   for (Function *f : kernels) {
     auto &unit = units[find(parent, index[f])];
@@ -99,8 +110,10 @@ ModuleParts splitModule(Module &module, int parts, const char *entryName) {
     size_t p = static_cast<size_t>(std::min_element(load.begin(), load.end()) - load.begin());
     load[p] += w;
     for (Function *f : functions) {
-      if (count > 1) // called from another part
+      if (count > 1) { // called from another part
         f->setLinkage(GlobalValue::ExternalLinkage);
+        f->setVisibility(GlobalValue::DefaultVisibility);
+      }
       roots[p].push_back(f);
     }
   }

@@ -3,10 +3,12 @@
 // Compile time of one big module is what the user waits for on a cold start; its
 // kernels are independent, so on N cores N parts take about 1/N of the time.
 //
-// A unit is a kernel body with the launchers that call it (they share nothing with other
-// units but libjit code and constant data, which every part that needs them gets a
-// private copy of). Units go to the least loaded part, largest first (by instruction
-// count, libjit calls weighted as the code they inline). The entry goes to part 0.
+// A unit is a kernel body with the launchers that call it, or one of libjit's noinline
+// functions (packers, micro-kernels), which every caller shares across parts. Code the
+// units inline (libjit's always_inline functions) and constant data are copied into every
+// part that reaches them. Units go to the least loaded part, largest first (by
+// instruction count, calls of inlined libjit code weighted as the code they bring). The
+// entry goes to part 0.
 #pragma once
 
 #include <set>
