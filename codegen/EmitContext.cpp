@@ -90,6 +90,13 @@ Value *KernelFunction::arenaAt(int64_t offset) {
                                                   static_cast<uint64_t>(offset));
 }
 
+Value *KernelFunction::stackArray(Type *element, int64_t count) {
+  AllocaInst *array = entryBuilder_.CreateAlloca(
+      element, ConstantInt::get(ec_.i64(), static_cast<uint64_t>(count)), "tile");
+  array->setAlignment(Align(64));
+  return array;
+}
+
 Value *KernelFunction::buffer(ValueId value) {
   ValueId root = ec_.plan.root(value);
   auto it = buffers_.find(root);
