@@ -9,9 +9,12 @@
 //   KILN_RANDOM_SEED=S     the first seed (default 1); set alone, only graph S runs,
 //                          compiled on its own: how a reported failure is reproduced
 //   KILN_RANDOM_THREADS=T  the JIT's threads (default 1, 2 or 3 by batch)
+//   KILN_RANDOM_ISA=I      its kernel variant: generic, avx2 or avx512 (default: the
+//                          host's, generic or avx512 by batch)
 #include "RandomGraph.h"
 #include "GraphShrinker.h"
 
+#include "kiln/codegen/JitEngine.h"
 #include "kiln/ir/Error.h"
 #include "kiln/ir/Printer.h"
 #include "kiln/runtime/interp/Interpreter.h"
@@ -21,6 +24,7 @@
 
 #include <chrono>
 #include <cstdlib>
+#include <optional>
 #include <string>
 
 using namespace kiln;
@@ -33,11 +37,39 @@ constexpr uint64_t kArgumentSeed = 7;
 /// The error bounds are worst cases per op; this covers what they round away.
 constexpr double kSafety = 4;
 
+/// How a batch is compiled: neither the split of parallel loops nor the kernel variant
+/// may change a result beyond its tolerance.
+struct Variant {
+  int threads = 0; ///< 0: by batch
+  std::optional<libjit::Isa> isa;
+};
+
+const char *isaName(libjit::Isa isa) {
+  return isa == libjit::Isa::Avx512 ? "avx512" : isa == libjit::Isa::Avx2 ? "avx2" : "generic";
+}
+
+/// "KILN_RANDOM_THREADS=2 KILN_RANDOM_ISA=avx512": the variant as the settings to reproduce it.
+std::string describe(const Variant &v) {
+  return fmt::format("KILN_RANDOM_THREADS={} KILN_RANDOM_ISA={}", v.threads, isaName(*v.isa));
+}
+
 struct Settings {
   uint64_t first = 1, count = 200;
   bool progress = false; ///< long runs (KILN_RANDOM_GRAPHS set) print each batch's seeds
-  int threads = 0;       ///< 0: by batch
+  Variant variant;       ///< what is not set varies by batch
 };
+
+/// The variant of the batch starting at seed `first`: over nine batches every thread
+/// count with every kernel variant.
+Variant variantOf(uint64_t first, const Settings &s) {
+  const libjit::Isa isas[] = {codegen::hostTarget().isa, libjit::Isa::Generic, libjit::Isa::Avx512};
+  Variant v = s.variant;
+  if (v.threads == 0)
+    v.threads = 1 + int(first % 3);
+  if (!v.isa)
+    v.isa = isas[first / (3 * kBatch) % 3];
+  return v;
+}
 
 Settings settings() {
   Settings s;
@@ -48,7 +80,11 @@ Settings settings() {
     s.count = 1;
   }
   if (const char *threads = std::getenv("KILN_RANDOM_THREADS"); threads && *threads)
-    s.threads = std::atoi(threads);
+    s.variant.threads = std::atoi(threads);
+  if (const char *isa = std::getenv("KILN_RANDOM_ISA"); isa && *isa)
+    for (libjit::Isa i : {libjit::Isa::Generic, libjit::Isa::Avx2, libjit::Isa::Avx512})
+      if (std::string_view(isa) == isaName(i))
+        s.variant.isa = i;
   if (count && *count) {
     s.count = std::strtoull(count, nullptr, 10);
     s.progress = true;
@@ -75,13 +111,14 @@ std::string compareWithin(const Tensor &jit, const Tensor &interp, double tolera
 
 /// "" when the JIT agrees with the interpreter on every output of `test`, else what
 /// differs; the indices of differing outputs go to `failing`.
-std::string differences(const TestGraph &test, int threads,
+std::string differences(const TestGraph &test, const Variant &variant,
                         std::vector<size_t> *failing = nullptr) {
   Arguments args = argumentsFor(test, kArgumentSeed);
   codegen::CompiledGraph::Result got;
   try {
     codegen::JitOptions options = testJitOptions();
-    options.threads = threads;
+    options.threads = variant.threads;
+    options.isa = variant.isa;
     got = codegen::CompiledGraph::compile(test.graph, options)->run(args.inputs, args.state);
   } catch (const Error &e) {
     return fmt::format("the JIT failed: {}", e.what());
@@ -118,33 +155,32 @@ uint64_t seedOf(const std::string &outputName) { // "s<seed>_out<k>"
 }
 
 /// The report of a failing batch: the first failing subgraph, shrunk.
-std::string explain(const TestGraph &batch, uint64_t first, uint64_t last, int threads,
+std::string explain(const TestGraph &batch, uint64_t first, uint64_t last, const Variant &variant,
                     const std::vector<size_t> &failing) {
   uint64_t seed = last;
   if (!failing.empty()) {
     seed = seedOf(batch.graph.outputs()[failing.front()].name);
   } else { // the batch did not compile: find a subgraph that does not alone
     for (uint64_t s = first; s < last && seed == last; ++s)
-      if (!differences(subgraph(batch, s), threads).empty())
+      if (!differences(subgraph(batch, s), variant).empty())
         seed = s;
     if (seed == last)
-      return fmt::format("seeds {}..{} fail only together ({} threads):\n{}", first, last - 1,
-                         threads, differences(batch, threads));
+      return fmt::format("seeds {}..{} fail only together ({}):\n{}", first, last - 1,
+                         describe(variant), differences(batch, variant));
   }
   TestGraph alone = subgraph(batch, seed);
-  std::string why = differences(alone, threads);
+  std::string why = differences(alone, variant);
   if (why.empty())
-    return fmt::format("random graph seed {} differs only among seeds {}..{} ({} threads):\n{}\n{}",
-                       seed, first, last - 1, threads, differences(batch, threads),
+    return fmt::format("random graph seed {} differs only among seeds {}..{} ({}):\n{}\n{}", seed,
+                       first, last - 1, describe(variant), differences(batch, variant),
                        printGraph(alone.graph));
   TestGraph smallest =
-      shrink(alone, [&](const TestGraph &t) { return !differences(t, threads).empty(); });
-  return fmt::format("random graph seed {} ({} threads) differs from the interpreter:\n{}"
-                     "reproduce: KILN_RANDOM_SEED={} KILN_RANDOM_THREADS={} kiln_codegen_tests "
-                     "\"random graphs agree with the interpreter\"\nsmallest failing graph ({} "
-                     "nodes):\n{}{}",
-                     seed, threads, why, seed, threads, smallest.graph.size(),
-                     printGraph(smallest.graph), differences(smallest, threads));
+      shrink(alone, [&](const TestGraph &t) { return !differences(t, variant).empty(); });
+  return fmt::format("random graph seed {} differs from the interpreter:\n{}"
+                     "reproduce: KILN_RANDOM_SEED={} {} kiln_codegen_tests \"random graphs "
+                     "agree with the interpreter\"\nsmallest failing graph ({} nodes):\n{}{}",
+                     seed, why, seed, describe(variant), smallest.graph.size(),
+                     printGraph(smallest.graph), differences(smallest, variant));
 }
 
 } // namespace
@@ -158,14 +194,13 @@ TEST_CASE("random graphs agree with the interpreter", "[jit][random]") {
     TestGraph batch;
     for (uint64_t seed = first; seed < last; ++seed)
       appendRandomGraph(batch, seed);
-    // The split of parallel loops must not matter.
-    int threads = s.threads > 0 ? s.threads : 1 + int(first % 3);
+    Variant variant = variantOf(first, s);
     if (s.progress) // a crash cannot report its seed: say where the run is
-      fmt::print(stderr, "random graphs: seeds {}..{}, {} threads\n", first, last - 1, threads);
+      fmt::print(stderr, "random graphs: seeds {}..{}, {}\n", first, last - 1, describe(variant));
     std::vector<size_t> failing;
-    std::string report = differences(batch, threads, &failing);
+    std::string report = differences(batch, variant, &failing);
     if (!report.empty())
-      FAIL(explain(batch, first, last, threads, failing));
+      FAIL(explain(batch, first, last, variant, failing));
     graphs += last - first;
     nodes += batch.graph.size();
     outputs += batch.graph.outputs().size();
