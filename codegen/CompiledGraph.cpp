@@ -161,7 +161,11 @@ std::unique_ptr<CompiledGraph> CompiledGraph::compile(Graph graph, const JitOpti
       hooks.onObjects = [&](std::vector<std::string> objects) { cache.store(key, objects); };
     code->code =
         engine.addModule(std::move(emitted.context), std::move(emitted.module), std::move(hooks));
-    code->step = code->code->lookup<StepFn>(kStepSymbol); // compiles; runs the hooks
+    try {
+      code->step = code->code->lookup<StepFn>(kStepSymbol); // compiles; runs the hooks
+    } catch (const Error &e) {
+      fail("{} (graph @{})", e.what(), g.name());
+    }
   }
   size_t bytes = static_cast<size_t>(libjit::roundUp(std::max<int64_t>(plan.arenaBytes, 64), 64));
   code->arena = static_cast<std::byte *>(std::aligned_alloc(64, bytes));

@@ -90,6 +90,13 @@ Value *KernelFunction::pointer(StorageKind kind, int64_t where, Constant *global
   return load;
 }
 
+Value *KernelFunction::stackArray(Type *element, int64_t count) {
+  AllocaInst *array = entryBuilder_.CreateAlloca(
+      element, ConstantInt::get(ec_.i64(), static_cast<uint64_t>(count)), "tile");
+  array->setAlignment(Align(64));
+  return array;
+}
+
 bool KernelFunction::sharesBuffer(size_t i) const {
   const Pointer &p = pointers_[i];
   for (size_t j = 0; j < pointers_.size(); ++j)

@@ -69,6 +69,8 @@ public:
   llvm::Value *buffer(ValueId value, int64_t bytes = 0);
   /// arena + offset.
   llvm::Value *arenaAt(int64_t offset);
+  /// A stack array of `count` elements, allocated once in the entry block.
+  llvm::Value *stackArray(llvm::Type *element, int64_t count);
 
   /// for (iv = lo; iv < hi; ++iv) carried = body(iv, carried); returns the carried
   /// values after the loop. The builder ends in the loop's exit block.

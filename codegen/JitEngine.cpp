@@ -1,9 +1,11 @@
 // JitEngine on ORC v2 (the shape of Kaleidoscope's BuildingAJIT/Chapter1):
 //   1. JITTargetMachineBuilder::detectHost(), with the CPU name and features from
 //      llvm::sys, aggressive codegen; an LLJIT without process symbols or platform.
-//   2. A "kiln.runtime" JITDylib holding the allow-list: kiln_parallel_for, the libc
-//      memory functions, the libm functions LLVM may call and their glibc vector
-//      variants (libmvec), all as absoluteSymbols.
+//   2. A "kiln.runtime" JITDylib holding the allow-list: kiln_parallel_for and the libc
+//      memory functions as absoluteSymbols, and a generator defining any C maths
+//      function LLVM may call (libm, glibc's vector variants in libmvec, libgcc's powi)
+//      on first reference (MathSymbols.h). Link failures reach the caller as kiln::Error
+//      naming the symbol, not as text ORC prints to stderr.
 //   3. The IR transform layer runs the new pass manager's O3 pipeline with the host
 //      TargetMachine and libmvec as the vector library, dumping IR around it on request.
 //   4. Each graph gets a JITDylib (linked against the runtime) and a ResourceTracker;
@@ -13,6 +15,7 @@
 //      reach the caller (the disk cache) through the compiler's ObjectCache hook.
 #include "kiln/codegen/JitEngine.h"
 
+#include "kiln/codegen/MathSymbols.h"
 #include "kiln/codegen/ModuleEmitter.h"
 #include "kiln/codegen/ModuleSplit.h"
 #include "kiln/codegen/Profile.h"
@@ -38,14 +41,14 @@
 #include <llvm/Target/TargetMachine.h>
 #include <llvm/TargetParser/Host.h>
 
-#include <cmath>
 #include <cstdio>
 #include <cstring>
-#include <dlfcn.h>
 #include <map>
 #include <mutex>
 #include <thread>
 #include <unistd.h>
+#include <utility>
+#include <vector>
 
 namespace kiln::codegen {
 
@@ -122,11 +125,10 @@ private:
   std::map<std::string, std::function<void(MemoryBufferRef)>> hooks_;
 };
 
-/// The runtime symbols JIT code may call, by name. Nothing else from the process is
-/// visible to it.
-/// The runtime symbols; `vectorMath` says whether glibc's libmvec was found (without it
-/// the vectorizer must not call its functions).
-SymbolMap runtimeSymbols(MangleAndInterner &mangle, bool &vectorMath) {
+/// The runtime symbols JIT code may call, by name: the thread pool, the profiler and
+/// the libc memory functions. The maths library comes from MathSymbolGenerator. Nothing
+/// else from the process is visible to JIT code.
+SymbolMap runtimeSymbols(MangleAndInterner &mangle) {
   SymbolMap symbols;
   auto define = [&](const char *name, const void *address) {
     symbols[mangle(name)] = {ExecutorAddr::fromPtr(address), JITSymbolFlags::Exported};
@@ -136,35 +138,42 @@ SymbolMap runtimeSymbols(MangleAndInterner &mangle, bool &vectorMath) {
   define("memcpy", reinterpret_cast<const void *>(&::memcpy));
   define("memmove", reinterpret_cast<const void *>(&::memmove));
   define("memset", reinterpret_cast<const void *>(&::memset));
-  // libm: what the llvm.exp/log/pow intrinsics and libcalls lower to.
-  define("expf", reinterpret_cast<const void *>(static_cast<float (*)(float)>(::expf)));
-  define("exp", reinterpret_cast<const void *>(static_cast<double (*)(double)>(::exp)));
-  define("logf", reinterpret_cast<const void *>(static_cast<float (*)(float)>(::logf)));
-  define("log", reinterpret_cast<const void *>(static_cast<double (*)(double)>(::log)));
-  define("tanhf", reinterpret_cast<const void *>(static_cast<float (*)(float)>(::tanhf)));
-  define("tanh", reinterpret_cast<const void *>(static_cast<double (*)(double)>(::tanh)));
-  define("powf", reinterpret_cast<const void *>(static_cast<float (*)(float, float)>(::powf)));
-  define("pow", reinterpret_cast<const void *>(static_cast<double (*)(double, double)>(::pow)));
-  define("fmaf",
-         reinterpret_cast<const void *>(static_cast<float (*)(float, float, float)>(::fmaf)));
-  define("fma",
-         reinterpret_cast<const void *>(static_cast<double (*)(double, double, double)>(::fma)));
-  // glibc's vector math (libmvec), which the loop vectorizer calls for exp/log/pow.
-  void *mvec = dlopen("libmvec.so.1", RTLD_NOW | RTLD_GLOBAL);
-  vectorMath = mvec != nullptr;
-  if (mvec) {
-    for (const char *isa : {"b", "c", "d", "e"})
-      for (const char *fn : {"exp", "log", "pow"})
-        for (bool single : {true, false}) {
-          int lanes = (single ? 4 : 2) * (isa[0] == 'b' ? 1 : isa[0] == 'e' ? 4 : 2);
-          std::string name =
-              fmt::format("_ZGV{}N{}{}_{}{}", isa, lanes,
-                          std::string_view(fn) == "pow" ? "vv" : "v", fn, single ? "f" : "");
-          if (void *address = dlsym(mvec, name.c_str()))
-            define(name.c_str(), address);
-        }
-  }
   return symbols;
+}
+
+/// Defines, on first reference, any maths function mathSymbol() allows: whatever libm,
+/// libmvec or libgcc function LLVM turned the emitted maths into (MathSymbols.h).
+class MathSymbolGenerator : public DefinitionGenerator {
+public:
+  Error tryToGenerate(LookupState &, LookupKind, JITDylib &dylib, JITDylibLookupFlags,
+                      const SymbolLookupSet &names) override {
+    SymbolMap found;
+    for (const auto &[name, flags] : names)
+      if (const void *address = mathSymbol(*name))
+        found[name] = {ExecutorAddr::fromPtr(address), JITSymbolFlags::Exported};
+    if (found.empty())
+      return Error::success();
+    return dylib.define(absoluteSymbols(std::move(found)));
+  }
+};
+
+/// What went wrong while the calling thread's lookup materialized code. ORC reports a
+/// failed link (a symbol outside the allow-list) to the session's error reporter, which
+/// by default prints it to stderr, while the lookup itself only fails with "Failed to
+/// materialize symbols"; the reporter keeps it here instead, so the kiln::Error can say
+/// it. Materialization runs on the compile threads, hence the lock (two graphs failing
+/// to link at the same moment would see each other's reasons too).
+std::mutex sessionErrorsMutex;
+std::vector<std::string> sessionErrors;
+
+void reportSessionError(std::string error) {
+  std::lock_guard lock(sessionErrorsMutex);
+  sessionErrors.push_back(std::move(error));
+}
+
+std::vector<std::string> takeSessionErrors() {
+  std::lock_guard lock(sessionErrorsMutex);
+  return std::exchange(sessionErrors, {});
 }
 
 bool perfMapRequested() {
@@ -214,18 +223,34 @@ public:
     consumeError(jit_.getExecutionSession().removeJITDylib(dylib_));
   }
   void *lookup(std::string_view symbol) override {
+    takeSessionErrors();
     if (!parts_.empty()) {
       ExecutionSession &session = jit_.getExecutionSession();
       SymbolLookupSet names;
       for (const std::string &name : parts_)
         names.add(session.intern(name));
       parts_.clear();
-      unwrap(session.lookup(makeJITDylibSearchOrder(&dylib_), std::move(names)),
-             "compiling the step");
+      if (auto compiled = session.lookup(makeJITDylibSearchOrder(&dylib_), std::move(names));
+          !compiled)
+        linkFailure(symbol, llvm::toString(compiled.takeError()));
     }
-    ExecutorAddr address = unwrap(jit_.lookup(dylib_, StringRef(symbol.data(), symbol.size())),
-                                  "looking up the compiled step");
-    return address.toPtr<void *>();
+    Expected<ExecutorAddr> address = jit_.lookup(dylib_, StringRef(symbol.data(), symbol.size()));
+    if (!address)
+      linkFailure(symbol, llvm::toString(address.takeError()));
+    return address->toPtr<void *>();
+  }
+
+  /// The session's own errors say why a lookup failed (a missing symbol names it).
+  [[noreturn]] void linkFailure(std::string_view symbol, const std::string &lookupError) {
+    std::string why;
+    for (const std::string &e : takeSessionErrors())
+      why += (why.empty() ? "" : "; ") + e;
+    if (why.empty())
+      fail("JIT: cannot link {}: {}", symbol, lookupError);
+    if (why.find("Symbols not found") != std::string::npos)
+      why += "; JIT code may call only kiln's runtime, the libc memory functions and the C "
+             "maths library";
+    fail("JIT: cannot link {}: {}", symbol, why);
   }
 
 private:
@@ -312,10 +337,14 @@ public:
                   "creating the LLJIT");
 
     ExecutionSession &session = jit_->getExecutionSession();
+    session.setErrorReporter(
+        [](Error error) { reportSessionError(llvm::toString(std::move(error))); });
     runtime_ = &session.createBareJITDylib("kiln.runtime");
     MangleAndInterner mangle(session, jit_->getDataLayout());
-    check(runtime_->define(absoluteSymbols(runtimeSymbols(mangle, vectorMath_))),
+    check(runtime_->define(absoluteSymbols(runtimeSymbols(mangle))),
           "defining the runtime symbols");
+    runtime_->addGenerator(std::make_unique<MathSymbolGenerator>());
+    vectorMath_ = haveVectorMath();
 
     jit_->getIRTransformLayer().setTransform(
         [this](ThreadSafeModule module,

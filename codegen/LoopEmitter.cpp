@@ -2,9 +2,19 @@
 // scalar semantics, so results agree bit for bit wherever the maths is exact: NaN-
 // propagating max/min written as selects, wrapping i32 arithmetic, i32 division by zero
 // giving 0, saturating float-to-int conversion. exp/log/pow are LLVM intrinsics, which
-// the vectorizer turns into glibc's vector maths (libmvec). Sums carry `reassoc` on
-// their accumulating fadd only, so LLVM may vectorize the reduction (a reordering the
-// tolerance of the differential tests covers); nothing else is reassociated.
+// the vectorizer turns into glibc's vector maths (libmvec).
+//
+// Reductions finish each output inside one iteration of the kept loops (LoopNest step
+// 4), carrying float sums in f64 as the interpreter does:
+//   1. into one output: blocks of kBlock elements of the innermost loop are summed in
+//      the dtype with `reassoc` on that fadd only (so the vectorizer spreads a block over
+//      vector lanes), and each block's sum is added to the f64 total in order;
+//   2. into a row of outputs (a kept innermost loop): tiles of kTile outputs keep their
+//      totals in a stack array while the reduced loops run, each element added to its
+//      total in f64 (the vector runs along the row, so no reassociation is needed).
+// So an f32 sum of millions of elements rounds like a sum of kBlock, and the order of
+// additions depends only on the shapes, never on the thread count. Nothing else is
+// reassociated.
 #include "kiln/codegen/EmitContext.h"
 
 #include <llvm/IR/Intrinsics.h>
@@ -19,6 +29,13 @@ using namespace llvm;
 using llvm::Type; // not kiln::Type
 
 namespace {
+
+/// Elements a float sum adds in its own type before the block's sum joins the f64 total:
+/// long enough that the vectorized block loop amortizes its final horizontal add, short
+/// enough that a block summed one element at a time still rounds like a short sum.
+constexpr int64_t kBlock = 1024;
+/// Outputs of a row (a kept innermost loop) accumulated together in a stack array.
+constexpr int64_t kTile = 256;
 
 class ExprEmitter {
 public:
@@ -337,11 +354,46 @@ public:
     return ConstantInt::get(ec_.valueType(dtype), static_cast<uint64_t>(uint32_t(INT32_MIN)));
   }
 
+  /// Where an output's total is carried: float sums in f64 (like the interpreter), so
+  /// adding block sums or single elements to it loses nothing at any length.
+  DType carriedType() const {
+    bool floatSum = nest_.combine == LoopNest::Combine::Sum && isFloat(nest_.targetType);
+    return floatSum ? DType::F64 : nest_.targetType;
+  }
+
+  /// The carried total with `v` (of the target's dtype) added in.
+  Value *accumulate(Value *total, Value *v) {
+    if (nest_.combine == LoopNest::Combine::Max)
+      return maxValue(total, v, /*isMin=*/false, nest_.targetType);
+    if (!isFloat(nest_.targetType))
+      return b_.CreateAdd(total, v);
+    return b_.CreateFAdd(total, b_.CreateFPExt(v, ec_.valueType(DType::F64)));
+  }
+
+  /// The output value of a carried total: the mean divides in f64, then f32 rounds once.
+  Value *finish(Value *total) {
+    if (nest_.mean)
+      total = b_.CreateFDiv(total, ConstantFP::get(total->getType(), double(nest_.count)));
+    return total->getType() == ec_.valueType(nest_.targetType)
+               ? total
+               : b_.CreateFPTrunc(total, ec_.valueType(nest_.targetType));
+  }
+
+  Value *index(int64_t i) { return ConstantInt::get(ec_.i64(), static_cast<uint64_t>(i)); }
+
   /// The loops from `level` inward, with the outer loop variables `ivs`.
   void loops(size_t level, std::vector<Value *> &ivs, Value *lo, Value *hi) {
+    using C = LoopNest::Combine;
+    if ((nest_.combine == C::Sum || nest_.combine == C::Max) && level == nest_.keptLoops) {
+      if (nest_.keptInnermost)
+        reduceIntoRow(ivs);
+      else
+        reduceIntoOne(ivs);
+      return;
+    }
     size_t inner = nest_.sizes.size() - 1;
-    Value *start = level == 0 ? lo : ConstantInt::get(ec_.i64(), 0);
-    Value *stop = level == 0 ? hi : ConstantInt::get(ec_.i64(), nest_.sizes[level]);
+    Value *start = level == 0 ? lo : index(0);
+    Value *stop = level == 0 ? hi : index(nest_.sizes[level]);
     DType t = nest_.targetType;
     if (level < inner) {
       kf_.loop(start, stop, {}, [&](Value *iv, std::vector<Value *>) {
@@ -352,72 +404,153 @@ public:
       });
       return;
     }
-    using C = LoopNest::Combine;
-    if (nest_.combine == C::Store || (nest_.combine != C::Argmax && nest_.store.coef[inner] != 0)) {
+    if (nest_.combine == C::Store) {
       kf_.loop(start, stop, {}, [&](Value *iv, std::vector<Value *>) {
         ivs.push_back(iv);
-        Value *v = emit(nest_.root, ivs);
-        if (nest_.combine == C::Store) {
-          storeTo(address(nest_.target, t, nest_.store, ivs), t, v);
-        } else {
-          Value *offset = affine(nest_.store, ivs);
-          store(nest_.target, t, offset, combine(load(nest_.target, t, offset), v, t));
-        }
+        storeTo(address(nest_.target, t, nest_.store, ivs), t, emit(nest_.root, ivs));
         ivs.pop_back();
         return std::vector<Value *>{};
       });
       return;
     }
-    // The innermost loop reduces into one output: accumulate in a register.
-    ivs.push_back(ConstantInt::get(ec_.i64(), 0));
+    // Argmax: the innermost loop scans one output's candidates.
+    ivs.push_back(index(0));
     Value *offset = affine(nest_.store, ivs);
-    if (nest_.combine == C::Argmax) {
-      DType in = nest_.exprs[nest_.root].dtype;
-      Value *first = emit(nest_.root, ivs);
-      ivs.pop_back();
-      std::vector<Value *> best =
-          kf_.loop(ConstantInt::get(ec_.i64(), 1), stop, {first, ConstantInt::get(ec_.i64(), 0)},
-                   [&](Value *iv, std::vector<Value *> acc) {
-                     ivs.push_back(iv);
-                     Value *v = emit(nest_.root, ivs);
-                     ivs.pop_back();
-                     // The interpreter's beatsMax: greater, or NaN over a number; ties keep the
-                     // first.
-                     Value *wins = isFloat(in)
-                                       ? b_.CreateOr(b_.CreateFCmpOGT(v, acc[0]),
-                                                     b_.CreateAnd(b_.CreateFCmpUNO(v, v),
-                                                                  b_.CreateFCmpORD(acc[0], acc[0])))
-                                   : in == DType::Bool ? b_.CreateICmpUGT(v, acc[0])
-                                                       : b_.CreateICmpSGT(v, acc[0]);
-                     return std::vector<Value *>{b_.CreateSelect(wins, v, acc[0]),
-                                                 b_.CreateSelect(wins, iv, acc[1])};
-                   });
-      store(nest_.target, t, offset, b_.CreateTrunc(best[1], ec_.valueType(DType::I32)));
-      return;
-    }
+    DType in = nest_.exprs[nest_.root].dtype;
+    Value *first = emit(nest_.root, ivs);
     ivs.pop_back();
-    std::vector<Value *> acc = kf_.loop(start, stop, {load(nest_.target, t, offset)},
-                                        [&](Value *iv, std::vector<Value *> a) {
-                                          ivs.push_back(iv);
-                                          Value *v = emit(nest_.root, ivs);
-                                          ivs.pop_back();
-                                          return std::vector<Value *>{combine(a[0], v, t)};
-                                        });
-    store(nest_.target, t, offset, acc[0]);
+    std::vector<Value *> best =
+        kf_.loop(index(1), stop, {first, index(0)}, [&](Value *iv, std::vector<Value *> acc) {
+          ivs.push_back(iv);
+          Value *v = emit(nest_.root, ivs);
+          ivs.pop_back();
+          // The interpreter's beatsMax: greater, or NaN over a number; ties keep the first.
+          Value *wins = isFloat(in)         ? b_.CreateOr(b_.CreateFCmpOGT(v, acc[0]),
+                                                          b_.CreateAnd(b_.CreateFCmpUNO(v, v),
+                                                                       b_.CreateFCmpORD(acc[0], acc[0])))
+                        : in == DType::Bool ? b_.CreateICmpUGT(v, acc[0])
+                                            : b_.CreateICmpSGT(v, acc[0]);
+          return std::vector<Value *>{b_.CreateSelect(wins, v, acc[0]),
+                                      b_.CreateSelect(wins, iv, acc[1])};
+        });
+    store(nest_.target, t, offset, b_.CreateTrunc(best[1], ec_.valueType(DType::I32)));
   }
 
-  /// Sets outputs [from, to) to `v(old)`.
-  void fill(Value *from, Value *to, const std::function<Value *(Value *)> &v) {
+  /// The store offset of the outputs of kept loop variables `ivs` (and `row` on the
+  /// innermost loop when it is kept): reduced loops do not move it.
+  Value *outputOffset(std::vector<Value *> ivs, Value *row = nullptr) {
+    ivs.resize(nest_.sizes.size(), index(0));
+    if (row)
+      ivs.back() = row;
+    return affine(nest_.store, ivs);
+  }
+
+  /// One output: the reduced loops carry its total in a register. Float sums add the
+  /// innermost loop in blocks of kBlock elements: each block is summed in the dtype
+  /// (reassociable, so the vectorizer spreads it over vector lanes) and added to the
+  /// f64 total, so rounding grows with the block, not with the whole reduction.
+  void reduceIntoOne(std::vector<Value *> &ivs) {
+    Value *total = reducedLoops(ivs.size(), ivs, identity(carriedType()));
+    store(nest_.target, nest_.targetType, outputOffset(ivs), finish(total));
+  }
+
+  Value *reducedLoops(size_t level, std::vector<Value *> &ivs, Value *total) {
+    if (level + 1 < nest_.sizes.size())
+      return kf_.loop(index(0), index(nest_.sizes[level]), {total},
+                      [&](Value *iv, std::vector<Value *> carried) {
+                        ivs.push_back(iv);
+                        Value *next = reducedLoops(level + 1, ivs, carried[0]);
+                        ivs.pop_back();
+                        return std::vector<Value *>{next};
+                      })[0];
+    int64_t n = nest_.sizes[level];
+    if (nest_.combine != LoopNest::Combine::Sum || !isFloat(nest_.targetType))
+      return kf_.loop(index(0), index(n), {total}, [&](Value *iv, std::vector<Value *> carried) {
+        ivs.push_back(iv);
+        Value *next = accumulate(carried[0], emit(nest_.root, ivs));
+        ivs.pop_back();
+        return std::vector<Value *>{next};
+      })[0];
+    int64_t blocks = n / kBlock, rest = n % kBlock;
+    if (blocks > 0)
+      total = kf_.loop(
+          index(0), index(blocks), {total}, [&](Value *block, std::vector<Value *> carried) {
+            Value *start = b_.CreateMul(block, index(kBlock));
+            return std::vector<Value *>{accumulate(carried[0], blockSum(ivs, start, kBlock))};
+          })[0];
+    if (rest > 0)
+      total = accumulate(total, blockSum(ivs, index(blocks * kBlock), rest));
+    return total;
+  }
+
+  /// The sum, in the dtype, of the innermost loop's iterations [start, start + n).
+  Value *blockSum(std::vector<Value *> &ivs, Value *start, int64_t n) {
     DType t = nest_.targetType;
-    kf_.loop(from, to, {}, [&](Value *i, std::vector<Value *>) {
-      store(nest_.target, t, i, v(i));
+    return kf_.loop(index(0), index(n), {identity(t)}, [&](Value *i, std::vector<Value *> sum) {
+      ivs.push_back(b_.CreateAdd(start, i));
+      Value *next = combine(sum[0], emit(nest_.root, ivs), t);
+      ivs.pop_back();
+      return std::vector<Value *>{next};
+    })[0];
+  }
+
+  /// A row of outputs along the innermost (kept) loop: tiles of kTile outputs whose
+  /// totals live in a stack array while the reduced loops run over the tile; each
+  /// element is added to its output's total in the carried type.
+  void reduceIntoRow(std::vector<Value *> &ivs) {
+    int64_t n = nest_.sizes.back(), width = std::min(n, kTile);
+    Value *totals = kf_.stackArray(ec_.valueType(carriedType()), std::max<int64_t>(width, 1));
+    int64_t tiles = width > 0 ? n / width : 0, rest = width > 0 ? n % width : 0;
+    if (tiles > 0)
+      kf_.loop(index(0), index(tiles), {}, [&](Value *tile, std::vector<Value *>) {
+        reduceTile(ivs, totals, b_.CreateMul(tile, index(width)), width);
+        return std::vector<Value *>{};
+      });
+    if (rest > 0)
+      reduceTile(ivs, totals, index(tiles * width), rest);
+  }
+
+  void reduceTile(std::vector<Value *> &ivs, Value *totals, Value *first, int64_t width) {
+    Type *carried = ec_.valueType(carriedType());
+    auto total = [&](Value *i) { return b_.CreateInBoundsGEP(carried, totals, i); };
+    Value *init = identity(carriedType());
+    kf_.loop(index(0), index(width), {}, [&](Value *i, std::vector<Value *>) {
+      b_.CreateStore(init, total(i));
+      return std::vector<Value *>{};
+    });
+    tileLoops(ivs.size(), ivs, total, first, width);
+    kf_.loop(index(0), index(width), {}, [&](Value *i, std::vector<Value *>) {
+      Value *offset = outputOffset(ivs, b_.CreateAdd(first, i));
+      store(nest_.target, nest_.targetType, offset, finish(b_.CreateLoad(carried, total(i))));
       return std::vector<Value *>{};
     });
   }
 
+  /// The reduced loops from `level` inward around the tile's innermost loop.
+  void tileLoops(size_t level, std::vector<Value *> &ivs,
+                 const std::function<Value *(Value *)> &total, Value *first, int64_t width) {
+    Type *carried = ec_.valueType(carriedType());
+    bool row = level + 1 == nest_.sizes.size();
+    kf_.loop(index(0), index(row ? width : nest_.sizes[level]), {},
+             [&](Value *iv, std::vector<Value *>) {
+               if (!row) {
+                 ivs.push_back(iv);
+                 tileLoops(level + 1, ivs, total, first, width);
+                 ivs.pop_back();
+                 return std::vector<Value *>{};
+               }
+               ivs.push_back(b_.CreateAdd(first, iv));
+               Value *cell = total(iv);
+               b_.CreateStore(accumulate(b_.CreateLoad(carried, cell), emit(nest_.root, ivs)),
+                              cell);
+               ivs.pop_back();
+               return std::vector<Value *>{};
+             });
+  }
+
   void run() {
-    Value *rows = ConstantInt::get(ec_.i64(), nest_.rowsPerItem);
-    Value *size = ConstantInt::get(ec_.i64(), nest_.sizes[0]);
+    Value *rows = index(nest_.rowsPerItem);
+    Value *size = index(nest_.sizes[0]);
     Value *lo = b_.CreateMul(kf_.begin(), rows);
     Value *hi = b_.CreateBinaryIntrinsic(Intrinsic::smin, b_.CreateMul(kf_.end(), rows), size);
     rowsOf(lo, hi);
@@ -425,28 +558,25 @@ public:
 
   /// The nest over rows [lo, hi) of its outermost loop.
   void rowsOf(Value *lo, Value *hi) {
-    bool reduce =
-        nest_.combine == LoopNest::Combine::Sum || nest_.combine == LoopNest::Combine::Max;
-    Value *outLo = nullptr, *outHi = nullptr;
-    if (reduce) {
-      if (nest_.outputStride != 0) {
-        Value *stride = ConstantInt::get(ec_.i64(), nest_.outputStride);
-        outLo = b_.CreateMul(lo, stride);
-        outHi = b_.CreateMul(hi, stride);
-      } else {
-        outLo = ConstantInt::get(ec_.i64(), 0);
-        outHi = ConstantInt::get(ec_.i64(), ec_.graph.type(nest_.target).numElements());
+    using C = LoopNest::Combine;
+    if (nest_.combine == C::Sum || nest_.combine == C::Max) {
+      // Empty tensors: no outputs, or outputs over nothing (the identity; NaN for a mean).
+      int64_t outputs = ec_.graph.type(nest_.target).numElements(), inputs = 1;
+      for (int64_t s : nest_.sizes)
+        inputs *= s;
+      if (outputs == 0)
+        return;
+      if (inputs == 0) {
+        Value *value = finish(identity(carriedType()));
+        kf_.loop(index(0), index(outputs), {}, [&](Value *i, std::vector<Value *>) {
+          store(nest_.target, nest_.targetType, i, value);
+          return std::vector<Value *>{};
+        });
+        return;
       }
-      Value *init = identity(nest_.targetType);
-      fill(outLo, outHi, [&](Value *) { return init; });
     }
     std::vector<Value *> ivs;
     loops(0, ivs, lo, hi);
-    if (nest_.mean) {
-      DType t = nest_.targetType;
-      Value *count = ConstantFP::get(ec_.valueType(t), double(nest_.count));
-      fill(outLo, outHi, [&](Value *i) { return b_.CreateFDiv(load(nest_.target, t, i), count); });
-    }
   }
 
 private:

@@ -232,6 +232,38 @@ void coalesce(LoopNest &nest, bool keepInnermost) {
   }
 }
 
+void reorder(LoopNest &nest, const std::vector<size_t> &order) {
+  Shape sizes = nest.sizes;
+  for (size_t l = 0; l < order.size(); ++l)
+    nest.sizes[l] = sizes[order[l]];
+  for (Affine *a : affines(nest))
+    permute(*a, order);
+}
+
+/// Step 4 for Sum and Max. A loop is reduced when it does not move the store (the input
+/// and the output are not empty here, so every kept loop does).
+void orderForAccumulation(LoopNest &nest) {
+  size_t n = nest.sizes.size(), inner = n - 1;
+  auto kept = [&](size_t l) { return nest.store.coef[l] != 0; };
+  bool row = kept(inner);
+  std::vector<size_t> order;
+  for (size_t l = 0; l < n; ++l)
+    if (kept(l) && !(row && l == inner))
+      order.push_back(l);
+  for (size_t l = 0; l < n; ++l)
+    if (!kept(l))
+      order.push_back(l);
+  if (row)
+    order.push_back(inner);
+  reorder(nest, order);
+  coalesce(nest, /*keepInnermost=*/false);
+  nest.keptInnermost = row;
+  size_t outer = nest.sizes.size() - (row ? 1 : 0);
+  nest.keptLoops = 0;
+  while (nest.keptLoops < outer && kept(nest.keptLoops))
+    ++nest.keptLoops;
+}
+
 void sizeItems(LoopNest &nest, int workers) {
   int64_t total = 1;
   for (int64_t s : nest.sizes)
@@ -315,13 +347,12 @@ LoopNest buildLoopNest(const Graph &graph, const KernelPlan &plan, const Kernel 
     assert(false && "not a loop kernel");
   }
 
-  Shape sizes = nest.sizes;
-  for (size_t l = 0; l < order.size(); ++l)
-    nest.sizes[l] = sizes[order[l]];
-  for (Affine *a : affines(nest))
-    permute(*a, order);
+  reorder(nest, order);
   coalesce(nest, /*keepInnermost=*/nest.combine == LoopNest::Combine::Argmax);
-  nest.outputStride = nest.store.coef[0];
+  bool accumulates =
+      nest.combine == LoopNest::Combine::Sum || nest.combine == LoopNest::Combine::Max;
+  if (accumulates && graph.type(input).numElements() > 0 && node.type.numElements() > 0)
+    orderForAccumulation(nest);
   sizeItems(nest, plan.options.workers);
   return nest;
 }

@@ -12,6 +12,10 @@
 //      input dimension is kept (then the inner loop accumulates a vector of outputs).
 //   3. Coalesce adjacent loops whenever every affine index agrees (coef[d] ==
 //      coef[d+1] * size[d+1]), so [64,32,28,28] elementwise becomes one loop of 1.6M.
+//   4. Sums and maxima then move every kept loop outside the reduced ones, except an
+//      innermost kept loop, which stays innermost (its outputs accumulate side by side):
+//      each output is then finished within one iteration of the kept loops, so it can
+//      be accumulated in registers or a small tile, never in the output buffer.
 #pragma once
 
 #include "kiln/codegen/KernelPlan.h"
@@ -67,9 +71,10 @@ struct LoopNest {
   int64_t count = 1; ///< elements reduced into each output
   /// The outermost loop is split into items of `rowsPerItem` iterations.
   int64_t rowsPerItem = 1, items = 1;
-  /// Elements of the target written per outermost iteration (reductions initialize
-  /// their share of outputs: [i0 * outputStride, (i0 + n) * outputStride)).
-  int64_t outputStride = 0;
+  /// Sum and Max: loops [0, keptLoops) are kept, the loops after them reduced, except
+  /// the innermost when `keptInnermost` (a row of outputs accumulated together).
+  size_t keptLoops = 0;
+  bool keptInnermost = false;
 };
 
 /// The loop nest of a Loop, ConcatPart or Reduce kernel of `plan`, with items sized for

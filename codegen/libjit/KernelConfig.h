@@ -93,10 +93,16 @@ constexpr Index convInputGradScratch(Isa isa, int elementBytes, const ConvShape 
   return gemmScratch(isa, elementBytes, s.k(), s.outPlane(), s.og()).total() +
          alignElements(s.k() * s.outPlane(), elementBytes);
 }
-/// The filter gradient of a chunk of images is one GEMM with depth images * ho * wo.
+/// The filter gradient of a chunk of images is one GEMM with depth images * ho * wo. The
+/// last chunk may hold fewer images, and a shallower GEMM can take a deeper panel
+/// (depthBlock evens out its blocks: 288 is 2 x 144, 256 is one block of 256), so the
+/// scratch covers both depths.
 constexpr Index convFilterGradScratch(Isa isa, int elementBytes, const ConvShape &s,
                                       Index imagesPerChunk) {
-  return gemmScratch(isa, elementBytes, s.og(), s.k(), imagesPerChunk * s.outPlane()).total();
+  Index lastChunk = s.n - (ceilDiv(s.n, imagesPerChunk) - 1) * imagesPerChunk;
+  Index full = gemmScratch(isa, elementBytes, s.og(), s.k(), imagesPerChunk * s.outPlane()).total();
+  Index last = gemmScratch(isa, elementBytes, s.og(), s.k(), lastChunk * s.outPlane()).total();
+  return full > last ? full : last;
 }
 
 // ---- stride-1 convolutions as shifted-window GEMMs (ConvShifted.h) ----------------

@@ -59,3 +59,23 @@ TEST_CASE("contractions agree with every thread count and kernel variant", "[jit
       }
   }
 }
+
+TEST_CASE("a filter gradient whose last chunk of images is shorter stays in its scratch", "[jit]") {
+  // Random graph seed 2252, shrunk: 17 images in chunks of 9 and 8 at one thread; the
+  // second chunk's GEMM took a deeper panel than the scratch was planned for and wrote
+  // past the arena (heap corruption). Also 3 threads: chunks of 3 and 2.
+  Graph g("filter_grad");
+  ValueId x = g.addInput("x", {DType::F32, {17, 1, 1, 64}});
+  ValueId dy = g.addInput("dy", {DType::F32, {17, 1, 1, 32}});
+  g.addOutput("dw", g.add(OpKind::Conv2dFilterGrad, {x, dy},
+                          {{"kernel", std::vector<int64_t>{1, 1}},
+                           {"stride", std::vector<int64_t>{1, 2}}}));
+  for (int threads : {1, 3})
+    for (libjit::Isa isa : {libjit::Isa::Avx512, codegen::hostTarget().isa}) {
+      codegen::JitOptions options = testJitOptions();
+      options.threads = threads;
+      options.isa = isa;
+      checkAgainstInterpreter(g, randomArguments(g, 2252, {}), 1e-5,
+                              fmt::format("{} threads, isa {}", threads, int(isa)), options);
+    }
+}
