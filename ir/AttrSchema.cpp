@@ -14,9 +14,10 @@ namespace {
 using T = AttrType;
 constexpr bool kRequired = true, kOptional = false;
 
+constexpr std::string_view kInitRules[] = {"zeros", "ones", "constant", "uniform", "normal"};
 constexpr AttrSpec kState[] = {
     {"bound", T::Float, kOptional, "none (init = \"uniform\" needs it)"},
-    {"init", T::String, kOptional, "\"zeros\""},
+    {"init", T::Enum, kOptional, "\"zeros\"", kInitRules},
     {"std", T::Float, kOptional, "none (init = \"normal\" needs it)"},
     {"trainable", T::Bool, kOptional, "false"},
     {"value", T::Float, kOptional, "none (init = \"constant\" needs it)"},
@@ -141,7 +142,7 @@ AttrSchema attrSchema(AttrSet set) {
   case AttrSet::None:
     return {};
   case AttrSet::State:
-    return {kState, /*open=*/true};
+    return {kState};
   case AttrSet::Constant:
     return {kConstant};
   case AttrSet::Iota:
@@ -216,12 +217,14 @@ std::string_view attrTypeName(AttrType type) {
   return "?";
 }
 
+bool isMetadataKey(std::string_view key) { return key.find('.') != std::string_view::npos; }
+
 void checkAttrs(OpKind op, const Attrs &attrs) {
   AttrSchema schema = attrSchema(op);
   for (const auto &[key, value] : attrs) {
     const AttrSpec *spec = findAttrSpec(op, key);
     if (!spec) {
-      if (schema.open)
+      if (isMetadataKey(key))
         continue;
       std::string takes;
       for (const AttrSpec &s : schema.specs)

@@ -38,11 +38,13 @@ struct AttrSpec {
 
 struct AttrSchema {
   std::span<const AttrSpec> specs;
-  /// Keys outside `specs` are allowed. Only state is open: its dictionary carries the
-  /// initializer (typed by `specs`) and whatever else a user keeps with a parameter;
-  /// the runtime reads only the initializer.
-  bool open = false;
 };
+
+/// A key with a '.' (`note.source = "conv.py"`) is metadata: any node may carry it, kiln
+/// keeps and prints it and never reads it (MLIR's discardable attributes). Every other
+/// key must be in the op's schema, so a misspelled one (`trainabel`) is an error rather
+/// than an attribute nobody reads.
+bool isMetadataKey(std::string_view key);
 
 /// The schema of one attribute set (exhaustive over AttrSet).
 AttrSchema attrSchema(AttrSet set);

@@ -30,7 +30,6 @@ TEST_CASE("every op of the table has a well-formed attribute schema", "[ir][attr
     CHECK(spec.required == spec.fallback.empty());
     CHECK((spec.type == AttrType::Enum) == !spec.choices.empty());
   }
-  CHECK(schema.open == (op == OpKind::State));
   // Every op's example node (tests/ir/SampleGraphs.cpp) fits its schema.
   Graph g;
   ValueId v = test::addOpExample(g, op);
@@ -58,11 +57,18 @@ TEST_CASE("the schema rejects unknown, missing and mistyped attributes", "[ir][a
                                               {"data", Ints{}}}));
 }
 
-TEST_CASE("state takes its initializer typed and keeps other keys", "[ir][attrs]") {
+TEST_CASE("state takes its initializer typed, and metadata keys on any node", "[ir][attrs]") {
   CHECK_NOTHROW(checkAttrs(OpKind::State, {{"init", std::string("uniform")},
                                            {"bound", 0.1},
                                            {"trainable", true},
-                                           {"note", std::string("kept")}}));
+                                           {"note.text", std::string("kept")}}));
+  CHECK_NOTHROW(checkAttrs(OpKind::Add, {{"user.tag", int64_t{3}}}));
+  CHECK_THROWS_WITH(checkAttrs(OpKind::State, {{"trainabel", true}}),
+                    "unknown attribute 'trainabel' (state takes bound, init, std, trainable, "
+                    "value)");
+  CHECK_THROWS_WITH(checkAttrs(OpKind::State, {{"init", std::string("unifrom")}}),
+                    "attribute 'init' must be one of zeros, ones, constant, uniform, normal, "
+                    "got 'unifrom'");
   CHECK_THROWS_WITH(checkAttrs(OpKind::State, {{"std", std::string("1")}}),
                     "attribute 'std' must be a float, got string");
   Graph g;

@@ -51,18 +51,19 @@ TEST_CASE("a graph with every op and a training step round-trip", "[ir][parser]"
   CHECK(parsed.outputs().size() == 2);
 }
 
+// Metadata keys (with a '.') carry values of every kind on any node.
 TEST_CASE("attributes of every kind round-trip with their kinds", "[ir][parser]") {
   Graph g("attrs");
-  Attrs attrs{{"flag", true},
-              {"off", false},
-              {"count", int64_t{-7}},
-              {"big", std::numeric_limits<int64_t>::max()},
-              {"small", std::numeric_limits<int64_t>::min()},
-              {"ratio", 0.25},
-              {"ints", std::vector<int64_t>{1, -2, 3}},
-              {"empty", std::vector<int64_t>{}},
-              {"floats", std::vector<double>{1.0, -2.5, 1e300}},
-              {"name", std::string("uniform")}};
+  Attrs attrs{{"m.flag", true},
+              {"m.off", false},
+              {"m.count", int64_t{-7}},
+              {"m.big", std::numeric_limits<int64_t>::max()},
+              {"m.small", std::numeric_limits<int64_t>::min()},
+              {"m.ratio", 0.25},
+              {"m.ints", std::vector<int64_t>{1, -2, 3}},
+              {"m.empty", std::vector<int64_t>{}},
+              {"m.floats", std::vector<double>{1.0, -2.5, 1e300}},
+              {"init", std::string("uniform")}};
   g.addState("s", {DType::F32, {2}}, attrs, "block-1/sub.layer");
   Graph parsed = roundTrip(g);
   CHECK(parsed.node(0).attrs == attrs);
@@ -75,30 +76,30 @@ TEST_CASE("awkward floats parse back to the same bits", "[ir][parser]") {
                                 inf, -inf,  5e-324, 1e20,
                                 2.5, 1.0,   -1e-7,  std::numeric_limits<double>::max()};
   Graph g("floats");
-  Attrs attrs{{"list", values}, {"nan", std::numeric_limits<double>::quiet_NaN()}};
+  Attrs attrs{{"m.list", values}, {"m.nan", std::numeric_limits<double>::quiet_NaN()}};
   for (size_t i = 0; i < values.size(); ++i)
-    attrs.set("v" + std::to_string(i), values[i]);
+    attrs.set("m.v" + std::to_string(i), values[i]);
   g.addState("s", {DType::F64, {}}, attrs);
   Graph parsed = roundTrip(g);
   const Attrs &back = parsed.node(0).attrs;
   for (size_t i = 0; i < values.size(); ++i) {
-    double v = back.getFloat("v" + std::to_string(i));
+    double v = back.getFloat("m.v" + std::to_string(i));
     INFO("value " << values[i]);
     CHECK(std::signbit(v) == std::signbit(values[i]));
     CHECK((v == values[i]));
-    CHECK((back.getFloats("list")[i] == values[i]));
+    CHECK((back.getFloats("m.list")[i] == values[i]));
   }
-  CHECK(std::isnan(back.getFloat("nan")));
+  CHECK(std::isnan(back.getFloat("m.nan")));
   CHECK(printGraph(parsed).find("-0.0") != std::string::npos);
 }
 
 TEST_CASE("strings keep quotes, backslashes, comment marks and raw bytes", "[ir][parser]") {
   std::string awkward = "a\"b\\c # not // a comment } \n second line \xff\xfe";
   Graph g("strings");
-  g.addState("s", {DType::F32, {}}, {{"init", awkward}, {"empty", std::string()}});
+  g.addState("s", {DType::F32, {}}, {{"m.text", awkward}, {"m.empty", std::string()}});
   Graph parsed = roundTrip(g);
-  CHECK(parsed.node(0).attrs.getString("init") == awkward);
-  CHECK(parsed.node(0).attrs.getString("empty").empty());
+  CHECK(parsed.node(0).attrs.getString("m.text") == awkward);
+  CHECK(parsed.node(0).attrs.getString("m.empty").empty());
 }
 
 TEST_CASE("computations are renumbered and inputs hoisted when reprinted", "[ir][parser]") {
@@ -129,7 +130,7 @@ TEST_CASE("computations are renumbered and inputs hoisted when reprinted", "[ir]
 
 TEST_CASE("a list with any float is a float list, [] an int list", "[ir][parser]") {
   Graph g = parseGraph("graph @g {\n"
-                       "  state %s : f32[] {a = [1, 2.5], b = [], c = [1, 2], d = 3}\n"
+                       "  state %s : f32[] {m.a = [1, 2.5], m.b = [], m.c = [1, 2], m.d = 3}\n"
                        "}\n");
   auto raw = [&](const std::string &key) {
     for (const auto &[k, v] : g.node(0).attrs)
@@ -138,11 +139,11 @@ TEST_CASE("a list with any float is a float list, [] an int list", "[ir][parser]
     FAIL("no attribute " << key);
     return AttrValue();
   };
-  CHECK(std::get<std::vector<double>>(raw("a")) == std::vector<double>{1.0, 2.5});
-  CHECK(std::holds_alternative<std::vector<int64_t>>(raw("b")));
-  CHECK(std::get<std::vector<int64_t>>(raw("c")) == std::vector<int64_t>{1, 2});
-  CHECK(std::get<int64_t>(raw("d")) == 3);
-  CHECK(g.node(0).attrs.getFloat("d") == 3.0);
+  CHECK(std::get<std::vector<double>>(raw("m.a")) == std::vector<double>{1.0, 2.5});
+  CHECK(std::holds_alternative<std::vector<int64_t>>(raw("m.b")));
+  CHECK(std::get<std::vector<int64_t>>(raw("m.c")) == std::vector<int64_t>{1, 2});
+  CHECK(std::get<int64_t>(raw("m.d")) == 3);
+  CHECK(g.node(0).attrs.getFloat("m.d") == 3.0);
 }
 
 TEST_CASE("an empty graph and a one-line graph parse", "[ir][parser]") {
