@@ -3,6 +3,7 @@
 #include "BenchUtil.h"
 
 #include "kiln/codegen/CompiledGraph.h"
+#include "kiln/ir/OpAttrs.h"
 #include "kiln/runtime/interp/Interpreter.h"
 #include "kiln/runtime/train/StepGraphs.h"
 
@@ -58,8 +59,7 @@ std::set<GemmShape> modelShapes() {
     for (const Node &node : g.nodes()) {
       if (node.op != OpKind::Matmul || node.type.rank() != 2)
         continue;
-      bool ta = node.attrs.getBool("transpose_a", false);
-      bool tb = node.attrs.getBool("transpose_b", false);
+      auto [ta, tb] = matmulAttrs(node.attrs);
       const Shape &a = g.type(node.operands[0]).shape;
       shapes.insert({node.type.shape[0], node.type.shape[1], ta ? a[0] : a[1], ta, tb});
     }

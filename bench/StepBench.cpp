@@ -1,5 +1,5 @@
 // Train step (ms) of the zoo's MNIST models at batch 64 on the interpreter and the JIT,
-// eval throughput, and the JIT's compile time cold and from the disk cache.
+// and eval throughput (compile times: CompileBench.cpp).
 #include "BenchUtil.h"
 
 #include "kiln/codegen/CompiledGraph.h"
@@ -11,7 +11,6 @@
 
 #include <cstdio>
 #include <malloc.h>
-#include <filesystem>
 
 namespace kiln::bench {
 namespace {
@@ -67,22 +66,6 @@ void evalStep(benchmark::State &state, const std::string &model, bool jit) {
       benchmark::Counter(double(kEvalBatch), benchmark::Counter::kIsIterationInvariantRate);
 }
 
-/// Cold: no cache. Cached: the object comes from a warm cache directory.
-void compileTime(benchmark::State &state, const std::string &model, bool cached) {
-  Graph graph = buildStageGraph(model, Stage::Train, kBatch);
-  codegen::JitOptions options = noCache();
-  std::filesystem::path dir = std::filesystem::temp_directory_path() / "kiln-bench-cache";
-  if (cached) {
-    options.useCache = true;
-    options.cacheDir = dir;
-    codegen::CompiledGraph::compile(graph, options); // warm it
-  }
-  for (auto _ : state)
-    benchmark::DoNotOptimize(codegen::CompiledGraph::compile(graph, options));
-  if (cached)
-    std::filesystem::remove_all(dir);
-}
-
 void registerAll() {
   for (const char *model : {"mlp", "cnn", "icnn", "lstm", "vit"}) {
     for (bool jit : {false, true}) {
@@ -98,16 +81,6 @@ void registerAll() {
           ->UseRealTime()
           ->MinTime(1.0);
     }
-    // The sequence models' cold compiles take a minute (issue 11): timed by `kiln train`.
-    if (std::string_view(model) == "lstm" || std::string_view(model) == "vit")
-      continue;
-    for (bool cached : {false, true})
-      benchmark::RegisterBenchmark(
-          ("compile/" + std::string(model) + (cached ? "/cached" : "/cold")).c_str(), compileTime,
-          model, cached)
-          ->Unit(benchmark::kMillisecond)
-          ->UseRealTime()
-          ->Iterations(cached ? 10 : 2);
   }
 }
 

@@ -3,6 +3,8 @@
 # installed), kiln's interpreter, kiln's JIT -- with the JIT/PyTorch and JIT/interpreter
 # ratios, all measured in this one run (medians of REPS repetitions).
 #   bench/compare.sh                 # BUILD=build REPS=5 THREADS=all cores
+#   BASELINE=../old/build bench/compare.sh   # adds the JIT of another build (e.g. the
+#                                            # commit before a change), measured in this run
 # PyTorch runs ../shared/reference/pytorch_mnist.py (REFERENCE=...) and, for lstm and
 # vit, pytorch_sequence_models.py (SEQ_REFERENCE=...) for STEPS steps of one epoch on
 # data/mnist (scripts/fetch_mnist.sh).
@@ -17,10 +19,16 @@ seq_reference=${SEQ_REFERENCE:-../shared/reference/pytorch_sequence_models.py}
 
 ninja -C "$build" kiln_bench >/dev/null
 kiln_json=$(mktemp)
-trap 'rm -f "$kiln_json"' EXIT
+baseline_json=$(mktemp)
+trap 'rm -f "$kiln_json" "$baseline_json"' EXIT
 KILN_THREADS=$threads "$build/bench/kiln_bench" --benchmark_filter='^train_step/' \
   --benchmark_repetitions="$reps" --benchmark_report_aggregates_only=true \
   --benchmark_out="$kiln_json" --benchmark_out_format=json >/dev/null 2>&1
+if [[ -n ${BASELINE:-} ]]; then
+  KILN_THREADS=$threads "$BASELINE/bench/kiln_bench" --benchmark_filter='^train_step/.*/jit' \
+    --benchmark_repetitions="$reps" --benchmark_report_aggregates_only=true \
+    --benchmark_out="$baseline_json" --benchmark_out_format=json >/dev/null 2>&1
+fi
 
 torch_lines=""
 if /usr/bin/python3 -c "import torch, torchvision" 2>/dev/null && [[ -f $reference ]]; then
@@ -36,15 +44,21 @@ if /usr/bin/python3 -c "import torch, torchvision" 2>/dev/null && [[ -f $referen
   rm -rf "$root"
 fi
 
-python3 - "$kiln_json" "$torch_lines" "$threads" <<'PY'
-import json, sys
+python3 - "$kiln_json" "$torch_lines" "$threads" "$baseline_json" <<'PY'
+import json, os, sys
+def medians(path):
+    ms = {}
+    if not os.path.getsize(path):
+        return ms
+    for b in json.load(open(path))["benchmarks"]:
+        if b.get("aggregate_name") != "median":
+            continue
+        _, model, backend = b["run_name"].split("/")[:3]
+        ms[(model, backend)] = b["real_time"] if b["time_unit"] == "ms" else b["real_time"] / 1e3
+    return ms
 kiln = json.load(open(sys.argv[1]))
-ms = {}
-for b in kiln["benchmarks"]:
-    if b.get("aggregate_name") != "median":
-        continue
-    _, model, backend = b["run_name"].split("/")[:3]
-    ms[(model, backend)] = b["real_time"] if b["time_unit"] == "ms" else b["real_time"] / 1e3
+ms = medians(sys.argv[1])
+baseline = medians(sys.argv[4])
 torch = {}
 for line in sys.argv[2].splitlines():
     try:
@@ -57,10 +71,13 @@ def cell(v):
 def ratio(a, b):
     return f"{a / b:7.2f}x" if a and b else "       -"
 print(f"train step, batch 64, {sys.argv[3]} threads, medians (ms); {kiln['context']['host_name']}")
-print(f"{'model':6} {'pytorch':>8} {'interp':>8} {'jit':>8} {'pt/jit':>8} {'interp/jit':>10}")
+extra = f" {'baseline':>8} {'base/jit':>8}" if baseline else ""
+print(f"{'model':6} {'pytorch':>8} {'interp':>8} {'jit':>8} {'pt/jit':>8} {'interp/jit':>10}{extra}")
 for model in ("mlp", "cnn", "icnn", "lstm", "vit"):
     p, i, j = torch.get(model), ms.get((model, "interp")), ms.get((model, "jit"))
-    print(f"{model:6} {cell(p)} {cell(i)} {cell(j)} {ratio(p, j)} {ratio(i, j):>10}")
+    b = baseline.get((model, "jit"))
+    extra = f" {cell(b)} {ratio(b, j)}" if baseline else ""
+    print(f"{model:6} {cell(p)} {cell(i)} {cell(j)} {ratio(p, j)} {ratio(i, j):>10}{extra}")
 if not torch:
     print("(pytorch: not measured -- apt-get install python3-torch python3-torchvision)")
 PY

@@ -126,6 +126,7 @@ std::unique_ptr<CompiledGraph> CompiledGraph::compile(Graph graph, const JitOpti
   KernelPlan plan = planKernels(optimized, planOptions(options));
   EmittedModule emitted = emitModule(optimized, plan);
   std::vector<std::string> kernelNames = emitted.kernelNames;
+  size_t kernelBodies = emitted.bodies;
   engine.configureModule(*emitted.module);
   std::string key = ObjectCache::key(std::string(kPipelineVersion) + "\n" + LLVM_VERSION_STRING +
                                      "\n" + print(*emitted.module));
@@ -136,10 +137,11 @@ std::unique_ptr<CompiledGraph> CompiledGraph::compile(Graph graph, const JitOpti
   CompileStats &stats = compiled->stats_;
   stats.cacheKey = key;
   if (!options.dumpIr) {
-    if (std::unique_ptr<llvm::MemoryBuffer> object = cache.load(key)) {
+    if (std::vector<std::unique_ptr<llvm::MemoryBuffer>> objects = cache.load(key);
+        !objects.empty()) {
       // A damaged entry (a crash while writing, a full disk) is a miss, not an error.
       try {
-        code->code = engine.addObject(std::move(object));
+        code->code = engine.addObjects(std::move(objects));
         code->step = code->code->lookup<StepFn>(kStepSymbol);
         stats.cacheHit = true;
       } catch (const Error &) {
@@ -156,7 +158,7 @@ std::unique_ptr<CompiledGraph> CompiledGraph::compile(Graph graph, const JitOpti
         compiled->irAfter_ = std::move(after);
       };
     if (cache.enabled())
-      hooks.onObject = [&](llvm::MemoryBufferRef obj) { cache.store(key, obj); };
+      hooks.onObjects = [&](std::vector<std::string> objects) { cache.store(key, objects); };
     code->code =
         engine.addModule(std::move(emitted.context), std::move(emitted.module), std::move(hooks));
     try {
@@ -178,6 +180,7 @@ std::unique_ptr<CompiledGraph> CompiledGraph::compile(Graph graph, const JitOpti
   }
   stats.arenaBytes = plan.arenaBytes;
   stats.kernels = kernelNames.size();
+  stats.kernelBodies = kernelBodies;
   stats.host = hostTarget().describe();
   stats.workers = plan.options.workers;
   stats.milliseconds =

@@ -45,6 +45,7 @@ struct CompileStats {
   std::string cacheKey;
   int64_t arenaBytes = 0;
   size_t kernels = 0;
+  size_t kernelBodies = 0; ///< distinct compiled kernel bodies (identical kernels share one)
   std::string host; ///< "znver3 (avx2)"
   int workers = 1;
 };

@@ -1,7 +1,10 @@
 // EmitContext and KernelFunction: types, declarations, buffer pointers and counted loops.
 #include "kiln/codegen/EmitContext.h"
 
+#include "kiln/codegen/ModuleSplit.h"
+
 #include <fmt/format.h>
+#include <llvm/Support/raw_ostream.h>
 
 #include <cassert>
 
@@ -56,38 +59,35 @@ std::string EmitContext::isaSuffix(DType dtype) const {
 }
 
 KernelFunction::KernelFunction(EmitContext &ec, const std::string &name)
-    : ec_(ec),
-      function_(Function::Create(FunctionType::get(Type::getVoidTy(ec.context),
-                                                   {ec.ptr(), ec.i64(), ec.i64(), ec.i64()}, false),
-                                 GlobalValue::InternalLinkage, name, ec.module)),
-      entry_(BasicBlock::Create(ec.context, "entry", function_)), builder_(ec.context),
+    : ec_(ec), name_(name),
+      body_(Function::Create(FunctionType::get(Type::getVoidTy(ec.context),
+                                               {ec.ptr(), ec.i64(), ec.i64(), ec.i64()}, false),
+                             GlobalValue::InternalLinkage, name + ".body", ec.module)),
+      entry_(BasicBlock::Create(ec.context, "entry", body_)), builder_(ec.context),
       entryBuilder_(ec.context) {
-  function_->setDoesNotThrow();
-  function_->addFnAttr(Attribute::NoRecurse);
-  // Kept out of kiln_step: one huge function would make code generation superlinearly slow.
-  function_->addFnAttr(Attribute::NoInline);
-  auto arg = function_->arg_begin();
-  Value *ctx = &*arg++;
+  auto arg = body_->arg_begin();
+  placeholders_ = &*arg++;
   begin_ = &*arg++;
   end_ = &*arg++;
   worker_ = &*arg++;
-  ctx->setName("ctx");
   begin_->setName("begin");
   end_->setName("end");
   worker_->setName("worker");
-  BasicBlock *body = BasicBlock::Create(ec.context, "body", function_);
+  BasicBlock *body = BasicBlock::Create(ec.context, "body", body_);
   entryBuilder_.SetInsertPoint(entry_);
-  args_ = entryBuilder_.CreateLoad(ec.ptr(), ctx, "args");
-  arena_ = entryBuilder_.CreateLoad(
-      ec.ptr(), entryBuilder_.CreateConstInBoundsGEP1_64(ec.ptr(), ctx, 1), "arena");
   entryBuilder_.CreateBr(body);
   entryBuilder_.SetInsertPoint(entry_->getTerminator());
   builder_.SetInsertPoint(body);
 }
 
-Value *KernelFunction::arenaAt(int64_t offset) {
-  return entryBuilder_.CreateConstInBoundsGEP1_64(Type::getInt8Ty(ec_.context), arena_,
-                                                  static_cast<uint64_t>(offset));
+Value *KernelFunction::pointer(StorageKind kind, int64_t where, Constant *global, int64_t bytes) {
+  for (const Pointer &p : pointers_)
+    if (p.kind == kind && p.where == where && p.global == global && p.bytes == bytes)
+      return p.placeholder;
+  auto *load = entryBuilder_.CreateLoad(
+      ec_.ptr(), entryBuilder_.CreateConstInBoundsGEP1_64(ec_.ptr(), placeholders_, pointers_.size()));
+  pointers_.push_back({kind, where, global, bytes, load});
+  return load;
 }
 
 Value *KernelFunction::stackArray(Type *element, int64_t count) {
@@ -97,32 +97,124 @@ Value *KernelFunction::stackArray(Type *element, int64_t count) {
   return array;
 }
 
-Value *KernelFunction::buffer(ValueId value) {
+bool KernelFunction::sharesBuffer(size_t i) const {
+  const Pointer &p = pointers_[i];
+  for (size_t j = 0; j < pointers_.size(); ++j)
+    if (j != i && pointers_[j].kind == p.kind && pointers_[j].where == p.where &&
+        pointers_[j].global == p.global)
+      return true;
+  return false;
+}
+
+Value *KernelFunction::arenaAt(int64_t offset) {
+  return pointer(StorageKind::Arena, offset, nullptr, 0);
+}
+
+Value *KernelFunction::buffer(ValueId value, int64_t bytes) {
   ValueId root = ec_.plan.root(value);
-  auto it = buffers_.find(root);
-  if (it != buffers_.end())
-    return it->second;
   const Storage &st = ec_.plan.storage[root];
-  Value *pointer = nullptr;
   switch (st.kind) {
   case StorageKind::Argument:
-    pointer = entryBuilder_.CreateLoad(
-        ec_.ptr(), entryBuilder_.CreateConstInBoundsGEP1_64(ec_.ptr(), args_, st.slot));
-    break;
+    return pointer(StorageKind::Argument, st.slot, nullptr, bytes);
   case StorageKind::Arena:
-    pointer = arenaAt(st.offset);
-    break;
+    return pointer(StorageKind::Arena, st.offset, nullptr, bytes);
   case StorageKind::Global:
-    pointer = ec_.globals.at(root);
-    break;
+    return pointer(StorageKind::Global, -1, ec_.globals.at(root), bytes);
   case StorageKind::Virtual:
   case StorageKind::Alias:
-    assert(false && "a virtual value has no buffer");
     break;
   }
-  pointer->setName(fmt::format("v{}", root));
-  buffers_[root] = pointer;
-  return pointer;
+  assert(false && "a virtual value has no buffer");
+  return nullptr;
+}
+
+void KernelFunction::finish() {
+  builder_.CreateRetVoid();
+  makeLauncher(sealBody());
+}
+
+/// Moves the body into a function whose arguments are the buffer pointers, then looks for
+/// an earlier body with the same text. Buffers a kernel touches are live together, so the
+/// planner gave them disjoint places: a pointer is noalias unless another one points
+/// into the same buffer (two slices of one tensor).
+Function *KernelFunction::sealBody() {
+  std::vector<Type *> params(pointers_.size(), ec_.ptr());
+  params.insert(params.end(), {ec_.i64(), ec_.i64(), ec_.i64()});
+  Function *sealed =
+      Function::Create(FunctionType::get(Type::getVoidTy(ec_.context), params, false),
+                       GlobalValue::InternalLinkage, "kiln.body", ec_.module);
+  sealed->setDoesNotThrow();
+  sealed->addFnAttr(Attribute::NoRecurse);
+  // A body is shared by its launchers, and kiln_step stays small: code generation time
+  // grows faster than linearly in a function's size.
+  sealed->addFnAttr(Attribute::NoInline);
+  sealed->addFnAttr(kKernelAttribute);
+  sealed->splice(sealed->end(), body_);
+  for (size_t i = 0; i < pointers_.size(); ++i) {
+    Argument *arg = sealed->getArg(unsigned(i));
+    if (!sharesBuffer(i))
+      arg->addAttr(Attribute::NoAlias);
+    arg->setName(fmt::format("p{}", i));
+    Instruction *load = pointers_[i].placeholder;
+    auto *address = cast<Instruction>(load->getOperand(0));
+    load->replaceAllUsesWith(arg);
+    load->eraseFromParent();
+    if (address->use_empty())
+      address->eraseFromParent();
+  }
+  size_t n = pointers_.size();
+  begin_->replaceAllUsesWith(sealed->getArg(unsigned(n)));
+  end_->replaceAllUsesWith(sealed->getArg(unsigned(n + 1)));
+  worker_->replaceAllUsesWith(sealed->getArg(unsigned(n + 2)));
+  sealed->getArg(unsigned(n))->setName("begin");
+  sealed->getArg(unsigned(n + 1))->setName("end");
+  sealed->getArg(unsigned(n + 2))->setName("worker");
+  body_->eraseFromParent();
+  body_ = nullptr;
+
+  std::string text;
+  raw_string_ostream stream(text);
+  sealed->print(stream);
+  auto [it, fresh] = ec_.bodies.emplace(std::move(text), sealed);
+  if (!fresh) {
+    sealed->eraseFromParent();
+    return it->second;
+  }
+  sealed->setName(name_ + ".body");
+  return sealed;
+}
+
+void KernelFunction::makeLauncher(Function *body) {
+  launcher_ = Function::Create(FunctionType::get(Type::getVoidTy(ec_.context),
+                                                 {ec_.ptr(), ec_.i64(), ec_.i64(), ec_.i64()}, false),
+                               GlobalValue::InternalLinkage, name_, ec_.module);
+  launcher_->setDoesNotThrow();
+  launcher_->addFnAttr(Attribute::NoRecurse);
+  launcher_->addFnAttr(Attribute::NoInline); // kept out of kiln_step, as above
+  launcher_->addFnAttr(kKernelAttribute);
+  auto arg = launcher_->arg_begin();
+  Value *ctx = &*arg++;
+  ctx->setName("ctx");
+  IRBuilder<> b(BasicBlock::Create(ec_.context, "entry", launcher_));
+  Value *args = b.CreateLoad(ec_.ptr(), ctx, "args");
+  Value *arena = b.CreateLoad(ec_.ptr(), b.CreateConstInBoundsGEP1_64(ec_.ptr(), ctx, 1), "arena");
+  std::vector<Value *> operands;
+  for (const Pointer &p : pointers_) {
+    Value *base = p.global;
+    int64_t bytes = p.bytes;
+    if (p.kind == StorageKind::Argument)
+      base = b.CreateLoad(ec_.ptr(), b.CreateConstInBoundsGEP1_64(ec_.ptr(), args, p.where));
+    if (p.kind == StorageKind::Arena) {
+      base = arena;
+      bytes += p.where;
+    }
+    operands.push_back(bytes ? b.CreateConstInBoundsGEP1_64(b.getInt8Ty(), base, uint64_t(bytes))
+                             : base);
+  }
+  for (; arg != launcher_->arg_end(); ++arg)
+    operands.push_back(&*arg);
+  b.CreateCall(body, operands);
+  b.CreateRetVoid();
 }
 
 std::vector<Value *> KernelFunction::loop(
@@ -130,9 +222,9 @@ std::vector<Value *> KernelFunction::loop(
     const std::function<std::vector<Value *>(Value *, std::vector<Value *>)> &body) {
   LLVMContext &context = ec_.context;
   BasicBlock *before = builder_.GetInsertBlock();
-  BasicBlock *header = BasicBlock::Create(context, "loop", function_);
-  BasicBlock *inside = BasicBlock::Create(context, "loop.body", function_);
-  BasicBlock *exit = BasicBlock::Create(context, "loop.exit", function_);
+  BasicBlock *header = BasicBlock::Create(context, "loop", body_);
+  BasicBlock *inside = BasicBlock::Create(context, "loop.body", body_);
+  BasicBlock *exit = BasicBlock::Create(context, "loop.exit", body_);
   builder_.CreateBr(header);
   builder_.SetInsertPoint(header);
   PHINode *iv = builder_.CreatePHI(ec_.i64(), 2, "i");
@@ -160,6 +252,5 @@ std::vector<Value *> KernelFunction::loop(
   return current;
 }
 
-void KernelFunction::finish() { builder_.CreateRetVoid(); }
 
 } // namespace kiln::codegen

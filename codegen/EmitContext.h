@@ -25,6 +25,9 @@ struct EmitContext {
   const KernelPlan &plan;
   /// Constant data of `constant {data}` nodes, by value.
   std::map<ValueId, llvm::GlobalVariable *> globals;
+  /// Kernel bodies by their text (see KernelFunction::finish): kernels that differ only
+  /// in the buffers they touch share one body.
+  std::map<std::string, llvm::Function *> bodies;
 
   /// The in-memory type of a dtype (bool is a byte).
   llvm::Type *storageType(DType dtype) const;
@@ -42,21 +45,29 @@ struct EmitContext {
   std::string isaSuffix(DType dtype) const;
 };
 
-/// A kernel function `void (ptr ctx, i64 begin, i64 end, i64 worker)` being emitted:
-/// ctx points at {ptr args, ptr arena}; [begin, end) are the work items to run.
+/// A kernel being emitted. Its code goes into a body function that receives every
+/// buffer it touches as a `noalias` pointer argument, followed by (i64 begin, i64 end,
+/// i64 worker): the work items [begin, end) to run. The body never sees an argument slot
+/// or an arena offset, so kernels that differ only in their buffers (the time steps of
+/// an unrolled LSTM, the layers of equal width) have the same body text and share one
+/// compiled body. finish() makes the launcher kiln_step calls, `void (ptr ctx, i64
+/// begin, i64 end, i64 worker)` with ctx = {ptr args, ptr arena}: it computes this
+/// kernel's buffer pointers and calls the (shared) body.
 class KernelFunction {
 public:
   KernelFunction(EmitContext &ec, const std::string &name);
 
-  llvm::Function *function() const { return function_; }
+  /// The function being filled (until finish()).
+  llvm::Function *function() const { return body_; }
   llvm::IRBuilder<> &builder() { return builder_; }
   llvm::Value *begin() const { return begin_; }
   llvm::Value *end() const { return end_; }
   llvm::Value *worker() const { return worker_; }
-  llvm::Value *arena() const { return arena_; }
-  /// The base pointer of `value`'s storage (follows aliases), emitted in the entry block.
-  llvm::Value *buffer(ValueId value);
-  /// arena + offset, emitted in the entry block.
+  /// The base pointer of `value`'s storage (follows aliases), `bytes` further on. A
+  /// constant offset folded into the pointer keeps it out of the body's text, so the
+  /// slices of a tensor at different places share one body.
+  llvm::Value *buffer(ValueId value, int64_t bytes = 0);
+  /// arena + offset.
   llvm::Value *arenaAt(int64_t offset);
   /// A stack array of `count` elements, allocated once in the entry block.
   llvm::Value *stackArray(llvm::Type *element, int64_t count);
@@ -67,17 +78,36 @@ public:
   loop(llvm::Value *lo, llvm::Value *hi, std::vector<llvm::Value *> carried,
        const std::function<std::vector<llvm::Value *>(llvm::Value *, std::vector<llvm::Value *>)>
            &body);
-  /// Terminates the function.
+  /// Terminates the body, replaces it by an identical earlier one if there is one, and
+  /// makes the launcher.
   void finish();
+  /// The launcher (after finish()).
+  llvm::Function *launcher() const { return launcher_; }
 
 private:
+  /// Where a buffer pointer comes from; while the body is emitted it is a load from
+  /// the placeholder array argument, replaced by a pointer argument in finish().
+  struct Pointer {
+    StorageKind kind;     ///< Argument, Arena or Global
+    int64_t where;        ///< argument slot or arena offset
+    llvm::Constant *global;
+    int64_t bytes;        ///< further on from there
+    llvm::Instruction *placeholder;
+  };
+  llvm::Value *pointer(StorageKind kind, int64_t where, llvm::Constant *global, int64_t bytes);
+  bool sharesBuffer(size_t pointer) const;
+  llvm::Function *sealBody();
+  void makeLauncher(llvm::Function *body);
+
   EmitContext &ec_;
-  llvm::Function *function_;
+  std::string name_;
+  llvm::Function *body_;
+  llvm::Function *launcher_ = nullptr;
   llvm::BasicBlock *entry_;
   llvm::IRBuilder<> builder_;
   llvm::IRBuilder<> entryBuilder_;
-  llvm::Value *begin_, *end_, *worker_, *args_, *arena_;
-  std::map<ValueId, llvm::Value *> buffers_;
+  llvm::Value *begin_, *end_, *worker_, *placeholders_;
+  std::vector<Pointer> pointers_;
 };
 
 /// Fills `kf` with the loop nest of a Loop, ConcatPart or Reduce kernel.

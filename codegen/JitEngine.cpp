@@ -9,11 +9,15 @@
 //   3. The IR transform layer runs the new pass manager's O3 pipeline with the host
 //      TargetMachine and libmvec as the vector library, dumping IR around it on request.
 //   4. Each graph gets a JITDylib (linked against the runtime) and a ResourceTracker;
-//      compiled objects reach the caller (the disk cache) through the compiler's
-//      ObjectCache hook.
+//      its module is split into one part per compile thread (ModuleSplit.h), each cloned
+//      into its own LLVMContext, and the first lookup asks for a symbol of every part
+//      at once, so ORC optimizes and compiles the parts concurrently. Compiled objects
+//      reach the caller (the disk cache) through the compiler's ObjectCache hook.
 #include "kiln/codegen/JitEngine.h"
 
 #include "kiln/codegen/MathSymbols.h"
+#include "kiln/codegen/ModuleEmitter.h"
+#include "kiln/codegen/ModuleSplit.h"
 #include "kiln/codegen/Profile.h"
 #include "kiln/ir/Error.h"
 #include "kiln/runtime/ThreadPool.h"
@@ -29,6 +33,7 @@
 #include <llvm/ExecutionEngine/Orc/ObjectLinkingLayer.h>
 #include <llvm/IR/LegacyPassManager.h>
 #include <llvm/IR/Module.h>
+#include <llvm/Object/ObjectFile.h>
 #include <llvm/Passes/PassBuilder.h>
 #include <llvm/Support/MemoryBuffer.h>
 #include <llvm/Support/TargetSelect.h>
@@ -40,7 +45,9 @@
 #include <cstring>
 #include <map>
 #include <mutex>
+#include <thread>
 #include <unistd.h>
+#include <utility>
 #include <vector>
 
 namespace kiln::codegen {
@@ -154,8 +161,20 @@ public:
 /// failed link (a symbol outside the allow-list) to the session's error reporter, which
 /// by default prints it to stderr, while the lookup itself only fails with "Failed to
 /// materialize symbols"; the reporter keeps it here instead, so the kiln::Error can say
-/// it. Materialization runs on the looking-up thread (no compile threads).
-thread_local std::vector<std::string> sessionErrors;
+/// it. Materialization runs on the compile threads, hence the lock (two graphs failing
+/// to link at the same moment would see each other's reasons too).
+std::mutex sessionErrorsMutex;
+std::vector<std::string> sessionErrors;
+
+void reportSessionError(std::string error) {
+  std::lock_guard lock(sessionErrorsMutex);
+  sessionErrors.push_back(std::move(error));
+}
+
+std::vector<std::string> takeSessionErrors() {
+  std::lock_guard lock(sessionErrorsMutex);
+  return std::exchange(sessionErrors, {});
+}
 
 bool perfMapRequested() {
   const char *value = std::getenv("KILN_JIT_PERF_MAP");
@@ -193,37 +212,89 @@ public:
 
 class OrcJitCode : public JitCode {
 public:
-  OrcJitCode(LLJIT &jit, JITDylib &dylib, ResourceTrackerSP tracker)
-      : jit_(jit), dylib_(dylib), tracker_(std::move(tracker)) {}
+  /// `parts`: a symbol of every part of the module, asked for together on the first
+  /// lookup so that ORC compiles the parts at the same time.
+  OrcJitCode(LLJIT &jit, JITDylib &dylib, ResourceTrackerSP tracker,
+             std::vector<std::string> parts = {})
+      : jit_(jit), dylib_(dylib), tracker_(std::move(tracker)), parts_(std::move(parts)) {}
   ~OrcJitCode() override {
     // Errors here would mean LLVM lost track of the code; there is no one to tell.
     consumeError(tracker_->remove());
     consumeError(jit_.getExecutionSession().removeJITDylib(dylib_));
   }
   void *lookup(std::string_view symbol) override {
-    sessionErrors.clear();
-    Expected<ExecutorAddr> address = jit_.lookup(dylib_, StringRef(symbol.data(), symbol.size()));
-    if (!address) {
-      std::string lookupError = llvm::toString(address.takeError());
-      std::string why;
-      for (const std::string &e : sessionErrors)
-        why += (why.empty() ? "" : "; ") + e;
-      sessionErrors.clear();
-      if (why.empty())
-        fail("JIT: cannot link {}: {}", symbol, lookupError);
-      if (why.find("Symbols not found") != std::string::npos)
-        why += "; JIT code may call only kiln's runtime, the libc memory functions and the C "
-               "maths library";
-      fail("JIT: cannot link {}: {}", symbol, why);
+    takeSessionErrors();
+    if (!parts_.empty()) {
+      ExecutionSession &session = jit_.getExecutionSession();
+      SymbolLookupSet names;
+      for (const std::string &name : parts_)
+        names.add(session.intern(name));
+      parts_.clear();
+      if (auto compiled = session.lookup(makeJITDylibSearchOrder(&dylib_), std::move(names));
+          !compiled)
+        linkFailure(symbol, llvm::toString(compiled.takeError()));
     }
+    Expected<ExecutorAddr> address = jit_.lookup(dylib_, StringRef(symbol.data(), symbol.size()));
+    if (!address)
+      linkFailure(symbol, llvm::toString(address.takeError()));
     return address->toPtr<void *>();
+  }
+
+  /// The session's own errors say why a lookup failed (a missing symbol names it).
+  [[noreturn]] void linkFailure(std::string_view symbol, const std::string &lookupError) {
+    std::string why;
+    for (const std::string &e : takeSessionErrors())
+      why += (why.empty() ? "" : "; ") + e;
+    if (why.empty())
+      fail("JIT: cannot link {}: {}", symbol, lookupError);
+    if (why.find("Symbols not found") != std::string::npos)
+      why += "; JIT code may call only kiln's runtime, the libc memory functions and the C "
+             "maths library";
+    fail("JIT: cannot link {}: {}", symbol, why);
   }
 
 private:
   LLJIT &jit_;
   JITDylib &dylib_;
   ResourceTrackerSP tracker_;
+  std::vector<std::string> parts_;
 };
+
+/// Gathers the objects of a module's parts, compiled on different threads, and hands
+/// them on together once the last one arrives.
+struct ObjectCollector {
+  std::mutex mutex;
+  std::vector<std::string> objects;
+  size_t missing;
+  std::function<void(std::vector<std::string>)> done;
+  void add(size_t part, MemoryBufferRef object) {
+    std::lock_guard lock(mutex);
+    objects[part] = object.getBuffer().str();
+    if (--missing == 0 && done)
+      done(std::move(objects));
+  }
+};
+
+/// $KILN_COMPILE_THREADS, else the cores.
+int compileThreads() {
+  if (const char *value = std::getenv("KILN_COMPILE_THREADS"); value && *value)
+    return std::clamp(std::atoi(value), 1, 64);
+  return static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));
+}
+
+/// A global function the object defines (to ask ORC for every part of a step at once).
+std::string firstExportedFunction(const MemoryBuffer &buffer) {
+  auto file = unwrap(object::ObjectFile::createObjectFile(buffer.getMemBufferRef()),
+                     "reading a cached object");
+  for (const object::SymbolRef &symbol : file->symbols()) {
+    uint32_t flags = unwrap(symbol.getFlags(), "reading a cached object's symbols");
+    if ((flags & object::SymbolRef::SF_Global) && !(flags & object::SymbolRef::SF_Undefined) &&
+        unwrap(symbol.getType(), "reading a cached object's symbols") ==
+            object::SymbolRef::ST_Function)
+      return unwrap(symbol.getName(), "reading a cached object's symbols").str();
+  }
+  fail("JIT: a cached object defines no function");
+}
 
 class OrcJitEngine : public JitEngine {
 public:
@@ -242,10 +313,12 @@ public:
     builder.setCodeModel(CodeModel::Small);
     builder.setRelocationModel(Reloc::PIC_); // JIT memory may sit anywhere in the address space
     targetMachine_ = unwrap(builder.createTargetMachine(), "creating the target machine");
+    machineBuilder_ = builder;
 
     jit_ = unwrap(LLJITBuilder()
                       .setJITTargetMachineBuilder(builder)
                       .setLinkProcessSymbolsByDefault(false)
+                      .setNumCompileThreads(compileThreads_)
                       .setPlatformSetUp(setUpInactivePlatform)
                       .setObjectLinkingLayerCreator([](ExecutionSession &session, const Triple &)
                                                         -> Expected<std::unique_ptr<ObjectLayer>> {
@@ -265,7 +338,7 @@ public:
 
     ExecutionSession &session = jit_->getExecutionSession();
     session.setErrorReporter(
-        [](Error error) { sessionErrors.push_back(llvm::toString(std::move(error))); });
+        [](Error error) { reportSessionError(llvm::toString(std::move(error))); });
     runtime_ = &session.createBareJITDylib("kiln.runtime");
     MangleAndInterner mangle(session, jit_->getDataLayout());
     check(runtime_->define(absoluteSymbols(runtimeSymbols(mangle))),
@@ -286,22 +359,58 @@ public:
     std::string id = fmt::format("kiln.module.{}", nextId());
     module->setModuleIdentifier(id);
     configureModule(*module);
+    // The IR dump shows one module: compile it whole then.
+    ModuleParts parts = splitModule(*module, hooks.onIr ? 1 : compileThreads_, kStepSymbol);
     if (hooks.onIr) {
       std::lock_guard lock(mutex_);
       irHooks_[id] = std::move(hooks.onIr);
     }
-    if (hooks.onObject)
-      objectCache_.add(id, std::move(hooks.onObject));
     auto [dylib, tracker] = newDylib();
-    check(jit_->addIRModule(tracker, ThreadSafeModule(std::move(module), std::move(context))),
-          "adding the module");
-    return std::make_unique<OrcJitCode>(*jit_, *dylib, tracker);
+    if (parts.size() == 1) {
+      if (hooks.onObjects)
+        objectCache_.add(id, [done = std::move(hooks.onObjects)](MemoryBufferRef object) {
+          done({object.getBuffer().str()});
+        });
+      check(jit_->addIRModule(tracker, ThreadSafeModule(std::move(module), std::move(context))),
+            "adding the module");
+      return std::make_unique<OrcJitCode>(*jit_, *dylib, tracker);
+    }
+    auto collector = std::make_shared<ObjectCollector>();
+    collector->objects.resize(parts.size());
+    collector->missing = parts.size();
+    collector->done = std::move(hooks.onObjects);
+    std::vector<std::string> symbols;
+    ThreadSafeModule whole(std::move(module), std::move(context));
+    for (size_t p = 0; p < parts.size(); ++p) {
+      const auto &defined = parts[p];
+      ThreadSafeModule part = cloneToNewContext(
+          whole, [&](const GlobalValue &gv) { return defined.count(&gv) > 0; });
+      std::string partId = fmt::format("{}.part{}", id, p);
+      part.withModuleDo([&](Module &m) { m.setModuleIdentifier(partId); });
+      for (const GlobalValue *gv : defined)
+        if (!gv->hasLocalLinkage() && isa<Function>(gv)) {
+          symbols.push_back(gv->getName().str());
+          break;
+        }
+      if (collector->done)
+        objectCache_.add(partId, [collector, p](MemoryBufferRef object) {
+          collector->add(p, object);
+        });
+      check(jit_->addIRModule(tracker, std::move(part)), "adding a module part");
+    }
+    return std::make_unique<OrcJitCode>(*jit_, *dylib, tracker, std::move(symbols));
   }
 
-  std::unique_ptr<JitCode> addObject(std::unique_ptr<MemoryBuffer> object) override {
+  std::unique_ptr<JitCode>
+  addObjects(std::vector<std::unique_ptr<MemoryBuffer>> objects) override {
     auto [dylib, tracker] = newDylib();
-    check(jit_->addObjectFile(tracker, std::move(object)), "adding a cached object");
-    return std::make_unique<OrcJitCode>(*jit_, *dylib, tracker);
+    std::vector<std::string> symbols;
+    for (std::unique_ptr<MemoryBuffer> &object : objects) {
+      if (objects.size() > 1)
+        symbols.push_back(firstExportedFunction(*object));
+      check(jit_->addObjectFile(tracker, std::move(object)), "adding a cached object");
+    }
+    return std::make_unique<OrcJitCode>(*jit_, *dylib, tracker, std::move(symbols));
   }
 
   void optimize(Module &module) override {
@@ -373,7 +482,13 @@ private:
     return text;
   }
 
+  /// O3 with a TargetMachine of its own: parts are optimized on several threads.
   void runO3(Module &module) {
+    std::unique_ptr<TargetMachine> machine;
+    {
+      std::lock_guard lock(mutex_);
+      machine = unwrap(machineBuilder_.createTargetMachine(), "creating a target machine");
+    }
     LoopAnalysisManager loops;
     FunctionAnalysisManager functions;
     CGSCCAnalysisManager sccs;
@@ -381,7 +496,7 @@ private:
     PipelineTuningOptions tuning;
     tuning.LoopVectorization = true;
     tuning.SLPVectorization = true;
-    PassBuilder builder(targetMachine_.get(), tuning);
+    PassBuilder builder(machine.get(), tuning);
     Triple triple(module.getTargetTriple());
     TargetLibraryInfoImpl library(triple);
     if (triple.isX86() && vectorMath_)
@@ -396,7 +511,10 @@ private:
     pipeline.run(module, modules);
   }
 
-  std::unique_ptr<TargetMachine> targetMachine_;
+  /// Compile threads: the cores (a module is split into this many parts).
+  int compileThreads_ = compileThreads();
+  JITTargetMachineBuilder machineBuilder_{Triple()};
+  std::unique_ptr<TargetMachine> targetMachine_; ///< for `assembly` (under mutex_)
   HookedObjectCache objectCache_;
   std::unique_ptr<LLJIT> jit_;
   JITDylib *runtime_ = nullptr;

@@ -13,6 +13,7 @@
 #include <memory>
 #include <string>
 #include <string_view>
+#include <vector>
 
 namespace llvm {
 class LLVMContext;
@@ -41,8 +42,9 @@ const HostTarget &hostTarget();
 struct CompileHooks {
   /// Receives the textual IR before and after O3.
   std::function<void(std::string before, std::string after)> onIr;
-  /// Receives the object file once compiled (for the disk cache).
-  std::function<void(llvm::MemoryBufferRef object)> onObject;
+  /// Receives the object files once all are compiled (for the disk cache): one per part
+  /// the module was split into for compiling on several threads.
+  std::function<void(std::vector<std::string> objects)> onObjects;
 };
 
 /// One compiled graph's code inside the JIT; destroying it frees the code.
@@ -64,13 +66,15 @@ public:
   static JitEngine &global();
   virtual ~JitEngine() = default;
 
-  /// Adds a module for compilation on first lookup: O3 in the IR transform layer, then
-  /// machine code; the hooks run during that lookup, on its thread.
+  /// Adds a module for compilation on first lookup: split into one part per compile
+  /// thread (one part when onIr is set), each through O3 in the IR transform layer, then
+  /// machine code; the hooks run during that lookup.
   virtual std::unique_ptr<JitCode> addModule(std::unique_ptr<llvm::LLVMContext> context,
                                              std::unique_ptr<llvm::Module> module,
                                              CompileHooks hooks) = 0;
-  /// Adds a previously compiled object file (from the disk cache).
-  virtual std::unique_ptr<JitCode> addObject(std::unique_ptr<llvm::MemoryBuffer> object) = 0;
+  /// Adds previously compiled object files (from the disk cache).
+  virtual std::unique_ptr<JitCode>
+  addObjects(std::vector<std::unique_ptr<llvm::MemoryBuffer>> objects) = 0;
 
   /// Runs the same O3 pipeline the JIT runs, in place (for `kiln ir --stage llvm`).
   virtual void optimize(llvm::Module &module) = 0;

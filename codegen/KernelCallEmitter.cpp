@@ -2,6 +2,7 @@
 // work item, with every shape and stride a constant so that inlining specializes the
 // libjit code to this graph.
 #include "kiln/codegen/EmitContext.h"
+#include "kiln/ir/OpAttrs.h"
 
 #include <cassert>
 
@@ -11,12 +12,6 @@ using namespace llvm;
 using llvm::Type; // not kiln::Type
 
 namespace {
-
-std::array<int64_t, 2> pairAttr(const Attrs &attrs, const char *key,
-                                std::vector<int64_t> fallback) {
-  std::vector<int64_t> v = attrs.getInts(key, std::move(fallback));
-  return {v[0], v[1]};
-}
 
 class CallEmitter {
 public:
@@ -67,9 +62,8 @@ public:
   }
 
   std::vector<Value *> poolArgs(const Shape &x, const Shape &y) {
-    auto window = pairAttr(node_.attrs, "window", {});
-    auto stride = pairAttr(node_.attrs, "stride", {window[0], window[1]});
-    auto padding = pairAttr(node_.attrs, "padding", {0, 0});
+    WindowAttrs p = windowAttrs(node_.attrs);
+    const Pair &window = p.window, &stride = p.stride, &padding = p.padding;
     return {constant(x[2]),       constant(x[3]),      constant(y[2]),      constant(y[3]),
             constant(window[0]),  constant(window[1]), constant(stride[0]), constant(stride[1]),
             constant(padding[0]), constant(padding[1])};
@@ -80,8 +74,8 @@ public:
     const Shape &out = node_.type.shape;
     size_t r = out.size();
     int64_t m = out[r - 2], n = out[r - 1];
-    bool ta = node_.attrs.getBool("transpose_a", false);
-    bool tb = node_.attrs.getBool("transpose_b", false);
+    MatmulAttrs attrs = matmulAttrs(node_.attrs);
+    bool ta = attrs.transposeA, tb = attrs.transposeB;
     const Shape &as = g.type(node_.operands[0]).shape;
     int64_t k = ta ? as[r - 2] : as[r - 1];
     // A(i, p) = a[i*ars + p*acs]; B(p, j) = b[p*brs + j*bcs].

@@ -2,6 +2,8 @@
 // for the algorithm).
 #include "kiln/codegen/KernelPlan.h"
 
+#include "kiln/ir/OpAttrs.h"
+#include "kiln/ir/OpGroups.h"
 #include "kiln/ir/ShapeRules.h"
 
 #include <fmt/format.h>
@@ -20,8 +22,7 @@ using libjit::Index;
 
 enum class NodeClass { Argument, View, Compute, Kernel, Global };
 
-/// What planning needs to know about an op: the codegen's one exhaustive switch over
-/// OpKind outside the emitters.
+/// What planning needs to know about an op.
 struct OpTraits {
   NodeClass cls;
   KernelKind kernel = KernelKind::Loop; ///< the kernel of a materialized node
@@ -30,68 +31,63 @@ struct OpTraits {
   bool cheap = false; ///< compute: a few cycles per element (worth recomputing, not storing)
 };
 
-OpTraits traits(const Node &node) {
-  switch (node.op) {
-  case OpKind::Input:
-  case OpKind::State:
-    return {NodeClass::Argument};
-  case OpKind::Constant:
-    return {node.attrs.has("data") ? NodeClass::Global : NodeClass::View};
-  case OpKind::Reshape:
-    return {NodeClass::View, KernelKind::Loop, /*operandBuffers=*/true};
-  case OpKind::Iota:
-  case OpKind::Transpose:
-  case OpKind::Broadcast:
-  case OpKind::Slice:
-  case OpKind::Pad:
-  case OpKind::OneHot:
-    return {NodeClass::View};
-  case OpKind::RandomUniform:
-  case OpKind::Exp:
-  case OpKind::Log:
-  case OpKind::Sqrt:
-  case OpKind::Rsqrt:
-  case OpKind::Tanh:
-  case OpKind::Logistic:
-  case OpKind::Div:
-  case OpKind::Pow:
-    return {NodeClass::Compute, KernelKind::Loop, false, /*fusesOperands=*/true};
-  case OpKind::Neg:
-  case OpKind::Abs:
-  case OpKind::Convert:
-  case OpKind::Add:
-  case OpKind::Sub:
-  case OpKind::Mul:
-  case OpKind::Max:
-  case OpKind::Min:
-  case OpKind::Compare:
-  case OpKind::Select:
-    return {NodeClass::Compute, KernelKind::Loop, false, /*fusesOperands=*/true, /*cheap=*/true};
-  case OpKind::ReduceSum:
-  case OpKind::ReduceMax:
-  case OpKind::ReduceMean:
-  case OpKind::Argmax:
-    return {NodeClass::Kernel, KernelKind::Reduce, false, /*fusesOperands=*/true};
-  case OpKind::Concat:
-    return {NodeClass::Kernel, KernelKind::ConcatPart, false, /*fusesOperands=*/true};
-  case OpKind::Matmul:
-    return {NodeClass::Kernel, KernelKind::Matmul, true};
-  case OpKind::Conv2d:
-    return {NodeClass::Kernel, KernelKind::Conv2d, true};
-  case OpKind::Conv2dInputGrad:
-    return {NodeClass::Kernel, KernelKind::Conv2dInputGrad, true};
-  case OpKind::Conv2dFilterGrad:
-    return {NodeClass::Kernel, KernelKind::Conv2dFilterGrad, true};
-  case OpKind::MaxPool2d:
-    return {NodeClass::Kernel, KernelKind::MaxPool2d, true};
-  case OpKind::MaxPool2dGrad:
-    return {NodeClass::Kernel, KernelKind::MaxPool2dGrad, true};
-  case OpKind::AvgPool2d:
-    return {NodeClass::Kernel, KernelKind::AvgPool2d, true};
-  case OpKind::AvgPool2dGrad:
-    return {NodeClass::Kernel, KernelKind::AvgPool2dGrad, true};
+/// The libjit kernel of a contraction or window op.
+KernelKind anchorKernel(OpKind op) {
+  if (std::optional<ContractionOp> c = contractionOp(op)) {
+    switch (*c) {
+    case ContractionOp::Matmul:
+      return KernelKind::Matmul;
+    case ContractionOp::Conv2d:
+      return KernelKind::Conv2d;
+    case ContractionOp::Conv2dInputGrad:
+      return KernelKind::Conv2dInputGrad;
+    case ContractionOp::Conv2dFilterGrad:
+      return KernelKind::Conv2dFilterGrad;
+    }
   }
-  assert(false && "unknown op");
+  assert(windowOp(op) && "not a contraction or window op");
+  switch (*windowOp(op)) {
+  case WindowOp::MaxPool2d:
+    return KernelKind::MaxPool2d;
+  case WindowOp::MaxPool2dGrad:
+    return KernelKind::MaxPool2dGrad;
+  case WindowOp::AvgPool2d:
+    return KernelKind::AvgPool2d;
+  case WindowOp::AvgPool2dGrad:
+    return KernelKind::AvgPool2dGrad;
+  }
+  return KernelKind::Loop;
+}
+
+/// The traits of a node, from its op's category and cost in the op table.
+OpTraits traits(const Node &node) {
+  const OpInfo &info = opInfo(node.op);
+  bool cheap = info.cost == OpCost::Cheap;
+  switch (info.category) {
+  case OpCategory::Source:
+    if (isArgument(node.op))
+      return {NodeClass::Argument};
+    if (node.op == OpKind::Constant && node.attrs.has("data"))
+      return {NodeClass::Global};
+    // A splat or an iota is index arithmetic; a random draw is computed per element.
+    if (info.cost == OpCost::Free)
+      return {NodeClass::View};
+    return {NodeClass::Compute, KernelKind::Loop, false, /*fusesOperands=*/true, cheap};
+  case OpCategory::Elementwise:
+    return {NodeClass::Compute, KernelKind::Loop, false, /*fusesOperands=*/true, cheap};
+  case OpCategory::Reduction:
+    return {NodeClass::Kernel, KernelKind::Reduce, false, /*fusesOperands=*/true};
+  case OpCategory::Contraction:
+  case OpCategory::Window:
+    return {NodeClass::Kernel, anchorKernel(node.op), /*operandBuffers=*/true};
+  case OpCategory::Layout:
+    // A concat is copied into its buffer part by part; every other layout op is a view,
+    // and a reshape's kernel (when it has one) reads its operand as a buffer.
+    if (node.op == OpKind::Concat)
+      return {NodeClass::Kernel, KernelKind::ConcatPart, false, /*fusesOperands=*/true};
+    return {NodeClass::View, KernelKind::Loop, /*operandBuffers=*/node.op == OpKind::Reshape};
+  }
+  assert(false && "unknown category");
   return {NodeClass::Kernel};
 }
 
@@ -102,12 +98,6 @@ std::string kernelName(const Node &node, ValueId id, const char *suffix = "") {
   if (node.scope.empty())
     return fmt::format("{}.{}", op, id);
   return fmt::format("{}/{}.{}", node.scope, op, id);
-}
-
-std::array<int64_t, 2> pairAttr(const Attrs &attrs, const char *key,
-                                std::vector<int64_t> fallback) {
-  std::vector<int64_t> v = attrs.getInts(key, std::move(fallback));
-  return {v[0], v[1]};
 }
 
 int64_t elementBytes(const Graph &graph, ValueId id) {
@@ -128,13 +118,10 @@ ConvShape convShape(const Graph &graph, ValueId id) {
   const Shape &x = forward ? a : inputGrad ? r : a;
   const Shape &w = forward ? b : inputGrad ? b : r;
   const Shape &y = forward ? r : inputGrad ? a : b;
-  auto stride = pairAttr(node.attrs, "stride", {1, 1});
-  auto padding = pairAttr(node.attrs, "padding", {0, 0});
-  auto dilation = pairAttr(node.attrs, "dilation", {1, 1});
-  return {x[0],       x[1],        x[2],        x[3],
-          w[0],       w[2],        w[3],        y[2],
-          y[3],       stride[0],   stride[1],   padding[0],
-          padding[1], dilation[0], dilation[1], node.attrs.getInt("groups", 1)};
+  ConvAttrs c = convAttrs(node.attrs);
+  return {x[0],         x[1],          x[2],          x[3],        w[0],        w[2],
+          w[3],         y[2],          y[3],          c.stride[0], c.stride[1], c.padding[0],
+          c.padding[1], c.dilation[0], c.dilation[1], c.groups};
 }
 
 ValueId KernelPlan::root(ValueId id) const {
@@ -157,7 +144,7 @@ void sizeKernel(const Graph &graph, Kernel &k, const PlanOptions &options) {
     size_t r = out.size();
     int64_t batch = r == 3 ? out[0] : 1, m = out[r - 2], n = out[r - 1];
     const Shape &a = graph.type(node.operands[0]).shape;
-    int64_t depth = node.attrs.getBool("transpose_a", false) ? a[r - 2] : a[r - 1];
+    int64_t depth = matmulAttrs(node.attrs).transposeA ? a[r - 2] : a[r - 1];
     libjit::GemmBlocking g = libjit::gemmBlocking(options.isa, eb);
     double flops = 2.0 * double(batch) * double(m) * double(n) * double(depth);
     int64_t wanted = std::clamp<int64_t>(int64_t(flops / 2e6), 1, 4 * workers);

@@ -4,9 +4,10 @@
 // where every buffer lives: an argument slot, the arena, or a constant in the module.
 //
 // Algorithm:
-//   1. Classify each node: argument (input, state), view (broadcast, transpose, slice,
-//      reshape, pad, one_hot, iota, splat constant: an index mapping, never worth a
-//      buffer of its own), compute (elementwise, random_uniform), kernel (reductions,
+//   1. Classify each node by its op's category and cost in the op table: argument
+//      (input, state), view (layout ops but concat, and Free sources: iota, a splat
+//      constant: an index mapping, never worth a buffer of its own), compute
+//      (elementwise, random_uniform; cheap when its cost is Cheap), kernel (reductions,
 //      contractions, windows, concat: always materialized) or global (constant data).
 //   2. Walk the nodes backwards. A compute node stays virtual when its one user
 //      evaluates operands by index (a compute node, reduction or concat): it is fused

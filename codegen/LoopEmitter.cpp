@@ -54,15 +54,36 @@ public:
     return b_.CreateInBoundsGEP(ec_.storageType(dtype), kf_.buffer(value), offset);
   }
 
+  /// The address of `value` at `index`, its constant term folded into the buffer
+  /// pointer when that points inside the buffer, so that kernels reading or writing a
+  /// tensor at different places (slices, concat parts, time steps) share one body.
+  Value *address(ValueId value, DType dtype, const Affine &index, const std::vector<Value *> &ivs) {
+    int64_t elements = ec_.graph.type(ec_.plan.root(value)).numElements();
+    if (index.offset <= 0 || index.offset >= elements)
+      return address(value, dtype, affine(index, ivs));
+    Affine rest = index;
+    rest.offset = 0;
+    Value *base = kf_.buffer(value, index.offset * int64_t(dtypeSize(dtype)));
+    return b_.CreateInBoundsGEP(ec_.storageType(dtype), base, affine(rest, ivs));
+  }
+
   Value *load(ValueId value, DType dtype, Value *offset) {
-    Value *v = b_.CreateLoad(ec_.storageType(dtype), address(value, dtype, offset));
+    return loadFrom(address(value, dtype, offset), dtype);
+  }
+
+  Value *loadFrom(Value *address, DType dtype) {
+    Value *v = b_.CreateLoad(ec_.storageType(dtype), address);
     return dtype == DType::Bool ? b_.CreateICmpNE(v, ConstantInt::get(v->getType(), 0)) : v;
   }
 
   void store(ValueId value, DType dtype, Value *offset, Value *v) {
+    storeTo(address(value, dtype, offset), dtype, v);
+  }
+
+  void storeTo(Value *address, DType dtype, Value *v) {
     if (dtype == DType::Bool)
       v = b_.CreateZExt(v, ec_.storageType(DType::Bool));
-    b_.CreateStore(v, address(value, dtype, offset));
+    b_.CreateStore(v, address);
   }
 
   Value *constant(DType dtype, double value) {
@@ -249,7 +270,7 @@ public:
     const Expr &x = nest_.exprs[e];
     switch (x.kind) {
     case Expr::Kind::Load:
-      return load(x.value, x.dtype, affine(x.index, ivs));
+      return loadFrom(address(x.value, x.dtype, x.index, ivs), x.dtype);
     case Expr::Kind::Constant:
       return constant(x.dtype, x.constant);
     case Expr::Kind::Iota: {
@@ -386,7 +407,7 @@ public:
     if (nest_.combine == C::Store) {
       kf_.loop(start, stop, {}, [&](Value *iv, std::vector<Value *>) {
         ivs.push_back(iv);
-        store(nest_.target, t, affine(nest_.store, ivs), emit(nest_.root, ivs));
+        storeTo(address(nest_.target, t, nest_.store, ivs), t, emit(nest_.root, ivs));
         ivs.pop_back();
         return std::vector<Value *>{};
       });

@@ -1,6 +1,9 @@
 // buildLoopNest: graph nodes -> affine loop nest with a fused expression (see header).
 #include "kiln/codegen/LoopNest.h"
 
+#include "kiln/ir/OpAttrs.h"
+#include "kiln/ir/OpGroups.h"
+
 #include <algorithm>
 #include <cassert>
 
@@ -57,77 +60,72 @@ public:
   }
 
   /// The value of node `v` computed from its operands (v itself may be materialized:
-  /// this is how a kernel computes its own root).
+  /// this is how a kernel computes its own root). Elementwise ops share one form (the
+  /// emitter computes the op); sources and layout ops rewrite the index their own way.
   int expand(ValueId v, const std::vector<Affine> &index) {
     const Node &node = graph_.node(v);
-    DType dtype = node.type.dtype;
-    const Attrs &attrs = node.attrs;
-    switch (node.op) {
-    case OpKind::Input:
-    case OpKind::State:
-    case OpKind::ReduceSum:
-    case OpKind::ReduceMax:
-    case OpKind::ReduceMean:
-    case OpKind::Argmax:
-    case OpKind::Matmul:
-    case OpKind::Conv2d:
-    case OpKind::Conv2dInputGrad:
-    case OpKind::Conv2dFilterGrad:
-    case OpKind::MaxPool2d:
-    case OpKind::MaxPool2dGrad:
-    case OpKind::AvgPool2d:
-    case OpKind::AvgPool2dGrad:
-    case OpKind::Concat:
-      assert(false && "a kernel's value is always materialized");
-      return load(v, index);
-    case OpKind::Constant:
-      if (attrs.has("data"))
-        return load(v, index);
-      return add({Expr::Kind::Constant, dtype, v, {}, attrs.getFloat("value", 0.0)});
-    case OpKind::Iota: {
-      Expr e{Expr::Kind::Iota, dtype, v};
-      e.index = index[attrs.getInt("axis")];
+    switch (opInfo(node.op).category) {
+    case OpCategory::Elementwise: {
+      Expr e{Expr::Kind::Op, node.type.dtype, v};
+      for (ValueId operand : node.operands)
+        e.operands.push_back(build(operand, index));
       return add(std::move(e));
     }
-    case OpKind::RandomUniform: {
+    case OpCategory::Source:
+      return expandSource(*sourceOp(node.op), v, index);
+    case OpCategory::Layout:
+      return expandLayout(*layoutOp(node.op), v, index);
+    case OpCategory::Reduction:
+    case OpCategory::Contraction:
+    case OpCategory::Window:
+      break;
+    }
+    assert(false && "a kernel's value is always materialized");
+    return load(v, index);
+  }
+
+private:
+  int expandSource(SourceOp op, ValueId v, const std::vector<Affine> &index) {
+    const Node &node = graph_.node(v);
+    DType dtype = node.type.dtype;
+    switch (op) {
+    case SourceOp::Input:
+    case SourceOp::State:
+      break;
+    case SourceOp::Constant:
+      if (node.attrs.has("data"))
+        return load(v, index);
+      return add({Expr::Kind::Constant, dtype, v, {}, node.attrs.getFloat("value")});
+    case SourceOp::Iota: {
+      Expr e{Expr::Kind::Iota, dtype, v};
+      e.index = index[node.attrs.getInt("axis")];
+      return add(std::move(e));
+    }
+    case SourceOp::RandomUniform: {
       Expr e{Expr::Kind::Random, dtype, v};
       e.index = linear(v, index);
       e.operands = {build(node.operands[0], {})};
       return add(std::move(e));
     }
-    case OpKind::Neg:
-    case OpKind::Exp:
-    case OpKind::Log:
-    case OpKind::Sqrt:
-    case OpKind::Rsqrt:
-    case OpKind::Tanh:
-    case OpKind::Logistic:
-    case OpKind::Abs:
-    case OpKind::Convert:
-    case OpKind::Add:
-    case OpKind::Sub:
-    case OpKind::Mul:
-    case OpKind::Div:
-    case OpKind::Max:
-    case OpKind::Min:
-    case OpKind::Pow:
-    case OpKind::Compare:
-    case OpKind::Select: {
-      Expr e{Expr::Kind::Op, dtype, v};
-      for (ValueId operand : node.operands)
-        e.operands.push_back(build(operand, index));
-      return add(std::move(e));
     }
-    case OpKind::Reshape: // the operand is materialized: same elements, same order
+    assert(false && "an argument is always materialized");
+    return load(v, index);
+  }
+
+  int expandLayout(LayoutOp op, ValueId v, const std::vector<Affine> &index) {
+    const Node &node = graph_.node(v);
+    const Attrs &attrs = node.attrs;
+    switch (op) {
+    case LayoutOp::Reshape: // the operand is materialized: same elements, same order
       return load(node.operands[0], unflatten(node.operands[0], linear(v, index)));
-    case OpKind::Transpose: {
+    case LayoutOp::Transpose: {
       const std::vector<int64_t> &perm = attrs.getInts("perm");
       std::vector<Affine> in(index.size());
       for (size_t i = 0; i < perm.size(); ++i)
         in[perm[i]] = index[i];
       return build(node.operands[0], in);
     }
-    case OpKind::Broadcast: {
+    case LayoutOp::Broadcast: {
       const std::vector<int64_t> &dims = attrs.getInts("dims");
       const Shape &from = graph_.type(node.operands[0]).shape;
       std::vector<Affine> in;
@@ -135,41 +133,41 @@ public:
         in.push_back(from[i] == 1 ? constant(0) : index[dims[i]]);
       return build(node.operands[0], in);
     }
-    case OpKind::Slice: {
-      const std::vector<int64_t> &start = attrs.getInts("start");
-      std::vector<int64_t> stride = attrs.getInts("stride", std::vector<int64_t>(start.size(), 1));
+    case LayoutOp::Slice: {
+      SliceAttrs s = sliceAttrs(attrs);
       std::vector<Affine> in = index;
       for (size_t d = 0; d < in.size(); ++d) {
         for (int64_t &c : in[d].coef)
-          c *= stride[d];
-        in[d].offset = in[d].offset * stride[d] + start[d];
+          c *= s.stride[d];
+        in[d].offset = in[d].offset * s.stride[d] + s.start[d];
       }
       return build(node.operands[0], in);
     }
-    case OpKind::Pad: {
-      const std::vector<int64_t> &low = attrs.getInts("low");
+    case LayoutOp::Pad: {
+      PadAttrs p = padAttrs(attrs);
       const Shape &from = graph_.type(node.operands[0]).shape;
-      Expr e{Expr::Kind::Pad, dtype, v, {}, attrs.getFloat("value", 0.0)};
+      Expr e{Expr::Kind::Pad, node.type.dtype, v, {}, p.value};
       std::vector<Affine> in = index;
       for (size_t d = 0; d < in.size(); ++d) {
-        in[d].offset -= low[d];
+        in[d].offset -= p.low[d];
         e.guards.push_back({in[d], 0, from[d]});
       }
       e.operands = {build(node.operands[0], in)};
       return add(std::move(e));
     }
-    case OpKind::OneHot: {
-      Expr e{Expr::Kind::OneHot, dtype, v};
+    case LayoutOp::OneHot: {
+      Expr e{Expr::Kind::OneHot, node.type.dtype, v};
       e.index = index.back();
       e.operands = {build(node.operands[0], std::vector<Affine>(index.begin(), index.end() - 1))};
       return add(std::move(e));
     }
+    case LayoutOp::Concat:
+      break; // copied part by part (KernelKind::ConcatPart)
     }
-    assert(false && "unknown op");
-    return -1;
+    assert(false && "a concat is always materialized");
+    return load(v, index);
   }
 
-private:
   /// A one-dimensional view of a materialized buffer: `offset` as its only index, for
   /// loads whose row-major offset is already known.
   std::vector<Affine> unflatten(ValueId v, const Affine &offset) const {
@@ -317,9 +315,7 @@ LoopNest buildLoopNest(const Graph &graph, const KernelPlan &plan, const Kernel 
   }
   case KernelKind::Reduce: {
     nest.root = builder.build(input, index);
-    std::vector<int64_t> axes = node.op == OpKind::Argmax
-                                    ? std::vector<int64_t>{node.attrs.getInt("axis")}
-                                    : node.attrs.getInts("axes");
+    std::vector<int64_t> axes = reducedAxes(node);
     std::vector<bool> reduced(rank, false);
     for (int64_t a : axes) {
       reduced[a] = true;

@@ -56,7 +56,7 @@ EmittedModule emitModule(const Graph &graph, const KernelPlan &plan) {
   EmittedModule out;
   out.context = std::make_unique<LLVMContext>();
   out.module = std::make_unique<Module>(graph.name(), *out.context);
-  EmitContext ec{*out.context, *out.module, graph, plan, {}};
+  EmitContext ec{*out.context, *out.module, graph, plan, {}, {}};
   for (size_t v = 0; v < graph.size(); ++v)
     if (plan.storage[v].kind == StorageKind::Global)
       ec.globals[ValueId(v)] = emitConstantData(ec, ValueId(v));
@@ -71,7 +71,7 @@ EmittedModule emitModule(const Graph &graph, const KernelPlan &plan) {
       KernelFunction kf(ec, kernel.name);
       LoopNest nest = buildLoopNest(graph, plan, kernel);
       emitLoopNest(ec, kf, nest);
-      kernels.push_back({kf.function(), nest.items});
+      kernels.push_back({kf.launcher(), nest.items});
       out.kernelNames.push_back(kernel.name);
       break;
     }
@@ -95,7 +95,7 @@ EmittedModule emitModule(const Graph &graph, const KernelPlan &plan) {
       std::string name = kernel.name + (epilogue ? "+" + plan.kernels[k + 1].name : "");
       KernelFunction kf(ec, name);
       emitKernelCall(ec, kf, kernel, epilogue);
-      kernels.push_back({kf.function(), kernel.items});
+      kernels.push_back({kf.launcher(), kernel.items});
       out.kernelNames.push_back(name);
       if (epilogue)
         ++k;
@@ -159,6 +159,7 @@ EmittedModule emitModule(const Graph &graph, const KernelPlan &plan) {
   }
   b.CreateRet(ConstantInt::get(i32, 0));
 
+  out.bodies = ec.bodies.size();
   linkLibJit(*out.module);
   std::string problems;
   raw_string_ostream stream(problems);

@@ -28,6 +28,8 @@ struct EmittedModule {
   /// The kernel functions in execution order ("conv1/conv2d.28+conv1/relu/max.32" when
   /// an elementwise kernel runs inside a contraction), as profiles name them.
   std::vector<std::string> kernelNames;
+  /// Distinct kernel bodies: kernels that differ only in their buffers share one.
+  size_t bodies = 0;
 };
 
 /// The unoptimized module of `graph` under `plan`, libjit linked in, verified.

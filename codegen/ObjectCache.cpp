@@ -1,4 +1,5 @@
-// ObjectCache: one file per key, `<dir>/<sha256>.o`.
+// ObjectCache: one file per key, `<dir>/<sha256>.kobj`: the objects of a step's parts,
+//   "kiln-objects 1\n", the count (u64), then per object its size (u64) and bytes.
 #include "kiln/codegen/ObjectCache.h"
 
 #include "kiln/codegen/JitEngine.h"
@@ -49,34 +50,79 @@ std::string ObjectCache::key(std::string_view programText) {
   return hex;
 }
 
+namespace {
+
+constexpr std::string_view kMagic = "kiln-objects 1\n";
+
+void putU64(std::string &out, uint64_t v) {
+  for (int i = 0; i < 8; ++i)
+    out.push_back(static_cast<char>((v >> (8 * i)) & 0xff));
+}
+
+bool getU64(std::string_view &in, uint64_t &v) {
+  if (in.size() < 8)
+    return false;
+  v = 0;
+  for (int i = 0; i < 8; ++i)
+    v |= uint64_t(static_cast<unsigned char>(in[size_t(i)])) << (8 * i);
+  in.remove_prefix(8);
+  return true;
+}
+
+} // namespace
+
 std::filesystem::path ObjectCache::path(const std::string &key) const {
-  return directory_ / (key + ".o");
+  return directory_ / (key + ".kobj");
 }
 
-std::unique_ptr<llvm::MemoryBuffer> ObjectCache::load(const std::string &key) const {
+std::vector<std::unique_ptr<llvm::MemoryBuffer>> ObjectCache::load(const std::string &key) const {
+  std::vector<std::unique_ptr<llvm::MemoryBuffer>> objects;
   if (!enabled())
-    return nullptr;
-  auto buffer = llvm::MemoryBuffer::getFile(path(key).string(), /*IsText=*/false,
-                                            /*RequiresNullTerminator=*/false);
-  if (!buffer)
-    return nullptr;
-  return std::move(*buffer);
+    return objects;
+  auto file = llvm::MemoryBuffer::getFile(path(key).string(), /*IsText=*/false,
+                                          /*RequiresNullTerminator=*/false);
+  if (!file)
+    return objects;
+  std::string_view in((*file)->getBufferStart(), (*file)->getBufferSize());
+  uint64_t count = 0;
+  if (!in.starts_with(kMagic))
+    return objects;
+  in.remove_prefix(kMagic.size());
+  if (!getU64(in, count) || count == 0 || count > 4096)
+    return objects;
+  for (uint64_t i = 0; i < count; ++i) {
+    uint64_t size = 0;
+    if (!getU64(in, size) || size > in.size())
+      return {};
+    objects.push_back(llvm::MemoryBuffer::getMemBufferCopy(
+        llvm::StringRef(in.data(), size), fmt::format("{}.part{}", key, i)));
+    in.remove_prefix(size);
+  }
+  if (!in.empty())
+    return {};
+  return objects;
 }
 
-void ObjectCache::store(const std::string &key, llvm::MemoryBufferRef object) const {
+void ObjectCache::store(const std::string &key, const std::vector<std::string> &objects) const {
   if (!enabled())
     return;
   std::error_code error;
   std::filesystem::create_directories(directory_, error);
   if (error)
     return;
+  std::string bundle(kMagic);
+  putU64(bundle, objects.size());
+  for (const std::string &object : objects) {
+    putU64(bundle, object.size());
+    bundle += object;
+  }
   std::filesystem::path target = path(key);
   std::filesystem::path temporary = target.string() + fmt::format(".tmp{}", std::random_device{}());
   {
     std::ofstream out(temporary, std::ios::binary);
-    out.write(object.getBufferStart(), static_cast<std::streamsize>(object.getBufferSize()));
+    out.write(bundle.data(), static_cast<std::streamsize>(bundle.size()));
   }
-  if (std::filesystem::file_size(temporary, error) != object.getBufferSize() || error) {
+  if (std::filesystem::file_size(temporary, error) != bundle.size() || error) {
     std::filesystem::remove(temporary, error);
     return;
   }

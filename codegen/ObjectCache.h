@@ -7,6 +7,7 @@
 #include <memory>
 #include <string>
 #include <string_view>
+#include <vector>
 
 namespace llvm {
 class MemoryBuffer;
@@ -31,15 +32,16 @@ public:
   /// features, and kiln's version.
   static std::string key(std::string_view programText);
 
-  /// The object stored under `key`, or null.
-  std::unique_ptr<llvm::MemoryBuffer> load(const std::string &key) const;
-  /// Stores an object under `key` (write to a temporary, then rename, so concurrent
-  /// processes never read half a file). Failures are ignored: the cache is an
+  /// The objects stored under `key`, or none (also when the entry is damaged).
+  std::vector<std::unique_ptr<llvm::MemoryBuffer>> load(const std::string &key) const;
+  /// Stores the objects of one step under `key` (write to a temporary, then rename, so
+  /// concurrent processes never read half a file). Failures are ignored: the cache is an
   /// optimization, never a reason to fail a run.
-  void store(const std::string &key, llvm::MemoryBufferRef object) const;
+  void store(const std::string &key, const std::vector<std::string> &objects) const;
+  /// The file of an entry.
+  std::filesystem::path path(const std::string &key) const;
 
 private:
-  std::filesystem::path path(const std::string &key) const;
   std::filesystem::path directory_;
 };
 

@@ -8,6 +8,7 @@
 #include "kiln/frontend/GraphModel.h"
 
 #include "kiln/ir/Error.h"
+#include "kiln/ir/OpAttrs.h"
 #include "kiln/ir/Parser.h"
 #include "kiln/ir/Verifier.h"
 
@@ -164,9 +165,7 @@ std::vector<bool> batchLeading(const Graph &graph, int64_t batch) {
       }
       break;
     case OpCategory::Reduction: {
-      std::vector<int64_t> axes = node.attrs.has("axes")
-                                      ? node.attrs.getInts("axes")
-                                      : std::vector<int64_t>{node.attrs.getInt("axis")};
+      std::vector<int64_t> axes = reducedAxes(node);
       bool overBatch = std::find(axes.begin(), axes.end(), 0) != axes.end();
       if (from(0) == Lead::Yes && !overBatch)
         lead[i] = Lead::Yes;

@@ -58,8 +58,7 @@ std::string modelSummary(const ModelSpec &model, int64_t batch) {
       rows.push_back(row);
     }
     Row &row = rows.back();
-    OpCategory category = opInfo(node.op).category;
-    bool anchor = category == OpCategory::Contraction || category == OpCategory::Window;
+    bool anchor = isAnchor(node.op);
     if (anchor || !row.anchored)
       row.kind = std::string(mnemonic(node.op));
     row.anchored = row.anchored || anchor;

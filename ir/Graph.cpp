@@ -1,5 +1,6 @@
 #include "kiln/ir/Graph.h"
 
+#include "kiln/ir/AttrSchema.h"
 #include "kiln/ir/Error.h"
 #include "kiln/ir/ShapeRules.h"
 
@@ -19,6 +20,11 @@ ValueId Graph::addInput(std::string name, Type type, std::string scope) {
 ValueId Graph::addState(std::string name, Type type, Attrs init, std::string scope) {
   if (findNamed(name))
     fail("'{}' is declared twice", name);
+  try {
+    checkAttrs(OpKind::State, init);
+  } catch (const Error &e) {
+    fail("state '{}': {}", name, e.what());
+  }
   return append(Node{OpKind::State, {}, std::move(init), std::move(type), std::move(name),
                      std::move(scope)});
 }

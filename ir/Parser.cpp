@@ -13,8 +13,8 @@
 //   attrValue := 'true' | 'false' | INT | FLOAT | 'inf' | 'nan' | STRING | '[' numbers ']'
 //   scope     := '@' NAME('/' NAME)*
 //
-// The Graph does the semantic checks (shape rules, update types); its errors are
-// re-thrown with the position of the statement that caused them.
+// The Graph does the semantic checks (attribute schemas, shape rules, update types);
+// its errors are re-thrown with the position of the statement that caused them.
 #include "kiln/ir/Parser.h"
 
 #include "kiln/ir/Error.h"

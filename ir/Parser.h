@@ -12,8 +12,9 @@
 namespace kiln {
 
 /// Parses one `graph @name { ... }`. Every problem — syntax, an unknown op or dtype, an
-/// undefined or redefined value, a declared type that disagrees with the op's shape
-/// rule — throws kiln::Error with the one-line message "FILE:LINE:COL: message".
+/// undefined or redefined value, an attribute the op does not take, lacks or has of
+/// another type, a declared type that disagrees with the op's shape rule — throws
+/// kiln::Error with the one-line message "FILE:LINE:COL: message".
 /// For every graph g that verifies, printGraph(parseGraph(printGraph(g))) == printGraph(g).
 Graph parseGraph(std::string_view text, std::string_view fileName = "<input>");
 

@@ -1,9 +1,11 @@
-// Shape rules, one case per op. Attribute defaults documented in Ops.def live here and
-// nowhere else that matters: the interpreter and codegen read attributes through the
-// same getters with the same fallbacks.
+// Shape rules, one case per op. The op's attribute schema is checked first
+// (AttrSchema.h), and attribute families with defaults are read through the typed
+// accessors (OpAttrs.h) that the interpreter, codegen and gradient rules also use.
 #include "kiln/ir/ShapeRules.h"
 
+#include "kiln/ir/AttrSchema.h"
 #include "kiln/ir/Error.h"
+#include "kiln/ir/OpAttrs.h"
 
 #include <algorithm>
 #include <cassert>
@@ -51,18 +53,6 @@ void requireSame(const std::vector<Type> &ts) {
       fail("operand types differ: {} vs {} (broadcasts are explicit)", ts[0].str(), ts[i].str());
 }
 
-/// Reads a 2-element spatial attribute (stride, padding, ...), checking its range.
-std::array<int64_t, 2> pair(const Attrs &attrs, const char *key, std::vector<int64_t> fallback,
-                            int64_t minimum) {
-  std::vector<int64_t> v = attrs.getInts(key, std::move(fallback));
-  if (v.size() != 2)
-    fail("attribute '{}' must have 2 elements, got {}", key, v.size());
-  for (int64_t x : v)
-    if (x < minimum)
-      fail("attribute '{}' must be >= {}, got {}", key, minimum, x);
-  return {v[0], v[1]};
-}
-
 void requireRank(const Type &t, int64_t rank, const char *what) {
   if (t.rank() != rank)
     fail("{} must have rank {}, got {}", what, rank, t.str());
@@ -78,19 +68,6 @@ std::vector<int64_t> checkedAxes(const Attrs &attrs, int64_t rank) {
       fail("axis {} repeated", a);
   }
   return axes;
-}
-
-struct ConvAttrs {
-  std::array<int64_t, 2> stride, padding, dilation;
-  int64_t groups;
-};
-
-ConvAttrs convAttrs(const Attrs &attrs) {
-  ConvAttrs c{pair(attrs, "stride", {1, 1}, 1), pair(attrs, "padding", {0, 0}, 0),
-              pair(attrs, "dilation", {1, 1}, 1), attrs.getInt("groups", 1)};
-  if (c.groups < 1)
-    fail("attribute 'groups' must be >= 1, got {}", c.groups);
-  return c;
 }
 
 Type convOutput(const Type &x, const Type &w, const ConvAttrs &c) {
@@ -111,21 +88,7 @@ Type convOutput(const Type &x, const Type &w, const ConvAttrs &c) {
   return {x.dtype, {x.shape[0], out, ho, wo}};
 }
 
-struct PoolAttrs {
-  std::array<int64_t, 2> window, stride, padding;
-};
-
-PoolAttrs poolAttrs(const Attrs &attrs) {
-  auto window = pair(attrs, "window", {}, 1);
-  PoolAttrs p{window, pair(attrs, "stride", {window[0], window[1]}, 1),
-              pair(attrs, "padding", {0, 0}, 0)};
-  for (int i = 0; i < 2; ++i)
-    if (p.padding[i] * 2 > p.window[i])
-      fail("padding {} exceeds half the window {}", p.padding[i], p.window[i]);
-  return p;
-}
-
-Type poolOutput(const Type &x, const PoolAttrs &p) {
+Type poolOutput(const Type &x, const WindowAttrs &p) {
   requireRank(x, 4, "pooling input");
   requireFloat(x, "pooling input");
   int64_t ho = windowOutputSize(x.shape[2], p.window[0], p.stride[0], p.padding[0], 1, "height");
@@ -139,7 +102,7 @@ Type matmulType(const Type &a, const Type &b, const Attrs &attrs) {
     fail("operand dtypes differ: {} vs {}", a.str(), b.str());
   if (a.rank() != b.rank() || (a.rank() != 2 && a.rank() != 3))
     fail("operands must both be rank 2 or both rank 3, got {} and {}", a.str(), b.str());
-  bool ta = attrs.getBool("transpose_a", false), tb = attrs.getBool("transpose_b", false);
+  auto [ta, tb] = matmulAttrs(attrs);
   size_t r = a.shape.size();
   int64_t m = ta ? a.shape[r - 1] : a.shape[r - 2], ka = ta ? a.shape[r - 2] : a.shape[r - 1];
   int64_t kb = tb ? b.shape[r - 1] : b.shape[r - 2], n = tb ? b.shape[r - 2] : b.shape[r - 1];
@@ -171,6 +134,7 @@ Type inferType(OpKind op, const std::vector<Type> &in, const Attrs &attrs) {
     fail("expects {} operands, got {}", arity, in.size());
   if (arity < 0 && in.empty())
     fail("expects at least one operand");
+  checkAttrs(op, attrs);
 
   switch (op) {
   case OpKind::Input:
@@ -200,7 +164,6 @@ Type inferType(OpKind op, const std::vector<Type> &in, const Attrs &attrs) {
   case OpKind::RandomUniform:
     if (in[0] != Type{DType::I32, {}})
       fail("the counter must be i32[], got {}", in[0].str());
-    attrs.getInt("seed");
     return {DType::F32, shapeAttr(attrs)};
 
   case OpKind::Neg:
@@ -234,11 +197,7 @@ Type inferType(OpKind op, const std::vector<Type> &in, const Attrs &attrs) {
     requireFloat(in[0], "operand");
     return in[0];
   case OpKind::Compare: {
-    requireSame(in);
-    const std::string &dir = attrs.getString("direction");
-    static const std::set<std::string> dirs = {"eq", "ne", "lt", "le", "gt", "ge"};
-    if (!dirs.count(dir))
-      fail("unknown direction '{}' (eq, ne, lt, le, gt, ge)", dir);
+    requireSame(in); // checkAttrs has checked the direction
     return {DType::Bool, in[0].shape};
   }
   case OpKind::Select:
@@ -286,8 +245,7 @@ Type inferType(OpKind op, const std::vector<Type> &in, const Attrs &attrs) {
     requireRank(dy, 4, "output gradient");
     requireRank(w, 4, "filter");
     ConvAttrs c = convAttrs(attrs);
-    auto size = pair(attrs, "input_size", {}, 1);
-    Type x{dy.dtype, {dy.shape[0], w.shape[1] * c.groups, size[0], size[1]}};
+    Type x{dy.dtype, {dy.shape[0], w.shape[1] * c.groups, c.inputSize[0], c.inputSize[1]}};
     if (convOutput(x, w, c) != dy)
       fail("output gradient {} does not match a convolution of {} by {}", dy.str(), x.str(),
            w.str());
@@ -298,8 +256,7 @@ Type inferType(OpKind op, const std::vector<Type> &in, const Attrs &attrs) {
     requireRank(x, 4, "input");
     requireRank(dy, 4, "output gradient");
     ConvAttrs c = convAttrs(attrs);
-    auto kernel = pair(attrs, "kernel", {}, 1);
-    Type w{x.dtype, {dy.shape[1], x.shape[1] / c.groups, kernel[0], kernel[1]}};
+    Type w{x.dtype, {dy.shape[1], x.shape[1] / c.groups, c.kernel[0], c.kernel[1]}};
     if (convOutput(x, w, c) != dy)
       fail("output gradient {} does not match a convolution of {} by {}", dy.str(), x.str(),
            w.str());
@@ -308,16 +265,16 @@ Type inferType(OpKind op, const std::vector<Type> &in, const Attrs &attrs) {
 
   case OpKind::MaxPool2d:
   case OpKind::AvgPool2d:
-    return poolOutput(in[0], poolAttrs(attrs));
+    return poolOutput(in[0], windowAttrs(attrs));
   case OpKind::MaxPool2dGrad:
-    if (poolOutput(in[0], poolAttrs(attrs)) != in[1])
+    if (poolOutput(in[0], windowAttrs(attrs)) != in[1])
       fail("output gradient {} does not match pooling {}", in[1].str(), in[0].str());
     return in[0];
   case OpKind::AvgPool2dGrad: {
     requireRank(in[0], 4, "output gradient");
-    auto size = pair(attrs, "input_size", {}, 1);
-    Type x{in[0].dtype, {in[0].shape[0], in[0].shape[1], size[0], size[1]}};
-    if (poolOutput(x, poolAttrs(attrs)) != in[0])
+    WindowAttrs p = windowAttrs(attrs);
+    Type x{in[0].dtype, {in[0].shape[0], in[0].shape[1], p.inputSize[0], p.inputSize[1]}};
+    if (poolOutput(x, p) != in[0])
       fail("output gradient {} does not match pooling {}", in[0].str(), x.str());
     return x;
   }
@@ -360,8 +317,7 @@ Type inferType(OpKind op, const std::vector<Type> &in, const Attrs &attrs) {
     return {in[0].dtype, shape};
   }
   case OpKind::Slice: {
-    const std::vector<int64_t> &start = attrs.getInts("start"), &limit = attrs.getInts("limit");
-    std::vector<int64_t> stride = attrs.getInts("stride", std::vector<int64_t>(start.size(), 1));
+    auto [start, limit, stride] = sliceAttrs(attrs);
     size_t r = in[0].shape.size();
     if (start.size() != r || limit.size() != r || stride.size() != r)
       fail("start, limit and stride need {} entries", r);
@@ -391,8 +347,7 @@ Type inferType(OpKind op, const std::vector<Type> &in, const Attrs &attrs) {
     return out;
   }
   case OpKind::Pad: {
-    const std::vector<int64_t> &low = attrs.getInts("low"), &high = attrs.getInts("high");
-    attrs.getFloat("value", 0.0);
+    auto [low, high, value] = padAttrs(attrs);
     if (static_cast<int64_t>(low.size()) != in[0].rank() || high.size() != low.size())
       fail("low and high need {} entries", in[0].rank());
     Shape out = in[0].shape;

@@ -1,5 +1,6 @@
 #include "kiln/ir/Verifier.h"
 
+#include "kiln/ir/AttrSchema.h"
 #include "kiln/ir/Error.h"
 #include "kiln/ir/GraphView.h"
 #include "kiln/ir/Lexer.h"
@@ -86,6 +87,11 @@ private:
                   n.name);
       if (n.op == OpKind::Input && !n.attrs.empty())
         nodeError(id, "an input has no attributes, got {}", formatAttrs(n.attrs));
+      try {
+        checkAttrs(n.op, n.attrs);
+      } catch (const Error &e) {
+        nodeError(id, "{}", e.what());
+      }
       int64_t elements = 1;
       for (int64_t d : n.type.shape) {
         if (d < 0)

@@ -20,6 +20,7 @@
 //      0.10000000149011612), so CSE sees equal constants as equal.
 #include "kiln/passes/ConstantFold.h"
 
+#include "kiln/ir/OpAttrs.h"
 #include "kiln/passes/Rewriter.h"
 #include "kiln/passes/Splat.h"
 #include "kiln/runtime/interp/Kernels.h"
@@ -123,7 +124,7 @@ private:
         return std::nullopt;
     if (node.op == OpKind::Pad) {
       // The padding is converted to the dtype like every element.
-      double pad = Tensor::full(Type{node.type.dtype, {}}, node.attrs.getFloat("value", 0.0)).at(0);
+      double pad = Tensor::full(Type{node.type.dtype, {}}, padAttrs(node.attrs).value).at(0);
       if (!sameBits(pad, values[0]) && node.type.numElements() != g().type(ops[0]).numElements())
         return std::nullopt;
     }

@@ -31,80 +31,47 @@
 //      heavy member (it would be recomputed per element).
 #include "kiln/passes/FusionRules.h"
 
+#include "kiln/ir/OpAttrs.h"
+
 #include <algorithm>
 #include <numeric>
 
 namespace kiln::fusion {
 
 NodeClass nodeClass(const Node &node) {
-  switch (node.op) {
-  case OpKind::Input:
-  case OpKind::State:
-    return NodeClass::Argument;
-  case OpKind::Constant:
-    return node.attrs.has("data") ? NodeClass::ConstantData : NodeClass::Inline;
-  case OpKind::Iota:
-    return NodeClass::Inline;
-  case OpKind::RandomUniform:
-  case OpKind::Neg:
-  case OpKind::Exp:
-  case OpKind::Log:
-  case OpKind::Sqrt:
-  case OpKind::Rsqrt:
-  case OpKind::Tanh:
-  case OpKind::Logistic:
-  case OpKind::Abs:
-  case OpKind::Convert:
-  case OpKind::Add:
-  case OpKind::Sub:
-  case OpKind::Mul:
-  case OpKind::Div:
-  case OpKind::Max:
-  case OpKind::Min:
-  case OpKind::Pow:
-  case OpKind::Compare:
-  case OpKind::Select:
+  const OpInfo &info = opInfo(node.op);
+  switch (info.category) {
+  case OpCategory::Source:
+    if (isArgument(node.op))
+      return NodeClass::Argument;
+    if (node.op == OpKind::Constant && node.attrs.has("data"))
+      return NodeClass::ConstantData;
+    // A splat or an iota is index arithmetic; a random draw is computed per element.
+    return info.cost == OpCost::Free ? NodeClass::Inline : NodeClass::Elementwise;
+  case OpCategory::Elementwise:
     return NodeClass::Elementwise;
-  case OpKind::ReduceSum:
-  case OpKind::ReduceMax:
-  case OpKind::ReduceMean:
-  case OpKind::Argmax:
+  case OpCategory::Reduction:
     return NodeClass::Reduction;
-  case OpKind::Matmul:
-  case OpKind::Conv2d:
-  case OpKind::Conv2dInputGrad:
-  case OpKind::Conv2dFilterGrad:
+  case OpCategory::Contraction:
     return NodeClass::Contraction;
-  case OpKind::MaxPool2d:
-  case OpKind::MaxPool2dGrad:
-  case OpKind::AvgPool2d:
-  case OpKind::AvgPool2dGrad:
+  case OpCategory::Window:
     return NodeClass::Window;
-  case OpKind::Reshape:
-  case OpKind::Transpose:
-  case OpKind::Broadcast:
-  case OpKind::Slice:
-  case OpKind::Concat:
-  case OpKind::Pad:
-  case OpKind::OneHot:
+  case OpCategory::Layout:
     return NodeClass::Layout;
   }
   return NodeClass::Elementwise;
 }
 
 bool recomputable(const Node &node) {
-  if (nodeClass(node) == NodeClass::Inline)
-    return true;
-  return node.op == OpKind::Broadcast || node.op == OpKind::Reshape ||
-         node.op == OpKind::Transpose || node.op == OpKind::Slice || node.op == OpKind::OneHot;
+  NodeClass c = nodeClass(node);
+  return c == NodeClass::Inline || (c == NodeClass::Layout && opInfo(node.op).cost == OpCost::Free);
 }
 
 namespace {
 
-std::vector<int64_t> reducedAxes(const Node &node) {
-  std::vector<int64_t> axes = node.op == OpKind::Argmax
-                                  ? std::vector<int64_t>{node.attrs.getInt("axis")}
-                                  : node.attrs.getInts("axes");
+/// The reduced axes, sorted.
+std::vector<int64_t> sortedAxes(const Node &node) {
+  std::vector<int64_t> axes = reducedAxes(node);
   std::sort(axes.begin(), axes.end());
   return axes;
 }
@@ -148,7 +115,7 @@ public:
     std::vector<ValueId> anchors, reductions;
     for (ValueId m : heavy_) {
       NodeClass c = nodeClass(g_.node(m));
-      if (c == NodeClass::Contraction || c == NodeClass::Window)
+      if (isAnchor(g_.node(m).op))
         anchors.push_back(m);
       if (c == NodeClass::Reduction)
         reductions.push_back(m);
@@ -218,7 +185,7 @@ private:
   /// R2 with the loop structure of reduction `r`.
   std::optional<KernelShape> reductionKernel(ValueId r) const {
     const Shape &full = operandShape(r, 0);
-    std::vector<int64_t> axes = reducedAxes(g_.node(r));
+    std::vector<int64_t> axes = sortedAxes(g_.node(r));
     Shape row = keptShape(full, axes);
     auto level = [&](const Shape &sh) { return sh == full || sh == row || sh.empty(); };
     for (ValueId m : heavy_) {
@@ -230,7 +197,7 @@ private:
         break; // operands have the node's shape, hence its level
       case NodeClass::Reduction: {
         const Shape &in = operandShape(m, 0);
-        std::vector<int64_t> mine = reducedAxes(n), all(in.size());
+        std::vector<int64_t> mine = sortedAxes(n), all(in.size());
         std::iota(all.begin(), all.end(), 0);
         bool perRow = in == full && mine == axes;
         bool total = mine == all && (in == full || in == row);

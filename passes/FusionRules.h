@@ -11,7 +11,8 @@
 
 namespace kiln::fusion {
 
-/// How fusion treats an op.
+/// How fusion treats an op: its category in the op table, with sources split by what
+/// they cost (see nodeClass).
 enum class NodeClass {
   Argument,     ///< input, state: a buffer owned by the caller
   Inline,       ///< splat constant, iota: recomputed wherever used, never worth a buffer
@@ -26,9 +27,10 @@ enum class NodeClass {
 NodeClass nodeClass(const Node &node);
 
 /// Cheap enough to recompute in every kernel that reads it rather than computing it
-/// once into a buffer: inline sources, and layout ops that only re-index a value
-/// (broadcast, reshape, transpose, slice, one_hot) — reading through them costs what
-/// reading a materialized copy would, and saves writing that copy.
+/// once into a buffer: inline sources, and layout ops of cost Free in the op table,
+/// which only re-index a value (broadcast, reshape, transpose, slice, one_hot) —
+/// reading through them costs what reading a materialized copy would, and saves
+/// writing that copy.
 bool recomputable(const Node &node);
 
 /// A candidate kernel, as the rules see it.

@@ -1,5 +1,6 @@
 #include "kiln/passes/GradHelpers.h"
 
+#include "kiln/ir/OpAttrs.h"
 #include "kiln/ir/ShapeRules.h"
 
 #include <algorithm>
@@ -111,9 +112,8 @@ ValueId broadcastAdjoint(IRBuilder &b, ValueId dy, Shape operandShape,
 }
 
 ValueId maxPoolGather(IRBuilder &b, ValueId x, ValueId dz, const Attrs &poolAttrs) {
-  std::vector<int64_t> window = poolAttrs.getInts("window");
-  std::vector<int64_t> stride = poolAttrs.getInts("stride", window);
-  std::vector<int64_t> padding = poolAttrs.getInts("padding", {0, 0});
+  WindowAttrs p = windowAttrs(poolAttrs);
+  const Pair &window = p.window, &stride = p.stride, &padding = p.padding;
   Shape shape = b.type(x).shape;
   int64_t outH = windowOutputSize(shape[2], window[0], stride[0], padding[0], 1, "height");
   int64_t outW = windowOutputSize(shape[3], window[1], stride[1], padding[1], 1, "width");

@@ -4,6 +4,7 @@
 // can name the operands as in the formulas.
 #include "kiln/passes/GradRules.h"
 
+#include "kiln/ir/OpAttrs.h"
 #include "kiln/passes/GradHelpers.h"
 
 #include <algorithm>
@@ -200,7 +201,8 @@ std::vector<std::optional<ValueId>> gradientRule(IRBuilder &ir, const Node &node
     //   C = A B^T   : dA = dC B,     dB = dC^T A
     //   C = A^T B   : dA = B dC^T,   dB = A dC
     //   C = A^T B^T : dA = B^T dC^T, dB = dC^T A^T
-    bool ta = attrs.getBool("transpose_a", false), tb = attrs.getBool("transpose_b", false);
+    MatmulAttrs mm = matmulAttrs(attrs);
+    bool ta = mm.transposeA, tb = mm.transposeB;
     give(0, [&] { return ta ? matmul(ir, b, dy, tb, true) : matmul(ir, dy, b, false, !tb); });
     give(1, [&] { return tb ? matmul(ir, dy, a, true, ta) : matmul(ir, a, dy, !ta, false); });
     break;
@@ -285,9 +287,8 @@ std::vector<std::optional<ValueId>> gradientRule(IRBuilder &ir, const Node &node
   case OpKind::Slice:
     // y_j = a_(start + j*stride): scatter dy back to those positions, zero elsewhere
     give(0, [&] {
-      const std::vector<int64_t> &start = attrs.getInts("start");
-      std::vector<int64_t> stride = attrs.getInts("stride", std::vector<int64_t>(start.size(), 1));
-      return sliceAdjoint(ir, dy, ir.type(a).shape, start, stride);
+      SliceAttrs s = sliceAttrs(attrs);
+      return sliceAdjoint(ir, dy, ir.type(a).shape, s.start, s.stride);
     });
     break;
   case OpKind::Concat: {

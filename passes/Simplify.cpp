@@ -29,6 +29,7 @@
 //                 it keeps anyway, instead of also keeping its input.
 #include "kiln/passes/Simplify.h"
 
+#include "kiln/ir/OpAttrs.h"
 #include "kiln/passes/Rewriter.h"
 #include "kiln/passes/Splat.h"
 
@@ -104,6 +105,8 @@ private:
   }
 
   std::optional<ValueId> identity(const Node &node, const std::vector<ValueId> &ops) const {
+    // Unlike the per-op concerns (shape rule, kernel, gradient), this switch has a
+    // default: most ops have no identity, and a new op should not need a line here.
     switch (node.op) {
     case OpKind::Add:
       if (isSplat(ops[1], 0.0))
@@ -149,38 +152,9 @@ private:
       return g().type(ops[0]) == node.type ? std::optional(ops[0]) : std::nullopt;
     case OpKind::Concat:
       return ops.size() == 1 ? std::optional(ops[0]) : std::nullopt;
-    case OpKind::Input:
-    case OpKind::State:
-    case OpKind::Constant:
-    case OpKind::Iota:
-    case OpKind::RandomUniform:
-    case OpKind::Exp:
-    case OpKind::Log:
-    case OpKind::Sqrt:
-    case OpKind::Rsqrt:
-    case OpKind::Tanh:
-    case OpKind::Logistic:
-    case OpKind::Abs:
-    case OpKind::Max:
-    case OpKind::Min:
-    case OpKind::Pow:
-    case OpKind::Compare:
-    case OpKind::ReduceSum:
-    case OpKind::ReduceMax:
-    case OpKind::ReduceMean:
-    case OpKind::Argmax:
-    case OpKind::Matmul:
-    case OpKind::Conv2d:
-    case OpKind::Conv2dInputGrad:
-    case OpKind::Conv2dFilterGrad:
-    case OpKind::MaxPool2d:
-    case OpKind::MaxPool2dGrad:
-    case OpKind::AvgPool2d:
-    case OpKind::AvgPool2dGrad:
-    case OpKind::OneHot:
+    default:
       return std::nullopt;
     }
-    return std::nullopt;
   }
 
   std::optional<ValueId> chain(const Node &node, const std::vector<ValueId> &ops) {
@@ -229,8 +203,8 @@ private:
   std::optional<ValueId> matmulTranspose(const Node &node, const std::vector<ValueId> &ops) {
     if (node.op != OpKind::Matmul)
       return std::nullopt;
-    bool flags[2] = {node.attrs.getBool("transpose_a", false),
-                     node.attrs.getBool("transpose_b", false)};
+    MatmulAttrs mm = matmulAttrs(node.attrs);
+    bool flags[2] = {mm.transposeA, mm.transposeB};
     std::vector<ValueId> operands = ops;
     bool folded = false;
     for (int i = 0; i < 2; ++i) {

@@ -29,7 +29,7 @@ KILN_INLINE ValidRange validRange(Index offset, Index stride, Index size, Index 
 template <typename T, Isa I> struct Im2colB {
   const T *x; ///< image n, first channel of group g
   ConvShape s;
-  KILN_INLINE void operator()(T *dst, Index p0, Index p1, Index j0, Index j1) const {
+  KILN_SHARED void operator()(T *dst, Index p0, Index p1, Index j0, Index j1) const {
     constexpr int nr = Blocking<T, I>::nr;
     Index khw = s.kh * s.kw;
     for (Index j = j0; j < j1; j += nr) {
@@ -81,7 +81,7 @@ template <typename T, Isa I> struct Im2colTransposedB {
   const T *x; ///< first image of the chunk, first channel of group g
   Index imageStride;
   ConvShape s;
-  KILN_INLINE void operator()(T *dst, Index p0, Index p1, Index j0, Index j1) const {
+  KILN_SHARED void operator()(T *dst, Index p0, Index p1, Index j0, Index j1) const {
     constexpr int nr = Blocking<T, I>::nr;
     Index khw = s.kh * s.kw, plane = s.outPlane();
     for (Index j = j0; j < j1; j += nr) {
@@ -130,7 +130,7 @@ template <typename T, Isa I> struct Im2colTransposedB {
 template <typename T, Isa I> struct ImagesA {
   const T *dy; ///< first image of the chunk, first channel of group g
   Index imageStride, plane;
-  KILN_INLINE void operator()(T *dst, Index i0, Index i1, Index p0, Index p1) const {
+  KILN_SHARED void operator()(T *dst, Index i0, Index i1, Index p0, Index p1) const {
     constexpr int mr = Blocking<T, I>::mr;
     for (Index i = i0; i < i1; i += mr) {
       Index rows = minIndex(mr, i1 - i);

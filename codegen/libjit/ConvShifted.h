@@ -113,7 +113,7 @@ microKernelRowsA(Index outRows, Index wo, Index wp, const T *const *__restrict r
 template <typename T, Isa I> struct FlippedFilterB {
   const T *w; ///< group g's first filter
   Index cg, kh, kw;
-  KILN_INLINE void operator()(T *dst, Index p0, Index p1, Index j0, Index j1) const {
+  KILN_SHARED void operator()(T *dst, Index p0, Index p1, Index j0, Index j1) const {
     constexpr int nr = Blocking<T, I>::nr;
     Index khw = kh * kw;
     for (Index j = j0; j < j1; j += nr) {

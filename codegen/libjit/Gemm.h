@@ -17,6 +17,10 @@
 #include "kiln/codegen/libjit/KernelConfig.h"
 
 #define KILN_INLINE inline __attribute__((always_inline))
+// Code that gains little from constant shapes (packing, the macro-kernel's edge tiles)
+// is compiled once per module and shared by every kernel that calls it: inlining it into
+// each contraction made compile time grow with the number of distinct shapes.
+#define KILN_SHARED __attribute__((noinline))
 
 namespace kiln::libjit {
 
@@ -102,7 +106,7 @@ __attribute__((noinline)) void microKernel(Index k, const T *__restrict pa, cons
 
 /// Multiplies a packed mc x kc block of A by a packed kc x nc block of B into C.
 template <typename T, Isa I>
-KILN_INLINE void macroKernel(Index mc, Index nc, Index kc, const T *pa, const T *pb, T *c,
+KILN_SHARED void macroKernel(Index mc, Index nc, Index kc, const T *pa, const T *pb, T *c,
                              Index ldc, int accumulate, T *tile) {
   using B = Blocking<T, I>;
   for (Index j = 0; j < nc; j += B::nr) {
@@ -250,7 +254,7 @@ KILN_INLINE void copyTransposed(const T *c, Index ldc, Index cells, Index channe
 template <typename T, Isa I> struct StridedA {
   const T *a;
   Index rs, cs;
-  KILN_INLINE void operator()(T *dst, Index i0, Index i1, Index p0, Index p1) const {
+  KILN_SHARED void operator()(T *dst, Index i0, Index i1, Index p0, Index p1) const {
     constexpr int mr = Blocking<T, I>::mr;
     for (Index i = i0; i < i1; i += mr) {
       Index rows = minIndex(mr, i1 - i);
@@ -275,7 +279,7 @@ template <typename T, Isa I> struct StridedA {
 template <typename T, Isa I> struct StridedB {
   const T *b;
   Index rs, cs;
-  KILN_INLINE void operator()(T *dst, Index p0, Index p1, Index j0, Index j1) const {
+  KILN_SHARED void operator()(T *dst, Index p0, Index p1, Index j0, Index j1) const {
     constexpr int nr = Blocking<T, I>::nr;
     for (Index j = j0; j < j1; j += nr) {
       Index cols = minIndex(nr, j1 - j);

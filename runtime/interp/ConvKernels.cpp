@@ -26,7 +26,7 @@ struct Geometry {
   int64_t o, kh, kw;  // filter
   int64_t ho, wo;     // output
   int64_t cg, og;     // channels per group
-  ConvParams p;
+  ConvAttrs p;
 
   int64_t colRows() const { return cg * kh * kw; }
   int64_t colCols() const { return ho * wo; }
@@ -41,7 +41,7 @@ struct Geometry {
   int64_t yOffset(int64_t in, int64_t g) const { return (in * o + g * og) * colCols(); }
 };
 
-Geometry geometry(const Shape &x, const Shape &w, const Shape &y, const ConvParams &p) {
+Geometry geometry(const Shape &x, const Shape &w, const Shape &y, const ConvAttrs &p) {
   return {x[0], x[1], x[2], x[3], w[0], w[2], w[3], y[2], y[3], x[1] / p.groups, w[0] / p.groups,
           p};
 }
@@ -164,20 +164,20 @@ Tensor filterGradTyped(const Tensor &x, const Tensor &dy, const Geometry &g, con
 
 } // namespace
 
-Tensor conv2dKernel(const Tensor &x, const Tensor &w, const ConvParams &p, const Type &result) {
+Tensor conv2dKernel(const Tensor &x, const Tensor &w, const ConvAttrs &p, const Type &result) {
   Geometry g = geometry(x.shape(), w.shape(), result.shape, p);
   return visitFloat(x.dtype(),
                     [&](auto tag) { return conv2dTyped<decltype(tag)>(x, w, g, result); });
 }
 
-Tensor conv2dInputGradKernel(const Tensor &dy, const Tensor &w, const ConvParams &p,
+Tensor conv2dInputGradKernel(const Tensor &dy, const Tensor &w, const ConvAttrs &p,
                              const Type &result) {
   Geometry g = geometry(result.shape, w.shape(), dy.shape(), p);
   return visitFloat(dy.dtype(),
                     [&](auto tag) { return inputGradTyped<decltype(tag)>(dy, w, g, result); });
 }
 
-Tensor conv2dFilterGradKernel(const Tensor &x, const Tensor &dy, const ConvParams &p,
+Tensor conv2dFilterGradKernel(const Tensor &x, const Tensor &dy, const ConvAttrs &p,
                               const Type &result) {
   Geometry g = geometry(x.shape(), result.shape, dy.shape(), p);
   return visitFloat(x.dtype(),

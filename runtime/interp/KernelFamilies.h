@@ -4,6 +4,7 @@
 // Kernels trust that the shape rule accepted their operands (evalNode checks that).
 #pragma once
 
+#include "kiln/ir/OpAttrs.h"
 #include "kiln/runtime/Tensor.h"
 
 #include <array>
@@ -49,27 +50,20 @@ Tensor argmaxKernel(const Tensor &x, int64_t axis, const Type &result);
 Tensor matmulKernel(const Tensor &a, const Tensor &b, bool transposeA, bool transposeB,
                     const Type &result);
 
-/// Stride, padding and dilation as (height, width) pairs, and the group count.
-struct ConvParams {
-  std::array<int64_t, 2> stride, padding, dilation;
-  int64_t groups;
-};
-Tensor conv2dKernel(const Tensor &x, const Tensor &w, const ConvParams &p, const Type &result);
+// The attributes come as the shape rules read them (ir/OpAttrs.h).
+Tensor conv2dKernel(const Tensor &x, const Tensor &w, const ConvAttrs &p, const Type &result);
 /// The adjoint of conv2d in x: dx from dy and w (a transposed convolution).
-Tensor conv2dInputGradKernel(const Tensor &dy, const Tensor &w, const ConvParams &p,
+Tensor conv2dInputGradKernel(const Tensor &dy, const Tensor &w, const ConvAttrs &p,
                              const Type &result);
 /// The adjoint of conv2d in w: dw from x and dy.
-Tensor conv2dFilterGradKernel(const Tensor &x, const Tensor &dy, const ConvParams &p,
+Tensor conv2dFilterGradKernel(const Tensor &x, const Tensor &dy, const ConvAttrs &p,
                               const Type &result);
 
 // ---- windows (PoolKernels.cpp) ------------------------------------------------------
-struct PoolParams {
-  std::array<int64_t, 2> window, stride, padding;
-};
-Tensor maxPool2dKernel(const Tensor &x, const PoolParams &p, const Type &result);
-Tensor maxPool2dGradKernel(const Tensor &x, const Tensor &dy, const PoolParams &p);
-Tensor avgPool2dKernel(const Tensor &x, const PoolParams &p, const Type &result);
-Tensor avgPool2dGradKernel(const Tensor &dy, const PoolParams &p, const Type &result);
+Tensor maxPool2dKernel(const Tensor &x, const WindowAttrs &p, const Type &result);
+Tensor maxPool2dGradKernel(const Tensor &x, const Tensor &dy, const WindowAttrs &p);
+Tensor avgPool2dKernel(const Tensor &x, const WindowAttrs &p, const Type &result);
+Tensor avgPool2dGradKernel(const Tensor &dy, const WindowAttrs &p, const Type &result);
 
 // ---- layout (LayoutKernels.cpp) -----------------------------------------------------
 /// Same elements, new shape; a copy, so results never alias operands.

@@ -1,9 +1,11 @@
 // evalNode: checks the operands against the node's shape rule, reads the op's
-// attributes with the shape rules' getters and defaults, and calls the kernel family.
+// attributes through the typed accessors the shape rules use (ir/OpAttrs.h), and calls
+// the kernel family.
 // This file holds the interpreter's one exhaustive switch over OpKind.
 #include "kiln/runtime/interp/Kernels.h"
 
 #include "kiln/ir/Error.h"
+#include "kiln/ir/OpAttrs.h"
 #include "kiln/ir/ShapeRules.h"
 #include "kiln/runtime/interp/Dispatch.h"
 #include "kiln/runtime/interp/KernelFamilies.h"
@@ -42,26 +44,6 @@ void checkOperands(const Node &node, std::span<const Tensor> operands) {
          node.type.str());
 }
 
-std::array<int64_t, 2> pairAttr(const Attrs &attrs, const char *key,
-                                std::vector<int64_t> fallback) {
-  std::vector<int64_t> v = attrs.getInts(key, std::move(fallback));
-  return {v[0], v[1]};
-}
-
-ConvParams convParams(const Attrs &attrs) {
-  return {pairAttr(attrs, "stride", {1, 1}), pairAttr(attrs, "padding", {0, 0}),
-          pairAttr(attrs, "dilation", {1, 1}), attrs.getInt("groups", 1)};
-}
-
-PoolParams poolParams(const Attrs &attrs) {
-  auto window = pairAttr(attrs, "window", {});
-  return {window, pairAttr(attrs, "stride", {window[0], window[1]}),
-          pairAttr(attrs, "padding", {0, 0})};
-}
-
-std::vector<int64_t> sliceStrides(const Attrs &attrs, size_t rank) {
-  return attrs.getInts("stride", std::vector<int64_t>(rank, 1));
-}
 } // namespace
 
 Tensor evalNode(const Node &node, std::span<const Tensor> in) {
@@ -131,24 +113,25 @@ Tensor evalNode(const Node &node, std::span<const Tensor> in) {
   case OpKind::Argmax:
     return argmaxKernel(in[0], attrs.getInt("axis"), type);
 
-  case OpKind::Matmul:
-    return matmulKernel(in[0], in[1], attrs.getBool("transpose_a", false),
-                        attrs.getBool("transpose_b", false), type);
+  case OpKind::Matmul: {
+    MatmulAttrs m = matmulAttrs(attrs);
+    return matmulKernel(in[0], in[1], m.transposeA, m.transposeB, type);
+  }
   case OpKind::Conv2d:
-    return conv2dKernel(in[0], in[1], convParams(attrs), type);
+    return conv2dKernel(in[0], in[1], convAttrs(attrs), type);
   case OpKind::Conv2dInputGrad:
-    return conv2dInputGradKernel(in[0], in[1], convParams(attrs), type);
+    return conv2dInputGradKernel(in[0], in[1], convAttrs(attrs), type);
   case OpKind::Conv2dFilterGrad:
-    return conv2dFilterGradKernel(in[0], in[1], convParams(attrs), type);
+    return conv2dFilterGradKernel(in[0], in[1], convAttrs(attrs), type);
 
   case OpKind::MaxPool2d:
-    return maxPool2dKernel(in[0], poolParams(attrs), type);
+    return maxPool2dKernel(in[0], windowAttrs(attrs), type);
   case OpKind::MaxPool2dGrad:
-    return maxPool2dGradKernel(in[0], in[1], poolParams(attrs));
+    return maxPool2dGradKernel(in[0], in[1], windowAttrs(attrs));
   case OpKind::AvgPool2d:
-    return avgPool2dKernel(in[0], poolParams(attrs), type);
+    return avgPool2dKernel(in[0], windowAttrs(attrs), type);
   case OpKind::AvgPool2dGrad:
-    return avgPool2dGradKernel(in[0], poolParams(attrs), type);
+    return avgPool2dGradKernel(in[0], windowAttrs(attrs), type);
 
   case OpKind::Reshape:
     return reshapeKernel(in[0], type);
@@ -156,13 +139,16 @@ Tensor evalNode(const Node &node, std::span<const Tensor> in) {
     return transposeKernel(in[0], attrs.getInts("perm"), type);
   case OpKind::Broadcast:
     return broadcastKernel(in[0], attrs.getInts("dims"), type);
-  case OpKind::Slice:
-    return sliceKernel(in[0], attrs.getInts("start"), sliceStrides(attrs, in[0].shape().size()),
-                       type);
+  case OpKind::Slice: {
+    SliceAttrs s = sliceAttrs(attrs);
+    return sliceKernel(in[0], s.start, s.stride, type);
+  }
   case OpKind::Concat:
     return concatKernel(in, attrs.getInt("axis"), type);
-  case OpKind::Pad:
-    return padKernel(in[0], attrs.getInts("low"), attrs.getFloat("value", 0.0), type);
+  case OpKind::Pad: {
+    PadAttrs p = padAttrs(attrs);
+    return padKernel(in[0], p.low, p.value, type);
+  }
   case OpKind::OneHot:
     return oneHotKernel(in[0], type);
   }

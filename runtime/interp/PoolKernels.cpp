@@ -22,13 +22,13 @@ namespace {
 
 struct PoolGeometry {
   int64_t planes, h, w, ho, wo; // planes = N*C
-  PoolParams p;
+  WindowAttrs p;
   /// columns[j]: the output columns [lo, hi) whose window column j is a real cell
   /// (the same for every row, so computed once).
   std::vector<std::pair<int64_t, int64_t>> columns;
 };
 
-PoolGeometry geometry(const Shape &input, const Shape &output, const PoolParams &p) {
+PoolGeometry geometry(const Shape &input, const Shape &output, const WindowAttrs &p) {
   PoolGeometry g{input[0] * input[1], input[2], input[3], output[2], output[3], p, {}};
   for (int64_t j = 0; j < p.window[1]; ++j)
     g.columns.push_back(validRange(j - p.padding[1], p.stride[1], g.w, g.wo));
@@ -82,7 +82,7 @@ int64_t firstMatch(const T *plane, int64_t width, int64_t hLo, int64_t hHi, int6
 
 } // namespace
 
-Tensor maxPool2dKernel(const Tensor &x, const PoolParams &p, const Type &result) {
+Tensor maxPool2dKernel(const Tensor &x, const WindowAttrs &p, const Type &result) {
   Tensor y = Tensor::uninitialized(result);
   PoolGeometry g = geometry(x.shape(), result.shape, p);
   visitFloat(x.dtype(), [&](auto tag) {
@@ -96,7 +96,7 @@ Tensor maxPool2dKernel(const Tensor &x, const PoolParams &p, const Type &result)
   return y;
 }
 
-Tensor maxPool2dGradKernel(const Tensor &x, const Tensor &dy, const PoolParams &p) {
+Tensor maxPool2dGradKernel(const Tensor &x, const Tensor &dy, const WindowAttrs &p) {
   Tensor dx(x.type()); // zero-filled: windows add into it
   PoolGeometry g = geometry(x.shape(), dy.shape(), p);
   visitFloat(x.dtype(), [&](auto tag) {
@@ -125,7 +125,7 @@ Tensor maxPool2dGradKernel(const Tensor &x, const Tensor &dy, const PoolParams &
   return dx;
 }
 
-Tensor avgPool2dKernel(const Tensor &x, const PoolParams &p, const Type &result) {
+Tensor avgPool2dKernel(const Tensor &x, const WindowAttrs &p, const Type &result) {
   Tensor y = Tensor::uninitialized(result);
   PoolGeometry g = geometry(x.shape(), result.shape, p);
   double area = double(p.window[0] * p.window[1]);
@@ -147,7 +147,7 @@ Tensor avgPool2dKernel(const Tensor &x, const PoolParams &p, const Type &result)
   return y;
 }
 
-Tensor avgPool2dGradKernel(const Tensor &dy, const PoolParams &p, const Type &result) {
+Tensor avgPool2dGradKernel(const Tensor &dy, const WindowAttrs &p, const Type &result) {
   Tensor dx(result); // zero-filled: windows add into it
   PoolGeometry g = geometry(result.shape, dy.shape(), p);
   visitFloat(dy.dtype(), [&](auto tag) {

@@ -5,6 +5,7 @@
 
 #include "kiln/codegen/CompiledGraph.h"
 #include "kiln/codegen/KernelPlan.h"
+#include "kiln/codegen/ObjectCache.h"
 
 #include <catch2/catch.hpp>
 
@@ -42,7 +43,7 @@ TEST_CASE("the second compile of a graph comes from the disk cache", "[jit][cach
   Graph g = smallGraph();
   auto cold = codegen::CompiledGraph::compile(g, options);
   CHECK_FALSE(cold->stats().cacheHit);
-  REQUIRE(std::filesystem::exists(dir / (cold->stats().cacheKey + ".o")));
+  REQUIRE(std::filesystem::exists(codegen::ObjectCache(dir).path(cold->stats().cacheKey)));
   auto warm = codegen::CompiledGraph::compile(g, options);
   CHECK(warm->stats().cacheHit);
   CHECK(warm->stats().cacheKey == cold->stats().cacheKey);
@@ -67,7 +68,7 @@ TEST_CASE("a corrupt cache entry is compiled again, not loaded", "[jit][cache]")
   options.cacheDir = dir;
   Graph g = smallGraph();
   std::string key = codegen::CompiledGraph::compile(g, options)->stats().cacheKey;
-  std::filesystem::path entry = dir / (key + ".o");
+  std::filesystem::path entry = codegen::ObjectCache(dir).path(key);
   auto size = std::filesystem::file_size(entry);
   std::filesystem::resize_file(entry, 100); // truncated: not an object file any more
   auto again = codegen::CompiledGraph::compile(g, options);

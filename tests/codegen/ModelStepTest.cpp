@@ -144,6 +144,16 @@ TEST_CASE("train steps of the sequence models agree with the interpreter", "[jit
   checkTrainSteps(model, /*batch=*/4, /*steps=*/3, /*seed=*/2024, {}, noise);
 }
 
+TEST_CASE("the unrolled LSTM's time steps share their compiled kernels", "[jit][models][seq]") {
+  // Issue #11's bound: distinct compiled bodies at most 10% of the program's kernels.
+  Graph graph = buildStageGraph("lstm", Stage::Train, 4);
+  auto compiled = codegen::CompiledGraph::compile(graph, testJitOptions());
+  const codegen::CompileStats &stats = compiled->stats();
+  INFO(stats.kernels << " kernels, " << stats.kernelBodies << " bodies");
+  CHECK(stats.kernels > 500);
+  CHECK(stats.kernelBodies * 10 <= stats.kernels);
+}
+
 TEST_CASE("batch norm leaves the preceding conv biases only rounding noise as gradient",
           "[jit][models]") {
   constexpr uint64_t kSeed = 7;

@@ -65,6 +65,36 @@ TEST_CASE("the verifier re-runs the shape rules", "[ir][verifier]") {
   checkFails(g, "%3 (reduce_mean) @loss: shape rule fails: axis 5 out of range for rank 2");
 }
 
+TEST_CASE("the verifier checks attributes against the op's schema", "[ir][verifier]") {
+  SECTION("an attribute the op does not take") {
+    Graph g = chain();
+    g.mutableNodes()[2].attrs.set("axis", int64_t{0});
+    checkFails(g, "%1 (abs): shape rule fails: unknown attribute 'axis' (abs takes no attributes)");
+  }
+  SECTION("a required attribute removed") {
+    Graph g = test::trainStepGraph();
+    for (Node &n : g.mutableNodes())
+      if (n.op == OpKind::ReduceMean)
+        n.attrs = {};
+    checkFails(g, "%3 (reduce_mean) @loss: shape rule fails: missing attribute 'axes'");
+  }
+  SECTION("a flag of the wrong type") {
+    Graph g = test::trainStepGraph();
+    for (Node &n : g.mutableNodes())
+      if (n.op == OpKind::Matmul && n.attrs.has("transpose_b"))
+        n.attrs.set("transpose_b", int64_t{1});
+    CHECK_THROWS_WITH(verify(g),
+                      Catch::EndsWith("shape rule fails: attribute 'transpose_b' must be a bool, "
+                                      "got int"));
+  }
+  SECTION("an initializer of the wrong type") {
+    Graph g = chain();
+    ValueId w = g.addState("w", {DType::F32, {2}});
+    g.mutableNodes()[static_cast<size_t>(w)].attrs.set("trainable", std::string("yes"));
+    checkFails(g, "%w (state): attribute 'trainable' must be a bool, got string");
+  }
+}
+
 TEST_CASE("the verifier finds an operand outside the graph", "[ir][verifier]") {
   Graph g = chain();
   g.mutableNodes()[2].operands = {-1};

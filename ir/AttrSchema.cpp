@@ -1,0 +1,246 @@
+// The attribute sets of Ops.def and the check of a node's dictionary against its set.
+// Every attribute a frontend, pass or gradient rule sets is listed here; the shape
+// rules check values (ranges, lengths that depend on the operands), this file names
+// and types.
+#include "kiln/ir/AttrSchema.h"
+
+#include "kiln/ir/Error.h"
+#include "kiln/ir/Type.h"
+
+namespace kiln {
+
+namespace {
+
+using T = AttrType;
+constexpr bool kRequired = true, kOptional = false;
+
+constexpr AttrSpec kState[] = {
+    {"bound", T::Float, kOptional, "none (init = \"uniform\" needs it)"},
+    {"init", T::String, kOptional, "\"zeros\""},
+    {"std", T::Float, kOptional, "none (init = \"normal\" needs it)"},
+    {"trainable", T::Bool, kOptional, "false"},
+    {"value", T::Float, kOptional, "none (init = \"constant\" needs it)"},
+};
+// A constant has either `value` (a splat) or `data`; the shape rule checks which.
+constexpr AttrSpec kConstant[] = {
+    {"data", T::Floats, kOptional, "none: a splat of `value`"},
+    {"dtype", T::DType, kRequired},
+    {"shape", T::Shape, kRequired},
+    {"value", T::Float, kOptional, "none: `data` holds every element"},
+};
+constexpr AttrSpec kIota[] = {
+    {"axis", T::Int, kRequired},
+    {"dtype", T::DType, kRequired},
+    {"shape", T::Shape, kRequired},
+};
+constexpr AttrSpec kRandomUniform[] = {
+    {"seed", T::Int, kRequired},
+    {"shape", T::Shape, kRequired},
+};
+constexpr AttrSpec kConvert[] = {{"dtype", T::DType, kRequired}};
+constexpr std::string_view kDirections[] = {"eq", "ne", "lt", "le", "gt", "ge"};
+constexpr AttrSpec kCompare[] = {{"direction", T::Enum, kRequired, {}, kDirections}};
+constexpr AttrSpec kReduce[] = {{"axes", T::Ints, kRequired}};
+constexpr AttrSpec kAxis[] = {{"axis", T::Int, kRequired}};
+constexpr AttrSpec kMatmul[] = {
+    {"transpose_a", T::Bool, kOptional, "false"},
+    {"transpose_b", T::Bool, kOptional, "false"},
+};
+
+// Convolutions: conv2d's attributes, plus the size its gradient ops cannot infer.
+#define KILN_CONV_ATTRS                                                                            \
+  {"dilation", T::Pair, kOptional, "[1,1]"}, {"groups", T::Int, kOptional, "1"},                   \
+      {"padding", T::Pair, kOptional, "[0,0]"}, {                                                  \
+    "stride", T::Pair, kOptional, "[1,1]"                                                          \
+  }
+constexpr AttrSpec kConv[] = {KILN_CONV_ATTRS};
+constexpr AttrSpec kConvInputGrad[] = {KILN_CONV_ATTRS, {"input_size", T::Pair, kRequired}};
+constexpr AttrSpec kConvFilterGrad[] = {KILN_CONV_ATTRS, {"kernel", T::Pair, kRequired}};
+#undef KILN_CONV_ATTRS
+
+// Pooling: the window, plus the input size avg_pool2d_grad cannot infer.
+#define KILN_WINDOW_ATTRS                                                                          \
+  {"padding", T::Pair, kOptional, "[0,0]"}, {"stride", T::Pair, kOptional, "the window"}, {        \
+    "window", T::Pair, kRequired                                                                   \
+  }
+constexpr AttrSpec kWindow[] = {KILN_WINDOW_ATTRS};
+constexpr AttrSpec kWindowInputGrad[] = {KILN_WINDOW_ATTRS, {"input_size", T::Pair, kRequired}};
+#undef KILN_WINDOW_ATTRS
+
+constexpr AttrSpec kReshape[] = {{"shape", T::Shape, kRequired}};
+constexpr AttrSpec kTranspose[] = {{"perm", T::Ints, kRequired}};
+constexpr AttrSpec kBroadcast[] = {
+    {"dims", T::Ints, kRequired},
+    {"shape", T::Shape, kRequired},
+};
+constexpr AttrSpec kSlice[] = {
+    {"limit", T::Ints, kRequired},
+    {"start", T::Ints, kRequired},
+    {"stride", T::Ints, kOptional, "ones"},
+};
+constexpr AttrSpec kPad[] = {
+    {"high", T::Ints, kRequired},
+    {"low", T::Ints, kRequired},
+    {"value", T::Float, kOptional, "0.0"},
+};
+constexpr AttrSpec kOneHot[] = {
+    {"depth", T::Int, kRequired},
+    {"dtype", T::DType, kRequired},
+};
+
+const char *kindName(const AttrValue &v) {
+  constexpr const char *names[] = {"bool", "int", "float", "int list", "float list", "string"};
+  return names[v.index()];
+}
+
+/// Whether `value` has `spec`'s type; `why` says what is wrong when it does not.
+bool typeOk(const AttrSpec &spec, const AttrValue &value, std::string &why) {
+  const auto *ints = std::get_if<std::vector<int64_t>>(&value);
+  const auto *str = std::get_if<std::string>(&value);
+  switch (spec.type) {
+  case T::Bool:
+    return std::holds_alternative<bool>(value);
+  case T::Int:
+    return std::holds_alternative<int64_t>(value);
+  case T::Float:
+    return std::holds_alternative<double>(value) || std::holds_alternative<int64_t>(value);
+  case T::Ints:
+  case T::Shape:
+    return ints != nullptr;
+  case T::Floats:
+    return ints || std::holds_alternative<std::vector<double>>(value);
+  case T::String:
+    return str != nullptr;
+  case T::Enum:
+    for (std::string_view c : spec.choices)
+      if (str && *str == c)
+        return true;
+    if (str)
+      why = fmt::format("'{}'", *str);
+    return false;
+  case T::DType:
+    if (str && parseDType(*str))
+      return true;
+    if (str)
+      why = fmt::format("'{}'", *str);
+    return false;
+  case T::Pair:
+    if (ints && ints->size() == 2)
+      return true;
+    if (ints)
+      why = fmt::format("{} ints", ints->size());
+    return false;
+  }
+  return false;
+}
+
+} // namespace
+
+AttrSchema attrSchema(AttrSet set) {
+  switch (set) {
+  case AttrSet::None:
+    return {};
+  case AttrSet::State:
+    return {kState, /*open=*/true};
+  case AttrSet::Constant:
+    return {kConstant};
+  case AttrSet::Iota:
+    return {kIota};
+  case AttrSet::RandomUniform:
+    return {kRandomUniform};
+  case AttrSet::Convert:
+    return {kConvert};
+  case AttrSet::Compare:
+    return {kCompare};
+  case AttrSet::Reduce:
+    return {kReduce};
+  case AttrSet::Axis:
+    return {kAxis};
+  case AttrSet::Matmul:
+    return {kMatmul};
+  case AttrSet::Conv:
+    return {kConv};
+  case AttrSet::ConvInputGrad:
+    return {kConvInputGrad};
+  case AttrSet::ConvFilterGrad:
+    return {kConvFilterGrad};
+  case AttrSet::Window:
+    return {kWindow};
+  case AttrSet::WindowInputGrad:
+    return {kWindowInputGrad};
+  case AttrSet::Reshape:
+    return {kReshape};
+  case AttrSet::Transpose:
+    return {kTranspose};
+  case AttrSet::Broadcast:
+    return {kBroadcast};
+  case AttrSet::Slice:
+    return {kSlice};
+  case AttrSet::Pad:
+    return {kPad};
+  case AttrSet::OneHot:
+    return {kOneHot};
+  }
+  return {};
+}
+
+const AttrSpec *findAttrSpec(OpKind op, std::string_view key) {
+  for (const AttrSpec &spec : attrSchema(op).specs)
+    if (spec.name == key)
+      return &spec;
+  return nullptr;
+}
+
+std::string_view attrTypeName(AttrType type) {
+  switch (type) {
+  case T::Bool:
+    return "a bool";
+  case T::Int:
+    return "an int";
+  case T::Float:
+    return "a float";
+  case T::Ints:
+  case T::Shape:
+    return "an int list";
+  case T::Floats:
+    return "a float list";
+  case T::String:
+    return "a string";
+  case T::Enum:
+    return "one of";
+  case T::DType:
+    return "a dtype (f32, f64, i32, bool)";
+  case T::Pair:
+    return "a list of 2 ints";
+  }
+  return "?";
+}
+
+void checkAttrs(OpKind op, const Attrs &attrs) {
+  AttrSchema schema = attrSchema(op);
+  for (const auto &[key, value] : attrs) {
+    const AttrSpec *spec = findAttrSpec(op, key);
+    if (!spec) {
+      if (schema.open)
+        continue;
+      std::string takes;
+      for (const AttrSpec &s : schema.specs)
+        takes += (takes.empty() ? "" : ", ") + std::string(s.name);
+      fail("unknown attribute '{}' ({} takes {})", key, mnemonic(op),
+           takes.empty() ? "no attributes" : takes);
+    }
+    std::string why;
+    if (typeOk(*spec, value, why))
+      continue;
+    std::string want(attrTypeName(spec->type));
+    if (spec->type == T::Enum)
+      for (size_t i = 0; i < spec->choices.size(); ++i)
+        want += (i ? ", " : " ") + std::string(spec->choices[i]);
+    fail("attribute '{}' must be {}, got {}", key, want, why.empty() ? kindName(value) : why);
+  }
+  for (const AttrSpec &spec : schema.specs)
+    if (spec.required && !attrs.has(spec.name))
+      fail("missing attribute '{}'", spec.name);
+}
+
+} // namespace kiln

@@ -1,0 +1,108 @@
+// One enum per op category, generated from Ops.def, so that a switch over one
+// category's ops is exhaustive (-Werror=switch) without listing every other op: a new
+// elementwise op needs no case in code that only handles layout ops, while a new
+// layout op is still reported there by the compiler. `xxxOp(kind)` converts an OpKind
+// (std::nullopt when the op is of another category).
+#pragma once
+
+#include "kiln/ir/Op.h"
+
+namespace kiln {
+
+enum class SourceOp : uint8_t {
+#define SOURCE(Enum, Mnemonic, Arity, Cost, AttrSet, Differentiable) Enum,
+#include "kiln/ir/Ops.def"
+};
+
+constexpr std::optional<SourceOp> sourceOp(OpKind kind) {
+  switch (kind) {
+#define SOURCE(Enum, Mnemonic, Arity, Cost, AttrSet, Differentiable)                               \
+  case OpKind::Enum:                                                                               \
+    return SourceOp::Enum;
+#include "kiln/ir/Ops.def"
+  default: // every op of another category
+    return std::nullopt;
+  }
+}
+
+enum class ElementwiseOp : uint8_t {
+#define ELEMENTWISE(Enum, Mnemonic, Arity, Cost, AttrSet, Differentiable) Enum,
+#include "kiln/ir/Ops.def"
+};
+
+constexpr std::optional<ElementwiseOp> elementwiseOp(OpKind kind) {
+  switch (kind) {
+#define ELEMENTWISE(Enum, Mnemonic, Arity, Cost, AttrSet, Differentiable)                          \
+  case OpKind::Enum:                                                                               \
+    return ElementwiseOp::Enum;
+#include "kiln/ir/Ops.def"
+  default: // every op of another category
+    return std::nullopt;
+  }
+}
+
+enum class ReductionOp : uint8_t {
+#define REDUCTION(Enum, Mnemonic, Arity, Cost, AttrSet, Differentiable) Enum,
+#include "kiln/ir/Ops.def"
+};
+
+constexpr std::optional<ReductionOp> reductionOp(OpKind kind) {
+  switch (kind) {
+#define REDUCTION(Enum, Mnemonic, Arity, Cost, AttrSet, Differentiable)                            \
+  case OpKind::Enum:                                                                               \
+    return ReductionOp::Enum;
+#include "kiln/ir/Ops.def"
+  default: // every op of another category
+    return std::nullopt;
+  }
+}
+
+enum class ContractionOp : uint8_t {
+#define CONTRACTION(Enum, Mnemonic, Arity, Cost, AttrSet, Differentiable) Enum,
+#include "kiln/ir/Ops.def"
+};
+
+constexpr std::optional<ContractionOp> contractionOp(OpKind kind) {
+  switch (kind) {
+#define CONTRACTION(Enum, Mnemonic, Arity, Cost, AttrSet, Differentiable)                          \
+  case OpKind::Enum:                                                                               \
+    return ContractionOp::Enum;
+#include "kiln/ir/Ops.def"
+  default: // every op of another category
+    return std::nullopt;
+  }
+}
+
+enum class WindowOp : uint8_t {
+#define WINDOW(Enum, Mnemonic, Arity, Cost, AttrSet, Differentiable) Enum,
+#include "kiln/ir/Ops.def"
+};
+
+constexpr std::optional<WindowOp> windowOp(OpKind kind) {
+  switch (kind) {
+#define WINDOW(Enum, Mnemonic, Arity, Cost, AttrSet, Differentiable)                               \
+  case OpKind::Enum:                                                                               \
+    return WindowOp::Enum;
+#include "kiln/ir/Ops.def"
+  default: // every op of another category
+    return std::nullopt;
+  }
+}
+
+enum class LayoutOp : uint8_t {
+#define LAYOUT(Enum, Mnemonic, Arity, Cost, AttrSet, Differentiable) Enum,
+#include "kiln/ir/Ops.def"
+};
+
+constexpr std::optional<LayoutOp> layoutOp(OpKind kind) {
+  switch (kind) {
+#define LAYOUT(Enum, Mnemonic, Arity, Cost, AttrSet, Differentiable)                               \
+  case OpKind::Enum:                                                                               \
+    return LayoutOp::Enum;
+#include "kiln/ir/Ops.def"
+  default: // every op of another category
+    return std::nullopt;
+  }
+}
+
+} // namespace kiln
