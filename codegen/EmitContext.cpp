@@ -106,6 +106,23 @@ bool KernelFunction::sharesBuffer(size_t i) const {
   return false;
 }
 
+void KernelFunction::writes(ValueId value) { written_.push_back(ec_.plan.root(value)); }
+
+bool KernelFunction::mayAlias(size_t i) const {
+  if (!sharesBuffer(i))
+    return false;
+  const Pointer &p = pointers_[i];
+  if (p.kind == StorageKind::Global)
+    return false; // constant data is never written
+  for (ValueId root : written_) {
+    const Storage &st = ec_.plan.storage[root];
+    int64_t where = st.kind == StorageKind::Argument ? st.slot : st.offset;
+    if (st.kind == p.kind && where == p.where)
+      return true;
+  }
+  return false;
+}
+
 Value *KernelFunction::arenaAt(int64_t offset) {
   return pointer(StorageKind::Arena, offset, nullptr, 0);
 }
@@ -136,9 +153,17 @@ void KernelFunction::finish() {
 /// Moves the body into a function whose arguments are the buffer pointers, then looks for
 /// an earlier body with the same text. Buffers a kernel touches are live together, so the
 /// planner gave them disjoint places: a pointer is noalias unless another one points
-/// into the same buffer (two slices of one tensor).
+/// into the same buffer and that buffer is written (noalias constrains only memory the
+/// function modifies, so many slices of one read-only tensor keep it, and with it the
+/// vectorizer needs no runtime overlap checks).
 Function *KernelFunction::sealBody() {
-  std::vector<Type *> params(pointers_.size(), ec_.ptr());
+  // Past a few buffers, pointer arguments cost more than sharing saves: each one holds a
+  // register through the loop (a time-step gradient sum reads 28 buffers), where
+  // addresses at constant offsets from the arena share one. Such a body computes its
+  // addresses itself from (args, arena), as the launcher does, and is rarely shared.
+  constexpr size_t kMaxBufferArguments = 8;
+  bool direct = pointers_.size() > kMaxBufferArguments;
+  std::vector<Type *> params(direct ? 2 : pointers_.size(), ec_.ptr());
   params.insert(params.end(), {ec_.i64(), ec_.i64(), ec_.i64()});
   Function *sealed =
       Function::Create(FunctionType::get(Type::getVoidTy(ec_.context), params, false),
@@ -150,19 +175,31 @@ Function *KernelFunction::sealBody() {
   sealed->addFnAttr(Attribute::NoInline);
   sealed->addFnAttr(kKernelAttribute);
   sealed->splice(sealed->end(), body_);
+  if (direct) {
+    sealed->getArg(0)->setName("args");
+    sealed->getArg(1)->setName("arena");
+  }
   for (size_t i = 0; i < pointers_.size(); ++i) {
-    Argument *arg = sealed->getArg(unsigned(i));
-    if (!sharesBuffer(i))
-      arg->addAttr(Attribute::NoAlias);
-    arg->setName(fmt::format("p{}", i));
     Instruction *load = pointers_[i].placeholder;
     auto *address = cast<Instruction>(load->getOperand(0));
-    load->replaceAllUsesWith(arg);
+    Value *replacement = nullptr;
+    if (direct) {
+      IRBuilder<> b(load);
+      replacement = bufferAddress(b, sealed->getArg(0), sealed->getArg(1), pointers_[i]);
+    } else {
+      Argument *arg = sealed->getArg(unsigned(i));
+      if (!mayAlias(i))
+        arg->addAttr(Attribute::NoAlias);
+      arg->setName(fmt::format("p{}", i));
+      replacement = arg;
+    }
+    load->replaceAllUsesWith(replacement);
     load->eraseFromParent();
     if (address->use_empty())
       address->eraseFromParent();
   }
-  size_t n = pointers_.size();
+  directAddresses_ = direct;
+  size_t n = direct ? 2 : pointers_.size();
   begin_->replaceAllUsesWith(sealed->getArg(unsigned(n)));
   end_->replaceAllUsesWith(sealed->getArg(unsigned(n + 1)));
   worker_->replaceAllUsesWith(sealed->getArg(unsigned(n + 2)));
@@ -184,6 +221,18 @@ Function *KernelFunction::sealBody() {
   return sealed;
 }
 
+Value *KernelFunction::bufferAddress(IRBuilder<> &b, Value *args, Value *arena, const Pointer &p) {
+  Value *base = p.global;
+  int64_t bytes = p.bytes;
+  if (p.kind == StorageKind::Argument)
+    base = b.CreateLoad(ec_.ptr(), b.CreateConstInBoundsGEP1_64(ec_.ptr(), args, p.where));
+  if (p.kind == StorageKind::Arena) {
+    base = arena;
+    bytes += p.where;
+  }
+  return bytes ? b.CreateConstInBoundsGEP1_64(b.getInt8Ty(), base, uint64_t(bytes)) : base;
+}
+
 void KernelFunction::makeLauncher(Function *body) {
   launcher_ = Function::Create(FunctionType::get(Type::getVoidTy(ec_.context),
                                                  {ec_.ptr(), ec_.i64(), ec_.i64(), ec_.i64()}, false),
@@ -199,18 +248,11 @@ void KernelFunction::makeLauncher(Function *body) {
   Value *args = b.CreateLoad(ec_.ptr(), ctx, "args");
   Value *arena = b.CreateLoad(ec_.ptr(), b.CreateConstInBoundsGEP1_64(ec_.ptr(), ctx, 1), "arena");
   std::vector<Value *> operands;
-  for (const Pointer &p : pointers_) {
-    Value *base = p.global;
-    int64_t bytes = p.bytes;
-    if (p.kind == StorageKind::Argument)
-      base = b.CreateLoad(ec_.ptr(), b.CreateConstInBoundsGEP1_64(ec_.ptr(), args, p.where));
-    if (p.kind == StorageKind::Arena) {
-      base = arena;
-      bytes += p.where;
-    }
-    operands.push_back(bytes ? b.CreateConstInBoundsGEP1_64(b.getInt8Ty(), base, uint64_t(bytes))
-                             : base);
-  }
+  if (directAddresses_)
+    operands = {args, arena};
+  else
+    for (const Pointer &p : pointers_)
+      operands.push_back(bufferAddress(b, args, arena, p));
   for (; arg != launcher_->arg_end(); ++arg)
     operands.push_back(&*arg);
   b.CreateCall(body, operands);

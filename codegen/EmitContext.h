@@ -69,6 +69,9 @@ public:
   llvm::Value *buffer(ValueId value, int64_t bytes = 0);
   /// arena + offset.
   llvm::Value *arenaAt(int64_t offset);
+  /// Declares that the kernel writes `value`'s buffer (the others it only reads; arena
+  /// scratch is never shared).
+  void writes(ValueId value);
   /// A stack array of `count` elements, allocated once in the entry block.
   llvm::Value *stackArray(llvm::Type *element, int64_t count);
 
@@ -96,7 +99,13 @@ private:
   };
   llvm::Value *pointer(StorageKind kind, int64_t where, llvm::Constant *global, int64_t bytes);
   bool sharesBuffer(size_t pointer) const;
+  /// Whether pointer `i` may alias another one that writes: only pointers into a written
+  /// buffer that another pointer also reaches lose `noalias`.
+  bool mayAlias(size_t pointer) const;
   llvm::Function *sealBody();
+  /// The address `p` stands for, from the step's arguments and arena.
+  llvm::Value *bufferAddress(llvm::IRBuilder<> &b, llvm::Value *args, llvm::Value *arena,
+                             const Pointer &p);
   void makeLauncher(llvm::Function *body);
 
   EmitContext &ec_;
@@ -108,6 +117,8 @@ private:
   llvm::IRBuilder<> entryBuilder_;
   llvm::Value *begin_, *end_, *worker_, *placeholders_;
   std::vector<Pointer> pointers_;
+  std::vector<ValueId> written_; ///< roots of the buffers the kernel writes
+  bool directAddresses_ = false;  ///< the body takes (args, arena), not buffer pointers
 };
 
 /// Fills `kf` with the loop nest of a Loop, ConcatPart or Reduce kernel.

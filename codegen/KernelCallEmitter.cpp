@@ -18,7 +18,9 @@ public:
   CallEmitter(EmitContext &ec, KernelFunction &kf, const Kernel &kernel,
               const std::optional<Epilogue> &epilogue)
       : ec_(ec), kf_(kf), b_(kf.builder()), kernel_(kernel), node_(ec.graph.node(kernel.value)),
-        dtype_(node_.type.dtype), epilogue_(epilogue) {}
+        dtype_(node_.type.dtype), epilogue_(epilogue) {
+    kf.writes(kernel.value);
+  }
 
   Value *constant(int64_t v) { return ConstantInt::get(ec_.i64(), v); }
 

@@ -40,7 +40,9 @@ constexpr int64_t kTile = 256;
 class ExprEmitter {
 public:
   ExprEmitter(EmitContext &ec, KernelFunction &kf, const LoopNest &nest)
-      : ec_(ec), kf_(kf), b_(kf.builder()), nest_(nest) {}
+      : ec_(ec), kf_(kf), b_(kf.builder()), nest_(nest) {
+    kf.writes(nest.target);
+  }
 
   Value *affine(const Affine &a, const std::vector<Value *> &ivs) {
     Value *sum = ConstantInt::get(ec_.i64(), a.offset);
