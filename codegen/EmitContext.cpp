@@ -66,7 +66,7 @@ KernelFunction::KernelFunction(EmitContext &ec, const std::string &name)
       entry_(BasicBlock::Create(ec.context, "entry", body_)), builder_(ec.context),
       entryBuilder_(ec.context) {
   auto arg = body_->arg_begin();
-  placeholders_ = &*arg++;
+  pointerTable_ = &*arg++;
   begin_ = &*arg++;
   end_ = &*arg++;
   worker_ = &*arg++;
@@ -83,9 +83,9 @@ KernelFunction::KernelFunction(EmitContext &ec, const std::string &name)
 Value *KernelFunction::pointer(StorageKind kind, int64_t where, Constant *global, int64_t bytes) {
   for (const Pointer &p : pointers_)
     if (p.kind == kind && p.where == where && p.global == global && p.bytes == bytes)
-      return p.placeholder;
+      return p.standIn;
   auto *load = entryBuilder_.CreateLoad(
-      ec_.ptr(), entryBuilder_.CreateConstInBoundsGEP1_64(ec_.ptr(), placeholders_, pointers_.size()));
+      ec_.ptr(), entryBuilder_.CreateConstInBoundsGEP1_64(ec_.ptr(), pointerTable_, pointers_.size()));
   pointers_.push_back({kind, where, global, bytes, load});
   return load;
 }
@@ -180,7 +180,7 @@ Function *KernelFunction::sealBody() {
     sealed->getArg(1)->setName("arena");
   }
   for (size_t i = 0; i < pointers_.size(); ++i) {
-    Instruction *load = pointers_[i].placeholder;
+    Instruction *load = pointers_[i].standIn;
     auto *address = cast<Instruction>(load->getOperand(0));
     Value *replacement = nullptr;
     if (direct) {

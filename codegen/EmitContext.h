@@ -89,13 +89,13 @@ public:
 
 private:
   /// Where a buffer pointer comes from; while the body is emitted it is a load from
-  /// the placeholder array argument, replaced by a pointer argument in finish().
+  /// a load from the pointer-table argument, replaced by a pointer argument in finish().
   struct Pointer {
     StorageKind kind;     ///< Argument, Arena or Global
     int64_t where;        ///< argument slot or arena offset
     llvm::Constant *global;
     int64_t bytes;        ///< further on from there
-    llvm::Instruction *placeholder;
+    llvm::Instruction *standIn;
   };
   llvm::Value *pointer(StorageKind kind, int64_t where, llvm::Constant *global, int64_t bytes);
   bool sharesBuffer(size_t pointer) const;
@@ -115,7 +115,7 @@ private:
   llvm::BasicBlock *entry_;
   llvm::IRBuilder<> builder_;
   llvm::IRBuilder<> entryBuilder_;
-  llvm::Value *begin_, *end_, *worker_, *placeholders_;
+  llvm::Value *begin_, *end_, *worker_, *pointerTable_;
   std::vector<Pointer> pointers_;
   std::vector<ValueId> written_; ///< roots of the buffers the kernel writes
   bool directAddresses_ = false;  ///< the body takes (args, arena), not buffer pointers
