@@ -158,9 +158,10 @@ void KernelFunction::finish() {
 /// vectorizer needs no runtime overlap checks).
 Function *KernelFunction::sealBody() {
   // Past a few buffers, pointer arguments cost more than sharing saves: each one holds a
-  // register through the loop (a time-step gradient sum reads 28 buffers), where
-  // addresses at constant offsets from the arena share one. Such a body computes its
-  // addresses itself from (args, arena), as the launcher does, and is rarely shared.
+  // register through the loop, where addresses at constant offsets from the arena share
+  // one. lstm's time-step gradient sums read 28 buffers: 5.5 ms each with pointer
+  // arguments, 3.0 with arena offsets (one thread, one compile part). Such a body
+  // computes its addresses itself from (args, arena), as the launcher does.
   constexpr size_t kMaxBufferArguments = 8;
   bool direct = pointers_.size() > kMaxBufferArguments;
   std::vector<Type *> params(direct ? 2 : pointers_.size(), ec_.ptr());
