@@ -29,6 +29,7 @@ void compileTime(benchmark::State &state, const ModelSpec &model, bool cached) {
     stats = compiled->stats();
   }
   state.counters["kernels"] = double(stats.kernels);
+  state.counters["stages"] = double(stats.stages);
   state.counters["bodies"] = double(stats.kernelBodies);
   if (cached)
     std::filesystem::remove_all(dir);

@@ -1,10 +1,10 @@
-// CompiledGraph: plan -> module -> (disk cache | O3 + machine code) -> kiln_step.
+// CompiledGraph: lowerStep -> module -> (disk cache | O3 + machine code) -> kiln_step.
 #include "kiln/codegen/CompiledGraph.h"
 
 #include "kiln/codegen/JitEngine.h"
-#include "kiln/codegen/KernelPlan.h"
 #include "kiln/codegen/ModuleEmitter.h"
 #include "kiln/codegen/ObjectCache.h"
+#include "kiln/codegen/Pipeline.h"
 #include "kiln/ir/Error.h"
 #include "kiln/passes/PassManager.h"
 #include "kiln/runtime/ThreadPool.h"
@@ -28,19 +28,6 @@ namespace {
 constexpr const char *kPipelineVersion = "kiln-jit-pipeline-1";
 
 using StepFn = int32_t(void **, uint8_t *);
-
-bool profiling(const JitOptions &options) {
-  const char *env = std::getenv("KILN_JIT_PROFILE");
-  return options.profile || (env && *env && std::string_view(env) != "0");
-}
-
-PlanOptions planOptions(const JitOptions &options) {
-  PlanOptions p;
-  p.isa = options.isa.value_or(hostTarget().isa);
-  p.workers = options.threads > 0 ? options.threads : ThreadPool::global().threads();
-  p.profile = profiling(options);
-  return p;
-}
 
 std::string print(const llvm::Module &module) {
   std::string text;
@@ -76,31 +63,12 @@ void keepFreedMemory() {
   });
 }
 
-/// The graph kiln compiles: `graph` after the default pass pipeline. Its interface
-/// (inputs, states, outputs, updates) is the original's, which the passes preserve.
-Graph optimizedGraph(const Graph &graph, const JitOptions &options) {
-  Graph optimized = graph;
-  if (!options.optimizeGraph)
-    return optimized;
-  PassManager passes;
-  passes.addPipeline("default");
-  passes.run(optimized);
-  auto sameInterface = [&](const std::vector<ValueId> &a, const std::vector<ValueId> &b) {
-    if (a.size() != b.size())
-      return false;
-    for (size_t i = 0; i < a.size(); ++i)
-      if (graph.node(a[i]).name != optimized.node(b[i]).name ||
-          graph.type(a[i]) != optimized.type(b[i]))
-        return false;
-    return true;
-  };
-  bool same = sameInterface(graph.inputs(), optimized.inputs()) &&
-              sameInterface(graph.states(), optimized.states()) &&
-              graph.outputs().size() == optimized.outputs().size() &&
-              graph.updates().size() == optimized.updates().size();
-  if (!same)
-    fail("JIT: the graph passes changed the interface of graph @{} (internal error)", graph.name());
-  return optimized;
+/// The pipeline up to the stages, for `options`.
+std::unique_ptr<LoweredStep> lower(const Graph &graph, const JitOptions &options) {
+  LowerOptions lowering;
+  lowering.target = planOptions(options);
+  lowering.optimizeGraph = options.optimizeGraph;
+  return lowerStep(graph, lowering);
 }
 
 } // namespace
@@ -122,9 +90,9 @@ std::unique_ptr<CompiledGraph> CompiledGraph::compile(Graph graph, const JitOpti
   const Graph &g = compiled->graph_;
   JitEngine &engine = JitEngine::global();
 
-  Graph optimized = optimizedGraph(g, options);
-  KernelPlan plan = planKernels(optimized, planOptions(options));
-  EmittedModule emitted = emitModule(optimized, plan);
+  std::unique_ptr<LoweredStep> lowered = lower(g, options);
+  const StepPlan &plan = lowered->stages;
+  EmittedModule emitted = emitModule(lowered->graph, plan);
   std::vector<std::string> kernelNames = emitted.kernelNames;
   size_t kernelBodies = emitted.bodies;
   engine.configureModule(*emitted.module);
@@ -180,6 +148,7 @@ std::unique_ptr<CompiledGraph> CompiledGraph::compile(Graph graph, const JitOpti
   }
   stats.arenaBytes = plan.arenaBytes;
   stats.kernels = kernelNames.size();
+  stats.stages = plan.stages.size();
   stats.kernelBodies = kernelBodies;
   stats.host = hostTarget().describe();
   stats.workers = plan.options.workers;
@@ -221,21 +190,19 @@ CompiledGraph::Result CompiledGraph::run(std::span<const Tensor> inputs,
 }
 
 std::string llvmIr(const Graph &source, bool optimized, const JitOptions &options) {
-  Graph graph = optimizedGraph(source, options);
-  KernelPlan plan = planKernels(graph, planOptions(options));
-  EmittedModule emitted = emitModule(graph, plan);
+  std::unique_ptr<LoweredStep> lowered = lower(source, options);
+  EmittedModule emitted = emitModule(lowered->graph, lowered->stages);
   JitEngine &engine = JitEngine::global();
   if (optimized)
     engine.optimize(*emitted.module);
   else
     engine.configureModule(*emitted.module);
-  return describePlan(graph, plan) + print(*emitted.module);
+  return describeStages(lowered->graph, lowered->stages) + print(*emitted.module);
 }
 
 std::string assembly(const Graph &source, const JitOptions &options) {
-  Graph graph = optimizedGraph(source, options);
-  KernelPlan plan = planKernels(graph, planOptions(options));
-  EmittedModule emitted = emitModule(graph, plan);
+  std::unique_ptr<LoweredStep> lowered = lower(source, options);
+  EmittedModule emitted = emitModule(lowered->graph, lowered->stages);
   JitEngine &engine = JitEngine::global();
   engine.optimize(*emitted.module);
   return engine.assembly(*emitted.module);

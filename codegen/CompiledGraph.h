@@ -29,7 +29,7 @@ struct JitOptions {
   /// Keep the LLVM IR before and after O3 (see CompiledGraph::irBefore()).
   bool dumpIr = false;
   /// Run the graph passes (passes/: simplify, constant folding, CSE, DCE to a fixed
-  /// point) before planning kernels.
+  /// point) before fusion (Pipeline.h).
   bool optimizeGraph = true;
   /// The kernel variant (vector width) to generate; unset means the widest the host CPU
   /// supports. Tests force the others.
@@ -44,7 +44,8 @@ struct CompileStats {
   bool cacheHit = false;
   std::string cacheKey;
   int64_t arenaBytes = 0;
-  size_t kernels = 0;
+  size_t kernels = 0; ///< the kernel program's kernels, one compiled function each
+  size_t stages = 0;  ///< the loop nests and libjit calls those kernels run
   size_t kernelBodies = 0; ///< distinct compiled kernel bodies (identical kernels share one)
   std::string host; ///< "znver3 (avx2)"
   int workers = 1;

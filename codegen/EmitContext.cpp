@@ -58,13 +58,13 @@ std::string EmitContext::isaSuffix(DType dtype) const {
   return dtypeSuffix(dtype) + "_generic";
 }
 
-KernelFunction::KernelFunction(EmitContext &ec, const std::string &name)
+KernelFunction::KernelFunction(EmitContext &ec, const std::string &name, size_t stage)
     : ec_(ec), name_(name),
       body_(Function::Create(FunctionType::get(Type::getVoidTy(ec.context),
                                                {ec.ptr(), ec.i64(), ec.i64(), ec.i64()}, false),
                              GlobalValue::InternalLinkage, name + ".body", ec.module)),
       entry_(BasicBlock::Create(ec.context, "entry", body_)), builder_(ec.context),
-      entryBuilder_(ec.context) {
+      entryBuilder_(ec.context), stage_(stage) {
   auto arg = body_->arg_begin();
   pointerTable_ = &*arg++;
   begin_ = &*arg++;
@@ -106,7 +106,9 @@ bool KernelFunction::sharesBuffer(size_t i) const {
   return false;
 }
 
-void KernelFunction::writes(ValueId value) { written_.push_back(ec_.plan.root(value)); }
+void KernelFunction::writes(ValueId value) {
+  written_.push_back(ec_.plan.storage(ec_.plan.root(value, stage_), stage_));
+}
 
 bool KernelFunction::mayAlias(size_t i) const {
   if (!sharesBuffer(i))
@@ -114,8 +116,7 @@ bool KernelFunction::mayAlias(size_t i) const {
   const Pointer &p = pointers_[i];
   if (p.kind == StorageKind::Global)
     return false; // constant data is never written
-  for (ValueId root : written_) {
-    const Storage &st = ec_.plan.storage[root];
+  for (const Storage &st : written_) {
     int64_t where = st.kind == StorageKind::Argument ? st.slot : st.offset;
     if (st.kind == p.kind && where == p.where)
       return true;
@@ -128,17 +129,15 @@ Value *KernelFunction::arenaAt(int64_t offset) {
 }
 
 Value *KernelFunction::buffer(ValueId value, int64_t bytes) {
-  ValueId root = ec_.plan.root(value);
-  const Storage &st = ec_.plan.storage[root];
+  Storage st = ec_.plan.storage(ec_.plan.root(value, stage_), stage_);
   switch (st.kind) {
   case StorageKind::Argument:
     return pointer(StorageKind::Argument, st.slot, nullptr, bytes);
   case StorageKind::Arena:
     return pointer(StorageKind::Arena, st.offset, nullptr, bytes);
   case StorageKind::Global:
-    return pointer(StorageKind::Global, -1, ec_.globals.at(root), bytes);
+    return pointer(StorageKind::Global, -1, ec_.globals.at(st.global), bytes);
   case StorageKind::Virtual:
-  case StorageKind::Alias:
     break;
   }
   assert(false && "a virtual value has no buffer");
@@ -162,7 +161,7 @@ Function *KernelFunction::sealBody() {
   // one. lstm's time-step gradient sums read 28 buffers: 5.5 ms each with pointer
   // arguments, 3.0 with arena offsets (one thread, one compile part). Such a body
   // computes its addresses itself from (args, arena), as the launcher does.
-  constexpr size_t kMaxBufferArguments = 8;
+  constexpr size_t kMaxBufferArguments = 12;
   bool direct = pointers_.size() > kMaxBufferArguments;
   std::vector<Type *> params(direct ? 2 : pointers_.size(), ec_.ptr());
   params.insert(params.end(), {ec_.i64(), ec_.i64(), ec_.i64()});

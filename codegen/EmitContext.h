@@ -1,9 +1,9 @@
-// What the IR emitters share: the module being built, the graph and its plan, LLVM types
+// What the IR emitters share: the module being built, the graph and its stages, LLVM types
 // of kiln's dtypes, and the kernel function being filled (its arguments and the base
 // pointers of the buffers it touches, computed once in its entry block).
 #pragma once
 
-#include "kiln/codegen/KernelPlan.h"
+#include "kiln/codegen/StepPlan.h"
 #include "kiln/codegen/LoopNest.h"
 #include "kiln/ir/Graph.h"
 
@@ -22,7 +22,7 @@ struct EmitContext {
   llvm::LLVMContext &context;
   llvm::Module &module;
   const Graph &graph;
-  const KernelPlan &plan;
+  const StepPlan &plan;
   /// Constant data of `constant {data}` nodes, by value.
   std::map<ValueId, llvm::GlobalVariable *> globals;
   /// Kernel bodies by their text (see KernelFunction::finish): kernels that differ only
@@ -55,7 +55,8 @@ struct EmitContext {
 /// kernel's buffer pointers and calls the (shared) body.
 class KernelFunction {
 public:
-  KernelFunction(EmitContext &ec, const std::string &name);
+  /// The function of stage `stage` of the plan (whose kernel's buffers it may touch).
+  KernelFunction(EmitContext &ec, const std::string &name, size_t stage);
 
   /// The function being filled (until finish()).
   llvm::Function *function() const { return body_; }
@@ -63,14 +64,15 @@ public:
   llvm::Value *begin() const { return begin_; }
   llvm::Value *end() const { return end_; }
   llvm::Value *worker() const { return worker_; }
-  /// The base pointer of `value`'s storage (follows aliases), `bytes` further on. A
+  size_t stage() const { return stage_; }
+  /// The base pointer of `value`'s storage (through reshapes), `bytes` further on. A
   /// constant offset folded into the pointer keeps it out of the body's text, so the
   /// slices of a tensor at different places share one body.
   llvm::Value *buffer(ValueId value, int64_t bytes = 0);
   /// arena + offset.
   llvm::Value *arenaAt(int64_t offset);
   /// Declares that the kernel writes `value`'s buffer (the others it only reads; arena
-  /// scratch is never shared).
+  /// scratch is never shared with a buffer).
   void writes(ValueId value);
   /// A stack array of `count` elements, allocated once in the entry block.
   llvm::Value *stackArray(llvm::Type *element, int64_t count);
@@ -117,7 +119,8 @@ private:
   llvm::IRBuilder<> entryBuilder_;
   llvm::Value *begin_, *end_, *worker_, *pointerTable_;
   std::vector<Pointer> pointers_;
-  std::vector<ValueId> written_; ///< roots of the buffers the kernel writes
+  size_t stage_;
+  std::vector<Storage> written_; ///< the buffers the kernel writes
   bool directAddresses_ = false;  ///< the body takes (args, arena), not buffer pointers
 };
 
@@ -137,15 +140,14 @@ struct Epilogue {
   int64_t rowElements = 0;     ///< elements per outermost row of the nest
 };
 
-/// The epilogue of `kernel` if `next` (the kernel after it) can run as one: an
-/// elementwise Store nest over the same shape that reads the kernel's value only at the
-/// element it writes, whose rows align with the kernel's work items.
-std::optional<Epilogue> epilogueFor(const EmitContext &ec, const Kernel &kernel, const Kernel &next,
-                                    const LoopNest &nest);
+/// The epilogue of stage `stage` if `nest` (the stage after it, in the same kernel) can
+/// run as one: an elementwise Store nest over the same shape that reads the stage's
+/// value only at the element it writes, whose rows align with the stage's work items.
+std::optional<Epilogue> epilogueFor(const EmitContext &ec, size_t stage, const LoopNest &nest);
 
 /// Fills `kf` with calls of the libjit kernel of a contraction, window or chunk-sum
-/// kernel, one call per work item, each followed by `epilogue` if given.
-void emitKernelCall(EmitContext &ec, KernelFunction &kf, const Kernel &kernel,
+/// stage, one call per work item, each followed by `epilogue` if given.
+void emitKernelCall(EmitContext &ec, KernelFunction &kf, const Stage &stage,
                     const std::optional<Epilogue> &epilogue = std::nullopt);
 
 } // namespace kiln::codegen

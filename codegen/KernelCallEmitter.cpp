@@ -15,7 +15,7 @@ namespace {
 
 class CallEmitter {
 public:
-  CallEmitter(EmitContext &ec, KernelFunction &kf, const Kernel &kernel,
+  CallEmitter(EmitContext &ec, KernelFunction &kf, const Stage &kernel,
               const std::optional<Epilogue> &epilogue)
       : ec_(ec), kf_(kf), b_(kf.builder()), kernel_(kernel), node_(ec.graph.node(kernel.value)),
         dtype_(node_.type.dtype), epilogue_(epilogue) {
@@ -131,13 +131,13 @@ public:
   void run() {
     const Graph &g = ec_.graph;
     switch (kernel_.kind) {
-    case KernelKind::Matmul:
+    case StageKind::Matmul:
       matmul();
       break;
-    case KernelKind::Conv2d:
-    case KernelKind::Conv2dInputGrad: {
+    case StageKind::Conv2d:
+    case StageKind::Conv2dInputGrad: {
       // The shifted forms multiply by the filter PackFilter packed for every image.
-      bool forward = kernel_.kind == KernelKind::Conv2d;
+      bool forward = kernel_.kind == StageKind::Conv2d;
       const char *entry =
           forward ? (kernel_.shifted ? "kiln_conv2d_s1_" : "kiln_conv2d_")
                   : (kernel_.shifted ? "kiln_conv2d_input_grad_s1_" : "kiln_conv2d_input_grad_");
@@ -146,12 +146,12 @@ public:
            kf_.buffer(kernel_.value), {});
       break;
     }
-    case KernelKind::Conv2dFilterGrad:
+    case StageKind::Conv2dFilterGrad:
       conv(kernel_.shifted ? "kiln_conv2d_filter_grad_s1_" : "kiln_conv2d_filter_grad_",
            kf_.buffer(node_.operands[0]), kf_.buffer(node_.operands[1]),
            kf_.arenaAt(kernel_.partsOffset), {constant(kernel_.imagesPerChunk)});
       break;
-    case KernelKind::PackFilter: {
+    case StageKind::PackFilter: {
       libjit::ConvShape s = convShape(g, kernel_.value);
       std::vector<Value *> args = {kf_.buffer(node_.operands[1]), kf_.arenaAt(kernel_.partsOffset)};
       for (Value *v : convArgs(s))
@@ -162,7 +162,7 @@ public:
            args);
       break;
     }
-    case KernelKind::SumChunks: {
+    case StageKind::SumChunks: {
       libjit::ConvShape s = convShape(g, kernel_.value);
       int64_t chunks = libjit::ceilDiv(std::max<int64_t>(s.n, 1), kernel_.imagesPerChunk);
       Value *parts = kf_.arenaAt(kernel_.partsOffset), *dw = kf_.buffer(kernel_.value);
@@ -179,25 +179,25 @@ public:
       }
       break;
     }
-    case KernelKind::MaxPool2d:
+    case StageKind::MaxPool2d:
       pool("kiln_max_pool_", {node_.operands[0]}, g.type(node_.operands[0]).shape,
            node_.type.shape);
       break;
-    case KernelKind::MaxPool2dGrad:
+    case StageKind::MaxPool2dGrad:
       pool("kiln_max_pool_grad_", {node_.operands[0], node_.operands[1]},
            g.type(node_.operands[0]).shape, g.type(node_.operands[1]).shape);
       break;
-    case KernelKind::AvgPool2d:
+    case StageKind::AvgPool2d:
       pool("kiln_avg_pool_", {node_.operands[0]}, g.type(node_.operands[0]).shape,
            node_.type.shape);
       break;
-    case KernelKind::AvgPool2dGrad:
+    case StageKind::AvgPool2dGrad:
       pool("kiln_avg_pool_grad_", {node_.operands[0]}, node_.type.shape,
            g.type(node_.operands[0]).shape);
       break;
-    case KernelKind::Loop:
-    case KernelKind::ConcatPart:
-    case KernelKind::Reduce:
+    case StageKind::Loop:
+    case StageKind::ConcatPart:
+    case StageKind::Reduce:
       assert(false && "loop kernels are emitted by emitLoopNest");
       break;
     }
@@ -208,7 +208,7 @@ private:
   EmitContext &ec_;
   KernelFunction &kf_;
   IRBuilder<> &b_;
-  const Kernel &kernel_;
+  const Stage &kernel_;
   const Node &node_;
   DType dtype_;
   const std::optional<Epilogue> &epilogue_;
@@ -216,27 +216,27 @@ private:
 
 /// The contiguous output elements one work item writes, or 0 when its output is not
 /// one contiguous range (grouped convolutions, matmul blocks).
-int64_t elementsPerItem(const Graph &g, const Kernel &kernel) {
+int64_t elementsPerItem(const Graph &g, const Stage &kernel) {
   const Node &node = g.node(kernel.value);
   const Shape &out = node.type.shape;
   switch (kernel.kind) {
-  case KernelKind::Conv2d:
-  case KernelKind::Conv2dInputGrad: {
+  case StageKind::Conv2d:
+  case StageKind::Conv2dInputGrad: {
     libjit::ConvShape s = convShape(g, kernel.value);
     return s.groups == 1 ? out[1] * out[2] * out[3] : 0; // item n: image n
   }
-  case KernelKind::MaxPool2d:
-  case KernelKind::MaxPool2dGrad:
-  case KernelKind::AvgPool2d:
-  case KernelKind::AvgPool2dGrad:
+  case StageKind::MaxPool2d:
+  case StageKind::MaxPool2dGrad:
+  case StageKind::AvgPool2d:
+  case StageKind::AvgPool2dGrad:
     return kernel.itemRows * out[2] * out[3]; // itemRows planes
-  case KernelKind::Matmul:
-  case KernelKind::Conv2dFilterGrad:
-  case KernelKind::SumChunks:
-  case KernelKind::PackFilter:
-  case KernelKind::Loop:
-  case KernelKind::ConcatPart:
-  case KernelKind::Reduce:
+  case StageKind::Matmul:
+  case StageKind::Conv2dFilterGrad:
+  case StageKind::SumChunks:
+  case StageKind::PackFilter:
+  case StageKind::Loop:
+  case StageKind::ConcatPart:
+  case StageKind::Reduce:
     break;
   }
   return 0;
@@ -244,17 +244,21 @@ int64_t elementsPerItem(const Graph &g, const Kernel &kernel) {
 
 } // namespace
 
-std::optional<Epilogue> epilogueFor(const EmitContext &ec, const Kernel &kernel, const Kernel &next,
-                                    const LoopNest &nest) {
+std::optional<Epilogue> epilogueFor(const EmitContext &ec, size_t stage, const LoopNest &nest) {
   const Graph &g = ec.graph;
+  const Stage &kernel = ec.plan.stages[stage];
+  if (stage + 1 >= ec.plan.stages.size())
+    return std::nullopt;
+  const Stage &next = ec.plan.stages[stage + 1];
   int64_t perItem = elementsPerItem(g, kernel);
-  if (perItem == 0 || next.kind != KernelKind::Loop || nest.combine != LoopNest::Combine::Store ||
+  if (perItem == 0 || next.kind != StageKind::Loop || next.kernel != kernel.kernel ||
+      nest.combine != LoopNest::Combine::Store ||
       g.type(next.value).shape != g.type(kernel.value).shape || nest.sizes.empty())
     return std::nullopt;
-  // The kernel's value only at the element being written: the item has written it.
-  ValueId produced = ec.plan.root(kernel.value);
+  // The stage's value only at the element being written: the item has written it.
+  Storage produced = ec.plan.storage(kernel.value, stage);
   for (const Expr &e : nest.exprs)
-    if (e.kind == Expr::Kind::Load && e.value == produced &&
+    if (e.kind == Expr::Kind::Load && ec.plan.storage(e.value, stage + 1) == produced &&
         (e.index.coef != nest.store.coef || e.index.offset != nest.store.offset))
       return std::nullopt;
   int64_t total = g.type(kernel.value).numElements();
@@ -268,7 +272,7 @@ std::optional<Epilogue> epilogueFor(const EmitContext &ec, const Kernel &kernel,
   return Epilogue{&nest, perItem, row};
 }
 
-void emitKernelCall(EmitContext &ec, KernelFunction &kf, const Kernel &kernel,
+void emitKernelCall(EmitContext &ec, KernelFunction &kf, const Stage &kernel,
                     const std::optional<Epilogue> &epilogue) {
   CallEmitter(ec, kf, kernel, epilogue).run();
 }

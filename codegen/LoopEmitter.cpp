@@ -60,7 +60,7 @@ public:
   /// pointer when that points inside the buffer, so that kernels reading or writing a
   /// tensor at different places (slices, concat parts, time steps) share one body.
   Value *address(ValueId value, DType dtype, const Affine &index, const std::vector<Value *> &ivs) {
-    int64_t elements = ec_.graph.type(ec_.plan.root(value)).numElements();
+    int64_t elements = ec_.graph.type(ec_.plan.root(value, kf_.stage())).numElements();
     if (index.offset <= 0 || index.offset >= elements)
       return address(value, dtype, affine(index, ivs));
     Affine rest = index;

@@ -23,8 +23,9 @@ std::vector<int64_t> rowMajorStrides(const Shape &shape) {
 
 class NestBuilder {
 public:
-  NestBuilder(const Graph &graph, const KernelPlan &plan, LoopNest &nest, size_t loops)
-      : graph_(graph), plan_(plan), nest_(nest), loops_(loops) {}
+  NestBuilder(const Graph &graph, const StepPlan &plan, size_t stage, LoopNest &nest,
+              size_t loops)
+      : graph_(graph), plan_(plan), stage_(stage), nest_(nest), loops_(loops) {}
 
   Affine constant(int64_t value) const { return {std::vector<int64_t>(loops_, 0), value}; }
   Affine unit(size_t d) const {
@@ -48,13 +49,13 @@ public:
 
   /// The value of `v` at `index` (one affine per dimension of v).
   int build(ValueId v, const std::vector<Affine> &index) {
-    if (plan_.materialized(v))
+    if (plan_.available(v, stage_))
       return load(v, index);
     return expand(v, index);
   }
 
   int load(ValueId v, const std::vector<Affine> &index) {
-    Expr e{Expr::Kind::Load, graph_.type(v).dtype, plan_.root(v)};
+    Expr e{Expr::Kind::Load, graph_.type(v).dtype, v};
     e.index = linear(v, index);
     return add(std::move(e));
   }
@@ -116,8 +117,12 @@ private:
     const Node &node = graph_.node(v);
     const Attrs &attrs = node.attrs;
     switch (op) {
-    case LayoutOp::Reshape: // the operand is materialized: same elements, same order
-      return load(node.operands[0], unflatten(node.operands[0], linear(v, index)));
+    case LayoutOp::Reshape: { // same elements, same order as the operand's buffer
+      ValueId from = plan_.root(node.operands[0], stage_);
+      if (!plan_.available(from, stage_)) // a splat: every element is the same
+        return build(from, std::vector<Affine>(graph_.type(from).shape.size(), constant(0)));
+      return load(from, unflatten(from, linear(v, index)));
+    }
     case LayoutOp::Transpose: {
       const std::vector<int64_t> &perm = attrs.getInts("perm");
       std::vector<Affine> in(index.size());
@@ -187,7 +192,8 @@ private:
   }
 
   const Graph &graph_;
-  const KernelPlan &plan_;
+  const StepPlan &plan_;
+  size_t stage_;
   LoopNest &nest_;
   size_t loops_;
 };
@@ -281,16 +287,17 @@ void sizeItems(LoopNest &nest, int workers) {
 
 } // namespace
 
-LoopNest buildLoopNest(const Graph &graph, const KernelPlan &plan, const Kernel &kernel) {
+LoopNest buildLoopNest(const Graph &graph, const StepPlan &plan, size_t stage) {
   LoopNest nest;
+  const Stage &kernel = plan.stages[stage];
   const Node &node = graph.node(kernel.value);
-  nest.target = plan.root(kernel.value);
+  nest.target = kernel.value;
   nest.targetType = node.type.dtype;
-  ValueId input = kernel.kind == KernelKind::Loop ? kernel.value : node.operands[kernel.part];
+  ValueId input = kernel.kind == StageKind::Loop ? kernel.value : node.operands[kernel.part];
   const Shape &shape = graph.type(input).shape;
   size_t rank = shape.size();
   nest.sizes = rank ? shape : Shape{1};
-  NestBuilder builder(graph, plan, nest, nest.sizes.size());
+  NestBuilder builder(graph, plan, stage, nest, nest.sizes.size());
   std::vector<Affine> index;
   for (size_t d = 0; d < rank; ++d)
     index.push_back(builder.unit(d));
@@ -299,11 +306,11 @@ LoopNest buildLoopNest(const Graph &graph, const KernelPlan &plan, const Kernel 
   for (size_t l = 0; l < order.size(); ++l)
     order[l] = l;
   switch (kernel.kind) {
-  case KernelKind::Loop:
+  case StageKind::Loop:
     nest.root = builder.expand(kernel.value, index);
     nest.store = builder.linear(kernel.value, index);
     break;
-  case KernelKind::ConcatPart: {
+  case StageKind::ConcatPart: {
     nest.root = builder.build(input, index);
     int64_t axis = node.attrs.getInt("axis"), before = 0;
     for (int p = 0; p < kernel.part; ++p)
@@ -313,7 +320,7 @@ LoopNest buildLoopNest(const Graph &graph, const KernelPlan &plan, const Kernel 
     nest.store = builder.linear(kernel.value, out);
     break;
   }
-  case KernelKind::Reduce: {
+  case StageKind::Reduce: {
     nest.root = builder.build(input, index);
     std::vector<int64_t> axes = reducedAxes(node);
     std::vector<bool> reduced(rank, false);

@@ -4,10 +4,10 @@
 // and its value is a small expression tree whose leaves are buffer loads and constants.
 //
 // Building a nest:
-//   1. Evaluate the kernel's root node at the identity index of its loop dimensions;
-//      virtual operands are expanded in place (views rewrite the index: broadcast drops
-//      or zeroes dimensions, transpose permutes them, slice scales and shifts, pad adds
-//      a guard), materialized ones become loads at their row-major offset.
+//   1. Evaluate the stage's value at the identity index of its loop dimensions; operands
+//      not in memory at this stage are expanded in place (views rewrite the index:
+//      broadcast drops or zeroes dimensions, transpose permutes them, slice scales and
+//      shifts, pad adds a guard), those in memory become loads at their row-major offset.
 //   2. Reductions order their loops: kept dimensions outermost unless the innermost
 //      input dimension is kept (then the inner loop accumulates a vector of outputs).
 //   3. Coalesce adjacent loops whenever every affine index agrees (coef[d] ==
@@ -18,7 +18,7 @@
 //      be accumulated in registers or a small tile, never in the output buffer.
 #pragma once
 
-#include "kiln/codegen/KernelPlan.h"
+#include "kiln/codegen/StepPlan.h"
 #include "kiln/ir/Graph.h"
 
 #include <cstdint>
@@ -64,7 +64,7 @@ struct LoopNest {
   std::vector<Expr> exprs;
   int root = -1; ///< the value computed per iteration
   Combine combine = Combine::Store;
-  ValueId target = -1; ///< the buffer written (its root value)
+  ValueId target = -1; ///< the value whose buffer is written
   DType targetType = DType::F32;
   Affine store;      ///< element offset written (0 on reduced loops)
   bool mean = false; ///< divide sums by `count` at the end
@@ -77,8 +77,8 @@ struct LoopNest {
   bool keptInnermost = false;
 };
 
-/// The loop nest of a Loop, ConcatPart or Reduce kernel of `plan`, with items sized for
-/// `workers` participants.
-LoopNest buildLoopNest(const Graph &graph, const KernelPlan &plan, const Kernel &kernel);
+/// The loop nest of Loop, ConcatPart or Reduce stage `stage` of `plan`, with items sized
+/// for its workers. Expr::Load's value is the value whose buffer (at that stage) is read.
+LoopNest buildLoopNest(const Graph &graph, const StepPlan &plan, size_t stage);
 
 } // namespace kiln::codegen

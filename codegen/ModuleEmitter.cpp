@@ -52,59 +52,73 @@ GlobalVariable *emitConstantData(EmitContext &ec, ValueId id) {
 
 } // namespace
 
-EmittedModule emitModule(const Graph &graph, const KernelPlan &plan) {
+EmittedModule emitModule(const Graph &graph, const StepPlan &plan) {
   EmittedModule out;
   out.context = std::make_unique<LLVMContext>();
   out.module = std::make_unique<Module>(graph.name(), *out.context);
   EmitContext ec{*out.context, *out.module, graph, plan, {}, {}};
-  for (size_t v = 0; v < graph.size(); ++v)
-    if (plan.storage[v].kind == StorageKind::Global)
-      ec.globals[ValueId(v)] = emitConstantData(ec, ValueId(v));
+  auto global = [&](const Storage &st) {
+    if (st.kind == StorageKind::Global && !ec.globals.count(st.global))
+      ec.globals[st.global] = emitConstantData(ec, st.global);
+  };
+  for (const std::vector<StepPlan::Access> &buffers : plan.access)
+    for (const StepPlan::Access &a : buffers)
+      global(a.storage);
+  for (const FinalCopy &copy : plan.copies)
+    global(copy.from);
 
-  std::vector<std::pair<Function *, int64_t>> kernels; // with their work items
-  for (size_t k = 0; k < plan.kernels.size(); ++k) {
-    const Kernel &kernel = plan.kernels[k];
-    switch (kernel.kind) {
-    case KernelKind::Loop:
-    case KernelKind::ConcatPart:
-    case KernelKind::Reduce: {
-      KernelFunction kf(ec, kernel.name);
-      LoopNest nest = buildLoopNest(graph, plan, kernel);
+  // Each program kernel is its stages in order, each a function over work items.
+  struct Call {
+    Function *launcher;
+    int64_t items;
+  };
+  std::vector<std::vector<Call>> kernels(plan.kernelNames.size());
+  for (size_t s = 0; s < plan.stages.size(); ++s) {
+    const Stage &stage = plan.stages[s];
+    switch (stage.kind) {
+    case StageKind::Loop:
+    case StageKind::ConcatPart:
+    case StageKind::Reduce: {
+      KernelFunction kf(ec, stage.name, s);
+      LoopNest nest = buildLoopNest(graph, plan, s);
       emitLoopNest(ec, kf, nest);
-      kernels.push_back({kf.launcher(), nest.items});
-      out.kernelNames.push_back(kernel.name);
+      kernels[stage.kernel].push_back({kf.launcher(), nest.items});
       break;
     }
-    case KernelKind::Matmul:
-    case KernelKind::Conv2d:
-    case KernelKind::Conv2dInputGrad:
-    case KernelKind::Conv2dFilterGrad:
-    case KernelKind::SumChunks:
-    case KernelKind::PackFilter:
-    case KernelKind::MaxPool2d:
-    case KernelKind::MaxPool2dGrad:
-    case KernelKind::AvgPool2d:
-    case KernelKind::AvgPool2dGrad: {
-      // An elementwise kernel right after it may run inside it, item by item.
+    case StageKind::Matmul:
+    case StageKind::Conv2d:
+    case StageKind::Conv2dInputGrad:
+    case StageKind::Conv2dFilterGrad:
+    case StageKind::SumChunks:
+    case StageKind::PackFilter:
+    case StageKind::MaxPool2d:
+    case StageKind::MaxPool2dGrad:
+    case StageKind::AvgPool2d:
+    case StageKind::AvgPool2dGrad: {
+      // An elementwise stage right after it may run inside it, item by item.
       std::optional<LoopNest> next;
       std::optional<Epilogue> epilogue;
-      if (k + 1 < plan.kernels.size() && plan.kernels[k + 1].kind == KernelKind::Loop) {
-        next = buildLoopNest(graph, plan, plan.kernels[k + 1]);
-        epilogue = epilogueFor(ec, kernel, plan.kernels[k + 1], *next);
+      if (s + 1 < plan.stages.size() && plan.stages[s + 1].kind == StageKind::Loop &&
+          plan.stages[s + 1].kernel == stage.kernel) {
+        next = buildLoopNest(graph, plan, s + 1);
+        epilogue = epilogueFor(ec, s, *next);
       }
-      std::string name = kernel.name + (epilogue ? "+" + plan.kernels[k + 1].name : "");
-      KernelFunction kf(ec, name);
-      emitKernelCall(ec, kf, kernel, epilogue);
-      kernels.push_back({kf.launcher(), kernel.items});
-      out.kernelNames.push_back(name);
+      std::string name = stage.name + (epilogue ? "+" + plan.stages[s + 1].name : "");
+      KernelFunction kf(ec, name, s);
+      emitKernelCall(ec, kf, stage, epilogue);
+      kernels[stage.kernel].push_back({kf.launcher(), stage.items});
       if (epilogue)
-        ++k;
+        ++s;
       break;
     }
     }
   }
+  out.kernelNames = plan.kernelNames;
+  for (const std::vector<Call> &calls : kernels)
+    out.stages.push_back(calls.size());
 
-  // The entry: ctx = {args, arena}; each kernel over its items; the final copies.
+  // The entry: ctx = {args, arena}; each kernel's stages over their items; the final
+  // copies.
   Type *i32 = Type::getInt32Ty(*out.context);
   Function *step = Function::Create(FunctionType::get(i32, {ec.ptr(), ec.ptr()}, false),
                                     GlobalValue::ExternalLinkage, kStepSymbol, *out.module);
@@ -121,21 +135,21 @@ EmittedModule emitModule(const Graph &graph, const KernelPlan &plan) {
                                            {ec.ptr(), ec.ptr(), ec.i64(), ec.i64()});
   Value *workers = ConstantInt::get(ec.i64(), plan.options.workers);
   FunctionCallee mark = ec.function("kiln_profile_mark", Type::getVoidTy(*out.context), {ec.i64()});
-  int64_t index = 0;
-  for (auto [kernel, items] : kernels) {
+  for (size_t k = 0; k < kernels.size(); ++k) {
     if (plan.options.profile)
-      b.CreateCall(mark, {ConstantInt::get(ec.i64(), index++)});
-    if (items > 1 && plan.options.workers > 1)
-      b.CreateCall(parallelFor, {kernel, ctx, ConstantInt::get(ec.i64(), items), workers});
-    else
-      b.CreateCall(kernel, {ctx, ConstantInt::get(ec.i64(), 0), ConstantInt::get(ec.i64(), items),
-                            ConstantInt::get(ec.i64(), 0)});
+      b.CreateCall(mark, {ConstantInt::get(ec.i64(), int64_t(k))});
+    for (auto [launcher, items] : kernels[k]) {
+      if (items > 1 && plan.options.workers > 1)
+        b.CreateCall(parallelFor, {launcher, ctx, ConstantInt::get(ec.i64(), items), workers});
+      else
+        b.CreateCall(launcher, {ctx, ConstantInt::get(ec.i64(), 0),
+                                ConstantInt::get(ec.i64(), items), ConstantInt::get(ec.i64(), 0)});
+    }
   }
   if (plan.options.profile)
-    b.CreateCall(mark, {ConstantInt::get(ec.i64(), index)});
+    b.CreateCall(mark, {ConstantInt::get(ec.i64(), int64_t(kernels.size()))});
   for (const FinalCopy &copy : plan.copies) {
-    ValueId root = plan.root(copy.value);
-    const Storage &st = plan.storage[root];
+    const Storage &st = copy.from;
     Value *source = nullptr;
     switch (st.kind) {
     case StorageKind::Argument:
@@ -145,10 +159,9 @@ EmittedModule emitModule(const Graph &graph, const KernelPlan &plan) {
       source = b.CreateConstInBoundsGEP1_64(b.getInt8Ty(), arena, st.offset);
       break;
     case StorageKind::Global:
-      source = ec.globals.at(root);
+      source = ec.globals.at(st.global);
       break;
     case StorageKind::Virtual:
-    case StorageKind::Alias:
       fail("JIT: output %{} has no storage (internal error)", copy.value);
     }
     Value *target = b.CreateLoad(ec.ptr(), b.CreateConstInBoundsGEP1_64(ec.ptr(), args, copy.slot));

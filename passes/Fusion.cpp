@@ -16,7 +16,9 @@
 //   3. Otherwise join one kernel that reads the node: the kernels are tried from the
 //      earliest in program order, and the first whose rules still hold with the node
 //      added, and which does not depend on another reader of the node (that would be a
-//      cycle), takes it. Other readers read its buffer (a multi-output kernel). A node
+//      cycle), takes it. An epilogue of a contraction or pooling op (elementwise ops over
+//      its result) joins no reduction kernel: it waits for its op, to run inside that
+//      op's kernel while the results are in cache. Other readers read its buffer (a multi-output kernel). A node
 //      no kernel can take starts a kernel of its own.
 //   4. Merge producer and consumer kernels: for each kernel P and each kernel C that
 //      reads a buffer P writes, in program order, merge them when the rules hold for the
@@ -65,6 +67,7 @@ public:
       statesUpdatedBy_[u.value].push_back(u.state);
     }
     countIndexOnlyOps();
+    findEpilogues();
   }
 
   FusionPlan run() {
@@ -109,6 +112,22 @@ private:
     }
   }
 
+  /// epilogue_[v]: v is elementwise and computed, through elementwise ops of its shape,
+  /// from a contraction or window result of that shape: it can run inside that op's
+  /// kernel, on each block of results while they are in cache.
+  void findEpilogues() {
+    epilogue_.assign(g_.size(), false);
+    for (size_t i = 0; i < g_.size(); ++i) {
+      const Node &node = g_.node(static_cast<ValueId>(i));
+      if (nodeClass(node) != NodeClass::Elementwise || node.op == OpKind::RandomUniform)
+        continue;
+      for (ValueId o : node.operands)
+        if (g_.type(o).shape == node.type.shape &&
+            (isAnchor(g_.node(o).op) || epilogue_[o]))
+          epilogue_[i] = true;
+    }
+  }
+
   bool inGroup(ValueId v, int k) const {
     const std::vector<int> &ks = kernelsOf_[v];
     return std::find(ks.begin(), ks.end(), k) != ks.end();
@@ -145,17 +164,19 @@ private:
     return fusion::checkKernel(view);
   }
 
-  bool reaches(int from, int to) const { return reachable(succOf(), from, to); }
-
-  std::vector<std::set<int>> succOf() const {
-    std::vector<std::set<int>> succ;
-    for (const Group &g : groups_)
-      succ.push_back(g.succ);
-    return succ;
+  bool reaches(int from, int to) const {
+    return reachable([&](int k) -> const std::set<int> & { return groups_[k].succ; },
+                     groups_.size(), from, to);
   }
 
   static bool reachable(const std::vector<std::set<int>> &succ, int from, int to) {
-    std::vector<bool> seen(succ.size(), false);
+    return reachable([&](int k) -> const std::set<int> & { return succ[k]; }, succ.size(), from,
+                     to);
+  }
+
+  template <typename Successors>
+  static bool reachable(const Successors &succ, size_t groups, int from, int to) {
+    std::vector<bool> seen(groups, false);
     std::vector<int> stack{from};
     while (!stack.empty()) {
       int k = stack.back();
@@ -165,7 +186,8 @@ private:
       if (seen[k])
         continue;
       seen[k] = true;
-      stack.insert(stack.end(), succ[k].begin(), succ[k].end());
+      const std::set<int> &next = succ(k);
+      stack.insert(stack.end(), next.begin(), next.end());
     }
     return false;
   }
@@ -223,7 +245,11 @@ private:
     // Earliest in program order first: groups are created backwards.
     for (auto it = rs.rbegin(); it != rs.rend(); ++it) {
       int k = *it;
-      if (!check(k, v, /*extraSingle=*/true))
+      std::optional<fusion::KernelShape> shape = check(k, v, /*extraSingle=*/true);
+      if (!shape)
+        continue;
+      // An epilogue stays out of a reduction kernel, which its contraction cannot join.
+      if (epilogue_[v] && shape->kind == KernelKind::Reduction)
         continue;
       bool cycle = false;
       for (int r : rs)
@@ -241,9 +267,17 @@ private:
     for (int s : groups_[p].succ)
       if (s != c && reaches(s, c))
         return false; // c also depends on p through s: the merged kernel would be a cycle
-    std::vector<Group> savedGroups = groups_;
-    std::vector<std::vector<int>> savedKernelsOf = kernelsOf_;
+    // What the merge changes, to undo it if the rules fail: the two groups, the kernels
+    // of c's members, the homes, and the groups that had c as a successor.
+    Group savedP = groups_[p], savedC = groups_[c];
+    std::vector<std::pair<ValueId, std::vector<int>>> savedKernelsOf;
+    for (ValueId m : groups_[c].members)
+      savedKernelsOf.push_back({m, kernelsOf_[m]});
     std::map<ValueId, int> savedHomes = recomputedResultHome_;
+    std::vector<std::pair<int, bool>> predecessorsOfC; // (group, had p as a successor)
+    for (size_t g = 0; g < groups_.size(); ++g)
+      if (int(g) != p && groups_[g].succ.count(c))
+        predecessorsOfC.push_back({int(g), groups_[g].succ.count(p) > 0});
     for (ValueId m : groups_[c].members) {
       std::vector<int> &ks = kernelsOf_[m];
       ks.erase(std::remove(ks.begin(), ks.end(), c), ks.end());
@@ -264,9 +298,16 @@ private:
         g.succ.insert(p);
     if (check(p, -1, false))
       return true;
-    groups_ = std::move(savedGroups);
-    kernelsOf_ = std::move(savedKernelsOf);
+    groups_[p] = std::move(savedP);
+    groups_[c] = std::move(savedC);
+    for (auto &[m, ks] : savedKernelsOf)
+      kernelsOf_[m] = std::move(ks);
     recomputedResultHome_ = std::move(savedHomes);
+    for (auto [g, hadP] : predecessorsOfC) {
+      if (!hadP)
+        groups_[g].succ.erase(p);
+      groups_[g].succ.insert(c);
+    }
     return false;
   }
 
@@ -364,6 +405,7 @@ private:
   std::map<ValueId, int> recomputedResultHome_;
   std::vector<Group> groups_;
   std::vector<int> indexOnlyOps_;
+  std::vector<bool> epilogue_;
   int64_t recomputed_ = 0, merges_ = 0;
 };
 

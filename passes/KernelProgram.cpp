@@ -19,6 +19,8 @@ std::string_view bufferKindName(BufferKind kind) {
     return "temp";
   case BufferKind::Constant:
     return "constant";
+  case BufferKind::Scratch:
+    return "scratch";
   }
   return "?";
 }
@@ -89,8 +91,11 @@ std::string printProgram(const KernelProgram &p) {
     std::string space = shapeStr(k.space);
     if (k.kind == KernelKind::Reduction)
       space += " over " + shapeStr(k.axes);
-    s += fmt::format("  kernel {} = {} {} ({}) -> ({}) {{\n", k.name.empty() ? "_" : k.name,
-                     kernelKindName(k.kind), space, bufferList(p, k.inputs), bufferList(p, outs));
+    std::string scratch =
+        k.scratch.empty() ? "" : fmt::format(" scratch ({})", bufferList(p, k.scratch));
+    s += fmt::format("  kernel {} = {} {} ({}) -> ({}){} {{\n", k.name.empty() ? "_" : k.name,
+                     kernelKindName(k.kind), space, bufferList(p, k.inputs), bufferList(p, outs),
+                     scratch);
     for (size_t i = 0; i < k.body.size(); ++i) {
       const Node &n = k.body[i];
       std::string operands;
@@ -121,13 +126,24 @@ void verifyProgram(const KernelProgram &p) {
     if (b < 0 || b >= buffers)
       fail("{}: buffer #{} does not exist", where, b);
   };
-  std::vector<int> writer(p.buffers.size(), -1);
+  std::vector<int> writer(p.buffers.size(), -1), scratchOf(p.buffers.size(), -1);
   for (size_t ki = 0; ki < p.kernels.size(); ++ki) {
     const Kernel &k = p.kernels[ki];
     std::string where = fmt::format("kernel {} ({})", ki, k.name);
+    for (BufferId b : k.scratch) {
+      checkBuffer(b, where);
+      if (p.buffers[b].kind != BufferKind::Scratch)
+        fail("{}: uses {} buffer {} as scratch", where, bufferKindName(p.buffers[b].kind),
+             bufferRef(p, b));
+      if (scratchOf[b] >= 0)
+        fail("{}: scratch {} is already kernel {}'s", where, bufferRef(p, b), scratchOf[b]);
+      scratchOf[b] = static_cast<int>(ki);
+    }
     for (BufferId b : k.inputs) {
       checkBuffer(b, where);
       BufferKind kind = p.buffers[b].kind;
+      if (kind == BufferKind::Scratch)
+        fail("{}: reads scratch buffer {}", where, bufferRef(p, b));
       if ((kind == BufferKind::Temporary || kind == BufferKind::Output) && writer[b] < 0)
         fail("{}: reads {} before any kernel writes it", where, bufferRef(p, b));
     }
@@ -177,6 +193,8 @@ void verifyProgram(const KernelProgram &p) {
     BufferKind kind = p.buffers[b].kind;
     if ((kind == BufferKind::Temporary || kind == BufferKind::Output) && writer[b] < 0)
       fail("buffer {} is never written", bufferRef(p, static_cast<BufferId>(b)));
+    if (kind == BufferKind::Scratch && scratchOf[b] < 0)
+      fail("scratch buffer {} belongs to no kernel", bufferRef(p, static_cast<BufferId>(b)));
   }
   for (const auto &o : p.outputs)
     checkBuffer(o.buffer, "output " + o.name);

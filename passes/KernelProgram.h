@@ -21,6 +21,9 @@ enum class BufferKind {
   Output,    ///< a graph output or a state's new value: lives to the end of the step
   Temporary, ///< an intermediate: written by one kernel, read by later ones
   Constant,  ///< constant data (read-only, lives with the program)
+  /// Working memory of one kernel's machine code (packed GEMM panels, per-chunk partial
+  /// sums), sized for a target by codegen's addScratch; lives during that kernel only.
+  Scratch,
 };
 
 std::string_view bufferKindName(BufferKind kind);
@@ -66,6 +69,7 @@ struct Kernel {
     BufferId buffer;
   };
   std::vector<Result> outputs;
+  std::vector<BufferId> scratch; ///< Scratch buffers (none until a target sizes them)
 
   size_t numLocals() const { return inputs.size() + body.size(); }
 };
@@ -98,6 +102,7 @@ struct KernelProgram {
 ///     input %x : f32[8,1,28,28]
 ///     temp %5 : f32[8,32,28,28]
 ///     kernel conv1 = conv [8,32,28,28] (%x, %conv1.weight, %conv1.bias) -> (%2, %5) {
+///     (with `scratch (%s0)` after the outputs when a target sized its scratch)
 ///       t0 = conv2d(%x, %conv1.weight) {...} : f32[8,32,28,28]
 ///       ...
 ///       %2 = t2

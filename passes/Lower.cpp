@@ -7,6 +7,8 @@
 //      wrote); its body is the members in graph order with operands renumbered to
 //      locals; its outputs are the members whose home is this group, each getting a new
 //      buffer (Output for graph outputs and new state values, Temporary otherwise).
+//      A member the kernel itself reads back from memory (step 2b, storedInKernel) gets
+//      a buffer of its own too, written and read by that kernel only.
 //   3. Outputs and updates refer to the buffers of their values.
 #include "kiln/passes/Lower.h"
 
@@ -14,8 +16,11 @@
 #include "kiln/ir/GraphView.h"
 #include "kiln/passes/FusionRules.h"
 
+#include <fmt/format.h>
+
 #include <algorithm>
 #include <cassert>
+#include <set>
 
 namespace kiln {
 
@@ -25,7 +30,10 @@ class Lowering {
 public:
   Lowering(const Graph &graph, const FusionPlan &plan)
       : g_(graph), plan_(plan), names_(printedNames(graph)), bufferOf_(graph.size(), -1),
-        result_(graph.size(), false) {
+        result_(graph.size(), false), users_(graph.size()) {
+    for (size_t i = 0; i < g_.size(); ++i)
+      for (ValueId o : g_.node(static_cast<ValueId>(i)).operands)
+        users_[o].push_back(static_cast<ValueId>(i));
     for (const Output &o : g_.outputs())
       result_[o.value] = true;
     for (const Update &u : g_.updates())
@@ -71,6 +79,60 @@ private:
          names_[v]);
   }
 
+  /// A buffer that only its kernel writes and reads (bufferOf_ keeps the value's buffer
+  /// for other kernels, if it has one).
+  BufferId kernelLocalBuffer(ValueId v, int kernel) {
+    BufferId saved = bufferOf_[v];
+    BufferId b = newBuffer(v, BufferKind::Temporary);
+    // The value's own buffer (or another kernel's copy) keeps the plain name.
+    if (saved >= 0 || plan_.home[v] >= 0 || !localNames_.insert(p_.buffers[b].name).second)
+      p_.buffers[b].name += fmt::format(".k{}", kernel);
+    bufferOf_[v] = saved;
+    return b;
+  }
+
+  /// Step 2b: whether a member is read from memory by the later steps of its own kernel,
+  /// so the kernel needs its buffer even when no other kernel reads it. A kernel runs in
+  /// loops over memory: each reduction and contraction result, each concat (copied part
+  /// by part), the operands a contraction or window op takes as whole arrays (but a
+  /// reshape of another kernel's buffer, which is that buffer), what a
+  /// reshape re-indexes (the element order cannot be followed through an expression),
+  /// and a row value broadcast back over the rows (computed once per row, not per
+  /// element).
+  bool storedInKernel(const FusionGroup &group, ValueId m) const {
+    auto member = [&](ValueId v) {
+      return std::binary_search(group.members.begin(), group.members.end(), v);
+    };
+    const Node &node = g_.node(m);
+    switch (fusion::nodeClass(node)) {
+    case fusion::NodeClass::Reduction:
+    case fusion::NodeClass::Contraction:
+    case fusion::NodeClass::Window:
+      return true;
+    default:
+      break;
+    }
+    if (node.op == OpKind::Concat)
+      return true;
+    bool splat = node.op == OpKind::Constant;
+    for (ValueId user : users_[m]) {
+      if (!member(user))
+        continue;
+      const Node &u = g_.node(user);
+      fusion::NodeClass uc = fusion::nodeClass(u);
+      // A reshape of another kernel's buffer is that buffer, re-indexed.
+      bool view = node.op == OpKind::Reshape && !member(node.operands[0]);
+      if ((uc == fusion::NodeClass::Contraction || uc == fusion::NodeClass::Window) && !view)
+        return true;
+      if (u.op == OpKind::Reshape && !splat)
+        return true;
+      if (u.op == OpKind::Broadcast && group.kind == KernelKind::Reduction &&
+          fusion::nodeClass(node) == fusion::NodeClass::Elementwise)
+        return true;
+    }
+    return false;
+  }
+
   void lowerGroup(int index) {
     const FusionGroup &group = plan_.groups[index];
     Kernel k;
@@ -108,6 +170,8 @@ private:
       if (plan_.home[m] == index)
         k.outputs.push_back(
             {local[m], newBuffer(m, result_[m] ? BufferKind::Output : BufferKind::Temporary)});
+      else if (storedInKernel(group, m))
+        k.outputs.push_back({local[m], kernelLocalBuffer(m, index)});
     assert(!k.outputs.empty() && "lowering: a kernel that writes nothing");
     p_.kernels.push_back(std::move(k));
   }
@@ -117,6 +181,8 @@ private:
   std::vector<std::string> names_;
   std::vector<BufferId> bufferOf_;
   std::vector<bool> result_;
+  std::vector<std::vector<ValueId>> users_;
+  std::set<std::string> localNames_;
   KernelProgram p_;
 };
 

@@ -4,7 +4,9 @@
 //   1. Liveness: a buffer lives from the kernel that writes it to the last kernel that
 //      reads it; outputs and new state values to the end of the step (so nothing
 //      overwrites them); arguments and constants are external and not planned.
-//   2. In-place updates: `update s <- b` puts b in s's storage when every kernel reading
+//   2. Results: with ResultPlacement::Caller each output and new state value a kernel
+//      writes goes straight into the caller's tensor (its argument slot); otherwise
+//      in-place updates: `update s <- b` puts b in s's storage when every kernel reading
 //      the old s runs no later than b's writer (fusion's ordering tries to arrange
 //      that), the writer reads s only elementwise (fusion's rule R4, checked again
 //      here: then it reads s[i] before writing s[i]), the old s is not an output, and b
@@ -59,6 +61,8 @@ std::vector<Lifetime> bufferLifetimes(const KernelProgram &p) {
       life[r.buffer].first = k;
       life[r.buffer].last = std::max(life[r.buffer].last, k);
     }
+    for (BufferId b : kernel.scratch)
+      life[b] = {k, k};
   }
   for (const auto &o : p.outputs)
     life[o.buffer].last = end;
@@ -98,6 +102,99 @@ bool readsElementwise(const KernelProgram &p, const Kernel &k, BufferId state) {
     tainted[k.inputs.size() + i] = true;
   }
   return true;
+}
+
+/// Which locals of kernel `k` the code computing each value it writes reads from memory.
+/// A kernel runs as one pass per value it writes, in body order (codegen's stages); each
+/// pass evaluates its value's expression, reading the kernel's inputs and the values
+/// earlier passes wrote. reads[i] holds, per written local i, (local read, read only
+/// element for element: through elementwise ops of that local's shape).
+std::vector<std::vector<std::pair<int32_t, bool>>> passReads(const Kernel &k) {
+  auto inputs = static_cast<int32_t>(k.inputs.size());
+  std::vector<int32_t> writtenAt(k.numLocals(), INT32_MAX); // local -> its pass
+  std::vector<int32_t> written;
+  for (const Kernel::Result &r : k.outputs)
+    written.push_back(r.local);
+  std::sort(written.begin(), written.end());
+  written.erase(std::unique(written.begin(), written.end()), written.end());
+  for (size_t i = 0; i < written.size(); ++i)
+    writtenAt[written[i]] = static_cast<int32_t>(i);
+  std::vector<std::vector<std::pair<int32_t, bool>>> reads(k.numLocals());
+  for (size_t pass = 0; pass < written.size(); ++pass) {
+    std::vector<std::pair<int32_t, bool>> &out = reads[written[pass]];
+    auto elementwise = [](const Node &n) {
+      return opInfo(n.op).category == OpCategory::Elementwise && n.op != OpKind::RandomUniform;
+    };
+    // (local, whether every op from the pass's value down to it is elementwise: those
+    // keep the element index, as their operands have their shape)
+    const Node &root = k.body[written[pass] - inputs];
+    std::vector<std::pair<int32_t, bool>> stack;
+    for (ValueId o : root.operands)
+      stack.push_back({static_cast<int32_t>(o), elementwise(root)});
+    while (!stack.empty()) {
+      auto [local, path] = stack.back();
+      stack.pop_back();
+      if (local < inputs || writtenAt[local] < static_cast<int32_t>(pass)) {
+        out.push_back({local, path});
+        continue;
+      }
+      const Node &node = k.body[local - inputs];
+      for (ValueId o : node.operands)
+        stack.push_back({static_cast<int32_t>(o), path && elementwise(node)});
+    }
+  }
+  return reads;
+}
+
+/// A kernel's own buffer L (written and read by that kernel only) can hold a value O the
+/// same kernel writes later, when the pass writing O reads L only element for element and
+/// no later pass reads L: O's element i is written right after L's element i was read
+/// for the last time. A contraction's result and its epilogue (bias, activation) then
+/// share one buffer.
+void decideReuseInKernel(const KernelProgram &p, MemoryPlan &plan) {
+  std::vector<bool> readElsewhere(p.buffers.size(), false), taken(p.buffers.size(), false);
+  for (const Kernel &k : p.kernels)
+    for (BufferId b : k.inputs)
+      readElsewhere[b] = true;
+  for (const auto &o : p.outputs)
+    readElsewhere[o.buffer] = true;
+  for (const auto &u : p.updates)
+    readElsewhere[u.value] = true;
+  for (const Kernel &k : p.kernels) {
+    std::vector<std::vector<std::pair<int32_t, bool>>> passes = passReads(k);
+    std::vector<Kernel::Result> outs = k.outputs;
+    std::sort(outs.begin(), outs.end(),
+              [](const Kernel::Result &a, const Kernel::Result &b) { return a.local < b.local; });
+    for (size_t l = 0; l < outs.size(); ++l) {
+      BufferId local = outs[l].buffer;
+      if (readElsewhere[local] || taken[local] || plan.placements[local].where != Placement::Arena)
+        continue;
+      for (size_t o = l + 1; o < outs.size(); ++o) {
+        BufferId target = outs[o].buffer;
+        const Node &node = k.body[outs[o].local - k.inputs.size()];
+        if (taken[target] || plan.placements[target].where != Placement::Arena ||
+            allocatedBytes(p.buffers[target]) != allocatedBytes(p.buffers[local]) ||
+            node.type.shape != p.buffers[local].type.shape)
+          continue;
+        bool reads = false, elementwise = true, readLater = false;
+        for (auto [read, path] : passes[outs[o].local])
+          if (read == outs[l].local) {
+            reads = true;
+            elementwise &= path;
+          }
+        for (size_t later = o + 1; later < outs.size(); ++later)
+          for (auto [read, path] : passes[outs[later].local])
+            readLater |= read == outs[l].local;
+        if (!reads || !elementwise || readLater)
+          continue;
+        taken[local] = taken[target] = true;
+        plan.placements[target] = {Placement::InPlace, -1, local};
+        plan.lifetimes[local].last =
+            std::max(plan.lifetimes[local].last, plan.lifetimes[target].last);
+        break;
+      }
+    }
+  }
 }
 
 void decideInPlace(const KernelProgram &p, MemoryPlan &plan) {
@@ -248,19 +345,38 @@ void colouring(const KernelProgram &p, MemoryPlan &plan) {
   plan.arenaBytes = colours ? slotOffset.back() + slotSize.back() : 0;
 }
 
+/// Each output and update in turn claims its buffer for the caller's tensor of its slot,
+/// if a kernel writes that buffer and no earlier result claimed it.
+void placeInCallerTensors(const KernelProgram &p, MemoryPlan &plan) {
+  auto slot = static_cast<int64_t>(p.inputBuffers().size() + p.stateBuffers().size());
+  auto claim = [&](BufferId b, int64_t s) {
+    if (plan.placements[b].where == Placement::Arena)
+      plan.placements[b] = {Placement::Caller, -1, -1, s};
+  };
+  for (const auto &o : p.outputs)
+    claim(o.buffer, slot++);
+  for (const auto &u : p.updates)
+    claim(u.value, slot++);
+}
+
 } // namespace
 
-MemoryPlan planMemory(const KernelProgram &p, ArenaStrategy strategy) {
+MemoryPlan planMemory(const KernelProgram &p, ArenaStrategy strategy, ResultPlacement results) {
   MemoryPlan plan;
   plan.strategy = strategy;
+  plan.results = results;
   plan.lifetimes = bufferLifetimes(p);
   plan.placements.resize(p.buffers.size());
   for (size_t b = 0; b < p.buffers.size(); ++b) {
     BufferKind kind = p.buffers[b].kind;
-    if (kind == BufferKind::Temporary || kind == BufferKind::Output)
+    if (kind == BufferKind::Temporary || kind == BufferKind::Output || kind == BufferKind::Scratch)
       plan.placements[b].where = Placement::Arena;
   }
-  decideInPlace(p, plan);
+  if (results == ResultPlacement::Caller)
+    placeInCallerTensors(p, plan);
+  else
+    decideInPlace(p, plan);
+  decideReuseInKernel(p, plan);
   switch (strategy) {
   case ArenaStrategy::BestFit:
     bestFit(p, plan);
@@ -269,6 +385,9 @@ MemoryPlan planMemory(const KernelProgram &p, ArenaStrategy strategy) {
     colouring(p, plan);
     break;
   }
+  for (BufferPlacement &pl : plan.placements)
+    if (pl.where == Placement::InPlace && plan.placements[pl.state].where == Placement::Arena)
+      pl.offset = plan.placements[pl.state].offset;
   return plan;
 }
 

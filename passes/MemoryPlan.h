@@ -25,8 +25,23 @@ std::vector<Lifetime> bufferLifetimes(const KernelProgram &program);
 
 enum class Placement {
   External, ///< inputs and state (the caller's tensors), constants (the program's)
-  Arena,    ///< temporaries and outputs: one arena, at an offset
-  InPlace,  ///< a state's new value written straight into the state's storage
+  Arena,    ///< temporaries, outputs, kernel scratch: one arena, at an offset
+  /// Written over another buffer's storage: a state's new value over the state, or a
+  /// value over a buffer its own kernel no longer needs (an epilogue over the result of
+  /// its contraction)
+  InPlace,
+  Caller,   ///< an output or new state value written straight into the caller's tensor
+};
+
+/// Where a step's results go.
+enum class ResultPlacement {
+  /// Outputs live in the arena until the step ends; new state values overwrite the old
+  /// where that is safe (the step owns its state, as ProgramRunner does).
+  Arena,
+  /// Each output and new state value is written straight into a tensor the caller passes
+  /// (the JIT's calling convention: args = inputs, state, outputs, updates); the state is
+  /// never overwritten.
+  Caller,
 };
 
 /// How arena offsets are chosen.
@@ -49,12 +64,14 @@ int64_t allocatedBytes(const Buffer &buffer);
 
 struct BufferPlacement {
   Placement where = Placement::External;
-  int64_t offset = -1; ///< Arena: bytes from the arena's start (kArenaAlignment-aligned)
-  BufferId state = -1; ///< InPlace: the state buffer whose storage it uses
+  int64_t offset = -1; ///< Arena, and InPlace over an arena buffer: bytes from its start
+  BufferId state = -1; ///< InPlace: the buffer whose storage it uses
+  int64_t slot = -1;   ///< Caller: the argument slot of the caller's tensor
 };
 
 struct MemoryPlan {
   ArenaStrategy strategy = kDefaultArenaStrategy;
+  ResultPlacement results = ResultPlacement::Arena;
   std::vector<Lifetime> lifetimes;         ///< per buffer
   std::vector<BufferPlacement> placements; ///< per buffer
   int64_t arenaBytes = 0;
@@ -68,7 +85,13 @@ struct MemoryPlan {
 ///   - every other temporary and output gets an arena offset with `strategy`; two
 ///     buffers whose lifetimes overlap never share bytes; outputs live to the end of the
 ///     step, so they are never clobbered; inputs, state and constants are external.
-MemoryPlan planMemory(const KernelProgram &program, ArenaStrategy strategy = kDefaultArenaStrategy);
+///   - with ResultPlacement::Caller, the first output or update naming a buffer a kernel
+///     writes gets that slot's caller tensor instead (nothing is updated in place);
+///   - a kernel's scratch lives during that kernel only;
+///   - a value may take the place of a buffer of its own kernel that it reads element for
+///     element and that nothing reads after it.
+MemoryPlan planMemory(const KernelProgram &program, ArenaStrategy strategy = kDefaultArenaStrategy,
+                      ResultPlacement results = ResultPlacement::Arena);
 
 /// The memory report of `kiln ir ... --memory`: bytes of all intermediate buffers without
 /// reuse (before planning), the peak of simultaneously live intermediate bytes (the

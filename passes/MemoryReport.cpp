@@ -61,8 +61,12 @@ MemoryFigures memoryFigures(const KernelProgram &p, const MemoryPlan &plan) {
   std::vector<int64_t> live(p.kernels.size() + 1, 0);
   for (size_t b = 0; b < p.buffers.size(); ++b) {
     const BufferPlacement &pl = plan.placements[b];
-    if (pl.where == Placement::InPlace)
-      ++f.inPlaceUpdates;
+    bool overState = pl.where == Placement::InPlace && p.buffers[pl.state].kind == BufferKind::State;
+    f.inPlaceUpdates += overState;
+    // A value written over a buffer of its own kernel is an intermediate buffer all the
+    // same; it just needs no bytes of its own (the buffer it replaces is live for both).
+    if (pl.where == Placement::InPlace && !overState)
+      f.intermediateBytes += allocatedBytes(p.buffers[b]);
     if (pl.where != Placement::Arena)
       continue;
     int64_t size = allocatedBytes(p.buffers[b]);
@@ -96,11 +100,14 @@ MemoryFigures memoryFigures(const KernelProgram &p, const MemoryPlan &plan) {
 std::string memoryReport(const KernelProgram &p, const MemoryPlan &plan) {
   MemoryFigures f = memoryFigures(p, plan);
   MemoryPlan other =
-      planMemory(p, plan.strategy == ArenaStrategy::BestFit ? ArenaStrategy::Colouring
-                                                            : ArenaStrategy::BestFit);
+      planMemory(p,
+                 plan.strategy == ArenaStrategy::BestFit ? ArenaStrategy::Colouring
+                                                         : ArenaStrategy::BestFit,
+                 plan.results);
   int64_t written = 0;
   for (const Buffer &b : p.buffers)
-    if (b.kind == BufferKind::Temporary || b.kind == BufferKind::Output)
+    if (b.kind == BufferKind::Temporary || b.kind == BufferKind::Output ||
+        b.kind == BufferKind::Scratch)
       written += allocatedBytes(b);
   std::string s = fmt::format("memory plan of @{} ({} kernels, {} buffers)\n", p.name,
                               p.kernels.size(), p.buffers.size());
@@ -125,11 +132,29 @@ std::string memoryReport(const KernelProgram &p, const MemoryPlan &plan) {
                    percent(plan.arenaBytes, f.intermediateBytes));
   s += fmt::format("    arena ({}):          {} = {}\n", arenaStrategyName(other.strategy),
                    bytes(other.arenaBytes), percent(other.arenaBytes, f.intermediateBytes));
-  s += fmt::format("    in-place state updates: {} of {}\n", f.inPlaceUpdates, f.updates);
-  for (const auto &u : p.updates)
-    if (plan.placements[u.value].where != Placement::InPlace && u.value != u.state)
-      s += fmt::format("      not in place: %{} <- %{}\n", p.buffers[u.state].name,
-                       p.buffers[u.value].name);
+  int64_t scratch = 0, scratchBuffers = 0, caller = 0;
+  for (size_t b = 0; b < p.buffers.size(); ++b) {
+    caller += plan.placements[b].where == Placement::Caller;
+    if (p.buffers[b].kind == BufferKind::Scratch) {
+      ++scratchBuffers;
+      scratch += allocatedBytes(p.buffers[b]);
+    }
+  }
+  if (scratchBuffers)
+    s += fmt::format("    of which kernel scratch: {} buffers, {}\n", scratchBuffers,
+                     bytes(scratch));
+  if (plan.results == ResultPlacement::Caller) {
+    s += fmt::format("    results written straight into the caller's tensors: {} buffers\n",
+                     caller);
+  } else {
+    s += fmt::format("    in-place state updates: {} of {}\n", f.inPlaceUpdates, f.updates);
+    for (const auto &u : p.updates)
+      if (!(plan.placements[u.value].where == Placement::InPlace &&
+            plan.placements[u.value].state == u.state) &&
+          u.value != u.state)
+        s += fmt::format("      not in place: %{} <- %{}\n", p.buffers[u.state].name,
+                         p.buffers[u.value].name);
+  }
   s += fmt::format("  forward activations kept for the backward pass: {} buffers, {}\n",
                    f.keptActivations.size(), bytes(f.keptActivationBytes));
   std::vector<std::string> scopes = producerScopes(p);

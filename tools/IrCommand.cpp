@@ -5,6 +5,7 @@
 // Streams, as with LLVM's opt: the graph, the program and the --memory report go to
 // stdout; --print-before/--print-after dumps and --stats go to stderr, so stdout stays
 // the one artefact asked for (`kiln ir mlp --passes=default > mlp.kir` parses back).
+#include "kiln/codegen/Pipeline.h"
 #include "kiln/frontend/GraphModel.h"
 #include "kiln/ir/Error.h"
 #include "kiln/ir/GraphView.h"
@@ -17,6 +18,7 @@
 
 #include <fmt/core.h>
 
+#include <algorithm>
 #include <cstdio>
 #include <iostream>
 
@@ -69,16 +71,18 @@ public:
                     "every pass)")
         ->delimiter(',');
     sub->add_option("--print-after", printAfter_,
-                    "dump the graph to stderr after each run of these passes ('all' for "
-                    "every pass)")
+                    "dump the graph to stderr after each run of these passes, or (with "
+                    "--stage program) the result of these lowering steps: graph-passes, "
+                    "fuse, lower, add-scratch, plan-memory, plan-stages, emit-llvm, "
+                    "optimize ('all' for every one)")
         ->delimiter(',');
     sub->add_flag("--stats", stats_,
                   "per-pass statistics on stderr (with --stage program: fusion too, and "
                   "kernels against the nodes before fusion)");
     sub->add_flag("--memory", memory_,
-                  "with --stage program: the memory plan (intermediate bytes, peak live "
-                  "bytes, arena of both planners, in-place updates, activations kept for "
-                  "the backward pass)");
+                  "with --stage program: the JIT's memory plan (intermediate bytes, peak "
+                  "live bytes, arena of both planners, kernel scratch, activations kept "
+                  "for the backward pass)");
     sub->add_option("--arena", arena_,
                     "with --memory: the planner whose plan is chosen (the report shows both)")
         ->capture_default_str()
@@ -103,7 +107,11 @@ public:
     }
     Graph graph = buildStageGraph(model, parseStage(program ? step_ : stage_), batch_, options);
     int64_t before = computations(graph);
-    Statistics statistics = runPipeline(graph, program ? "default" : "");
+    // --stage program lowers exactly as the JIT does; only --passes or --print-before
+    // replace the graph passes with the pass manager's run.
+    bool ownPasses = !program || !passes_.empty() || !printBefore_.empty();
+    Statistics statistics =
+        ownPasses ? runPipeline(graph, program ? "default" : "") : Statistics{};
     if (!program) {
       if (format_ == "dot")
         writeDot(std::cout, graph);
@@ -113,14 +121,31 @@ public:
         fmt::print(stderr, "{}", statistics.format());
       return 0;
     }
-    KernelProgram kernels = lowerGraph(graph, &statistics);
-    verifyProgram(kernels);
+    codegen::LowerOptions lowering;
+    lowering.target = codegen::planOptions({});
+    lowering.optimizeGraph = !ownPasses;
+    lowering.arena = arena_ == "colouring" ? ArenaStrategy::Colouring : ArenaStrategy::BestFit;
+    for (const std::string &name : printAfter_)
+      if (!ownPasses || name != "all")
+        lowering.printAfter.insert(name);
+    if (ownPasses && std::find(printAfter_.begin(), printAfter_.end(), "all") != printAfter_.end())
+      for (const PassInfo &step : codegen::pipelineSteps())
+        lowering.printAfter.insert(std::string(step.name));
+    lowering.dump = [](std::string_view dump) { fmt::print(stderr, "{}", dump); };
+    lowering.stats = &statistics;
+    std::unique_ptr<codegen::LoweredStep> lowered = codegen::lowerStep(graph, lowering);
+    const KernelProgram &kernels = lowered->program;
     fmt::print("{}", printProgram(kernels));
-    if (memory_) {
-      ArenaStrategy strategy =
-          arena_ == "colouring" ? ArenaStrategy::Colouring : ArenaStrategy::BestFit;
-      fmt::print("{}", memoryReport(kernels, planMemory(kernels, strategy)));
-    }
+    if (memory_)
+      fmt::print("{}", memoryReport(kernels, lowered->memory));
+    codegen::JitOptions asLowered; // the graph passes already ran
+    asLowered.optimizeGraph = false;
+    for (bool optimized : {false, true})
+      if (lowering.printAfter.count(optimized ? "optimize" : "emit-llvm") ||
+          lowering.printAfter.count("all"))
+        fmt::print(stderr, "// -----// IR Dump After {} //----- //\n{}",
+                   optimized ? "optimize" : "emit-llvm",
+                   codegen::llvmIr(lowered->graph, optimized, asLowered));
     if (stats_) {
       auto count = static_cast<int64_t>(kernels.kernels.size());
       fmt::print(stderr, "{}", statistics.format());
@@ -147,9 +172,14 @@ private:
     if (program && format_ != "text")
       fail("--format {} applies to graph stages, not --stage program", format_);
     for (const auto *names : {&printBefore_, &printAfter_})
-      for (const std::string &name : *names)
-        if (name != "all")
+      for (const std::string &name : *names) {
+        bool step = std::any_of(codegen::pipelineSteps().begin(), codegen::pipelineSteps().end(),
+                                [&](const PassInfo &s) { return s.name == name; });
+        if (step && names == &printAfter_ && !program)
+          fail("--print-after {}: a lowering step, run by --stage program", name);
+        if (name != "all" && !(step && names == &printAfter_))
           findPass(name);
+      }
   }
 
   /// Runs --passes (or `fallback` when it was not given; nothing when both are empty)

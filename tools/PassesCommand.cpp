@@ -24,7 +24,7 @@ public:
                fmt::join(defaultPipeline(), ","));
     for (const PassInfo &p : graphPasses())
       fmt::print("  {:<{}}  {}\n", p.name, width, p.description);
-    fmt::print("lowering steps (kiln ir MODEL --stage program):\n");
+    fmt::print("lowering steps (kiln ir MODEL --stage program --print-after=STEP):\n");
     for (const PassInfo &p : loweringSteps())
       fmt::print("  {:<{}}  {}\n", p.name, width, p.description);
     return 0;

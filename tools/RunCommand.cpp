@@ -120,8 +120,9 @@ public:
     if (backend_ == "jit") {
       auto compiled = codegen::CompiledGraph::compile(graph);
       const codegen::CompileStats &stats = compiled->stats();
-      fmt::print("jit: compiled in {:.0f} ms (cache {}), {} kernels ({} distinct), {}\n",
-                 stats.milliseconds, stats.cacheHit ? "hit" : "miss", stats.kernels,
+      fmt::print("jit: compiled in {:.0f} ms (cache {}), {} kernels in {} stages ({} distinct), "
+                 "{}\n",
+                 stats.milliseconds, stats.cacheHit ? "hit" : "miss", stats.kernels, stats.stages,
                  stats.kernelBodies, stats.host);
       codegen::CompiledGraph::Result jit = compiled->run(inputs, state);
       result.outputs = std::move(jit.outputs);

@@ -71,10 +71,13 @@ private:
     const BufferPlacement &pl = plan_->placements[b];
     switch (pl.where) {
     case Placement::External:
+    case Placement::Caller: // a tensor of its own here; the result is cloned out
       return nullptr;
     case Placement::Arena:
       return const_cast<std::byte *>(arena_.data()) + pl.offset;
-    case Placement::InPlace:
+    case Placement::InPlace: // over a state (a tensor here) or an arena buffer
+      if (plan_->placements[pl.state].where == Placement::Arena)
+        return location(pl.state);
       return const_cast<Tensor &>(tensors_[pl.state]).raw();
     }
     return nullptr;

@@ -1,5 +1,7 @@
 #include "kiln/runtime/train/Compile.h"
 
+#include "kiln/codegen/Pipeline.h"
+
 #include "kiln/codegen/CompiledGraph.h"
 #include "kiln/ir/Error.h"
 #include "kiln/ir/Printer.h"
@@ -79,14 +81,11 @@ std::string stageText(const ModelSpec &model, std::string_view stage, int64_t ba
   if (stage == "model") // a model file: the forward graph, then the eval-mode one
     return printGraph(buildStageGraph(model, Stage::Forward, batch, options)) + "\n" +
            printGraph(buildStageGraph(model, Stage::Predict, batch, options));
-  if (stage == "program") {
+  if (stage == "program") { // what the JIT runs on this host
     Graph graph = buildStageGraph(model, step, batch, options);
-    PassManager pm;
-    pm.addPipeline("default");
-    pm.run(graph);
-    KernelProgram kernels = lowerGraph(graph);
-    verifyProgram(kernels);
-    return printProgram(kernels);
+    codegen::LowerOptions lowering;
+    lowering.target = codegen::planOptions({});
+    return printProgram(codegen::lowerStep(graph, lowering)->program);
   }
   return printGraph(buildStageGraph(model, parseStage(stage), batch, options));
 }

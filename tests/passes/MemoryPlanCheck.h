@@ -57,12 +57,24 @@ inline std::vector<std::string> checkMemoryPlan(const KernelProgram &p, const Me
                                        name(b), pl.offset, size, plan.arenaBytes));
     }
   }
+  // A value written over a buffer of its own kernel (not a state) occupies that buffer's
+  // bytes: it is checked as an arena buffer there.
+  auto overArena = [&](size_t b) {
+    const BufferPlacement &pl = plan.placements[b];
+    return pl.where == Placement::InPlace && p.buffers[pl.state].kind != BufferKind::State;
+  };
+  auto inArena = [&](size_t b) { return plan.placements[b].where == Placement::Arena || overArena(b); };
   // No two arena buffers alive at the same time share a byte.
   for (size_t a = 0; a < n; ++a)
     for (size_t b = a + 1; b < n; ++b) {
       const BufferPlacement &pa = plan.placements[a], &pb = plan.placements[b];
-      if (pa.where != Placement::Arena || pb.where != Placement::Arena)
+      if (!inArena(a) || !inArena(b))
         continue;
+      if ((overArena(a) && pa.state == static_cast<BufferId>(b)) ||
+          (overArena(b) && pb.state == static_cast<BufferId>(a)))
+        continue; // checked below
+      if (overArena(a) && pa.offset != plan.placements[pa.state].offset)
+        problems.push_back(fmt::format("{} is not at the offset of {}", name(a), name(pa.state)));
       bool together = from[a] <= to[b] && from[b] <= to[a];
       int64_t endA = pa.offset + static_cast<int64_t>(p.buffers[a].byteSize());
       int64_t endB = pb.offset + static_cast<int64_t>(p.buffers[b].byteSize());
@@ -73,11 +85,65 @@ inline std::vector<std::string> checkMemoryPlan(const KernelProgram &p, const Me
                                        name(a), from[a], to[a], name(b), from[b], to[b],
                                        std::max(pa.offset, pb.offset), std::min(endA, endB)));
     }
+  // Over a buffer of its own kernel: the buffer is that kernel's alone, and once the
+  // kernel's pass for b (one pass per written value, in body order, each evaluating its
+  // expression down to inputs and earlier passes' values) has read it element for
+  // element, no later pass reads it.
+  for (size_t b = 0; b < n; ++b) {
+    if (!overArena(b))
+      continue;
+    BufferId l = plan.placements[b].state;
+    if (from[l] != from[b] || from[b] < 0 || to[l] != from[l] || isOutput[l])
+      problems.push_back(fmt::format("{} replaces {}, which is not its kernel's alone", name(b),
+                                     name(l)));
+    if (from[b] < 0)
+      continue;
+    const Kernel &k = p.kernels[from[b]];
+    auto inputs = static_cast<ValueId>(k.inputs.size());
+    std::vector<ValueId> written; // locals, in body order
+    ValueId localB = -1, localL = -1;
+    for (const Kernel::Result &r : k.outputs) {
+      written.push_back(r.local);
+      localB = r.buffer == static_cast<BufferId>(b) ? r.local : localB;
+      localL = r.buffer == l ? r.local : localL;
+    }
+    std::sort(written.begin(), written.end());
+    auto isWrittenBefore = [&](ValueId local, ValueId pass) {
+      return std::binary_search(written.begin(), written.end(), local) && local < pass;
+    };
+    // How pass `pass` reads L: 0 not at all, 1 element for element, 2 otherwise.
+    auto readsL = [&](ValueId pass) {
+      int how = 0;
+      std::vector<std::pair<ValueId, bool>> stack{{pass, true}};
+      while (!stack.empty()) {
+        auto [local, same] = stack.back();
+        stack.pop_back();
+        if (local == localL && local != pass) {
+          how = std::max(how, same ? 1 : 2);
+          continue;
+        }
+        if (local < inputs || (local != pass && isWrittenBefore(local, pass)))
+          continue;
+        const Node &node = k.body[local - inputs];
+        bool elementwise = opInfo(node.op).category == OpCategory::Elementwise &&
+                           node.op != OpKind::RandomUniform;
+        for (ValueId o : node.operands)
+          stack.push_back({o, same && elementwise});
+      }
+      return how;
+    };
+    if (readsL(localB) != 1)
+      problems.push_back(fmt::format("{} replaces {} but does not read it element for element",
+                                     name(b), name(l)));
+    for (ValueId pass : written)
+      if (pass > localB && readsL(pass) != 0)
+        problems.push_back(fmt::format("{} is read after {} replaced it", name(l), name(b)));
+  }
   // In-place updates: the writer runs after every other reader of the old value, reads it
   // only elementwise, and neither value is an output.
   for (size_t b = 0; b < n; ++b) {
     const BufferPlacement &pl = plan.placements[b];
-    if (pl.where != Placement::InPlace)
+    if (pl.where != Placement::InPlace || overArena(b))
       continue;
     bool updated = false;
     for (const auto &u : p.updates)

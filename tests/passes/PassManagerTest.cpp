@@ -41,7 +41,9 @@ TEST_CASE("every pass is registered with a name and a description", "[passes]") 
     steps.emplace_back(p.name);
     CHECK(!p.description.empty());
   }
-  CHECK(steps == std::vector<std::string>{"fuse", "lower", "plan-memory"});
+  CHECK(steps == std::vector<std::string>{"graph-passes", "fuse", "lower", "add-scratch",
+                                          "plan-memory", "plan-stages", "emit-llvm",
+                                          "optimize"});
 }
 
 TEST_CASE("pipelines reject unknown and empty pass names", "[passes]") {
