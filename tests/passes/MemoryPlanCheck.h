@@ -32,6 +32,10 @@ inline std::vector<std::string> checkMemoryPlan(const KernelProgram &p, const Me
       from[r.buffer] = k;
       to[r.buffer] = std::max(to[r.buffer], k);
     }
+    for (BufferId b : p.kernels[k].scratch) {
+      from[b] = k;
+      to[b] = k;
+    }
   }
   std::vector<bool> isOutput(n, false);
   for (const auto &o : p.outputs) {
@@ -44,7 +48,14 @@ inline std::vector<std::string> checkMemoryPlan(const KernelProgram &p, const Me
   for (size_t b = 0; b < n; ++b) {
     const BufferPlacement &pl = plan.placements[b];
     BufferKind kind = p.buffers[b].kind;
-    bool written = kind == BufferKind::Temporary || kind == BufferKind::Output;
+    bool written = kind == BufferKind::Temporary || kind == BufferKind::Output ||
+                   kind == BufferKind::Scratch;
+    if (pl.where == Placement::Caller && plan.results != ResultPlacement::Caller)
+      problems.push_back(fmt::format("{} is in a caller's tensor in a plan that has none",
+                                     name(b)));
+    if (pl.where == Placement::Caller && kind != BufferKind::Output)
+      problems.push_back(fmt::format("{} ({}) is in a caller's tensor", name(b),
+                                     bufferKindName(kind)));
     if (!written && pl.where != Placement::External)
       problems.push_back(fmt::format("{} ({}) is not external", name(b), bufferKindName(kind)));
     if (written && pl.where == Placement::External)

@@ -1,6 +1,7 @@
 // Memory plans of the tutorial's step graphs, checked by an independent checker
 // (MemoryPlanCheck.h), which is itself shown to catch a broken plan.
 #include "kiln/passes/MemoryPlan.h"
+#include "kiln/codegen/Pipeline.h"
 #include "kiln/ir/Parser.h"
 #include "kiln/passes/Lower.h"
 #include "kiln/passes/PassManager.h"
@@ -42,6 +43,28 @@ TEST_CASE("no two simultaneously live buffers overlap in any plan", "[passes][me
   INFO(joined(problems));
   CHECK(problems.empty());
   CHECK(plan.arenaBytes > 0);
+}
+
+TEST_CASE("the JIT's plans keep live buffers and scratch apart", "[passes][memory]") {
+  // The plan kiln ir --memory prints and the JIT runs: scratch buffers, results in the
+  // caller's tensors, values written over their kernel's own buffers.
+  std::string model = GENERATE(as<std::string>{}, "mlp", "cnn", "icnn", "lstm", "vit");
+  Stage stage = GENERATE(Stage::Train, Stage::Eval);
+  INFO(model << " stage " << static_cast<int>(stage));
+  codegen::LowerOptions options;
+  options.target = codegen::planOptions({});
+  std::unique_ptr<codegen::LoweredStep> step =
+      codegen::lowerStep(buildStageGraph(model, stage, 8), options);
+  std::vector<std::string> problems = test::checkMemoryPlan(step->program, step->memory);
+  INFO(joined(problems));
+  CHECK(problems.empty());
+  int64_t scratch = 0, caller = 0;
+  for (size_t b = 0; b < step->program.buffers.size(); ++b) {
+    scratch += step->program.buffers[b].kind == BufferKind::Scratch;
+    caller += step->memory.placements[b].where == Placement::Caller;
+  }
+  CHECK(scratch > 0);
+  CHECK(caller > 0);
 }
 
 TEST_CASE("the checker and the planned run catch two live buffers sharing bytes",
