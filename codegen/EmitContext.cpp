@@ -161,7 +161,7 @@ Function *KernelFunction::sealBody() {
   // one. lstm's time-step gradient sums read 28 buffers: 5.5 ms each with pointer
   // arguments, 3.0 with arena offsets (one thread, one compile part). Such a body
   // computes its addresses itself from (args, arena), as the launcher does.
-  constexpr size_t kMaxBufferArguments = 12;
+  constexpr size_t kMaxBufferArguments = 24;
   bool direct = pointers_.size() > kMaxBufferArguments;
   std::vector<Type *> params(direct ? 2 : pointers_.size(), ec_.ptr());
   params.insert(params.end(), {ec_.i64(), ec_.i64(), ec_.i64()});

@@ -42,6 +42,8 @@ public:
   ExprEmitter(EmitContext &ec, KernelFunction &kf, const LoopNest &nest)
       : ec_(ec), kf_(kf), b_(kf.builder()), nest_(nest) {
     kf.writes(nest.target);
+    for (const LoopNest::Also &a : nest.also)
+      kf.writes(a.target);
   }
 
   Value *affine(const Affine &a, const std::vector<Value *> &ivs) {
@@ -268,7 +270,25 @@ public:
   }
 
   /// The value of expression `e` at loop variables `ivs`.
-  Value *emit(int e, const std::vector<Value *> &ivs) {
+  /// The value of expression `root` in the current iteration, each shared expression
+  /// computed once.
+  Value *emit(int root, const std::vector<Value *> &ivs) {
+    memo_.clear();
+    return emitShared(root, ivs);
+  }
+
+  /// Expressions computed so far in this iteration, in scopes: a Pad's operand is
+  /// computed in a branch, and what is computed there is forgotten after it.
+  Value *emitShared(int e, const std::vector<Value *> &ivs) {
+    for (auto it = memo_.rbegin(); it != memo_.rend(); ++it)
+      if (it->first == e)
+        return it->second;
+    Value *v = emitOnce(e, ivs);
+    memo_.push_back({e, v});
+    return v;
+  }
+
+  Value *emitOnce(int e, const std::vector<Value *> &ivs) {
     const Expr &x = nest_.exprs[e];
     switch (x.kind) {
     case Expr::Kind::Load:
@@ -286,7 +306,7 @@ public:
     case Expr::Kind::Op: {
       std::vector<Value *> in;
       for (int operand : x.operands)
-        in.push_back(emit(operand, ivs));
+        in.push_back(emitShared(operand, ivs));
       const Node &node = ec_.graph.node(x.value);
       DType operandType = ec_.graph.type(node.operands[0]).dtype;
       if (node.op == OpKind::Select)
@@ -294,7 +314,7 @@ public:
       return op(node, in, operandType);
     }
     case Expr::Kind::Random: {
-      Value *counter = emit(x.operands[0], ivs);
+      Value *counter = emitShared(x.operands[0], ivs);
       Value *step = b_.CreateSExt(counter, ec_.i64());
       auto seed = static_cast<uint64_t>(ec_.graph.node(x.value).attrs.getInt("seed"));
       FunctionCallee uniform = ec_.function("kiln_uniform", Type::getFloatTy(ec_.context),
@@ -303,7 +323,7 @@ public:
                            {ConstantInt::get(ec_.i64(), seed), step, affine(x.index, ivs)});
     }
     case Expr::Kind::OneHot: {
-      Value *index = emit(x.operands[0], ivs);
+      Value *index = emitShared(x.operands[0], ivs);
       Value *hit = b_.CreateICmpEQ(b_.CreateSExt(index, ec_.i64()), affine(x.index, ivs));
       return convert(hit, DType::Bool, x.dtype);
     }
@@ -321,7 +341,9 @@ public:
       BasicBlock *join = BasicBlock::Create(ec_.context, "pad.join", f);
       b_.CreateCondBr(inside, then, join);
       b_.SetInsertPoint(then);
-      Value *v = emit(x.operands[0], ivs);
+      size_t scope = memo_.size();
+      Value *v = emitShared(x.operands[0], ivs);
+      memo_.resize(scope);
       BasicBlock *thenEnd = b_.GetInsertBlock();
       b_.CreateBr(join);
       b_.SetInsertPoint(join);
@@ -410,6 +432,8 @@ public:
       kf_.loop(start, stop, {}, [&](Value *iv, std::vector<Value *>) {
         ivs.push_back(iv);
         storeTo(address(nest_.target, t, nest_.store, ivs), t, emit(nest_.root, ivs));
+        for (const LoopNest::Also &a : nest_.also) // sharing what the values before computed
+          storeTo(address(a.target, a.type, nest_.store, ivs), a.type, emitShared(a.root, ivs));
         ivs.pop_back();
         return std::vector<Value *>{};
       });
@@ -586,6 +610,7 @@ private:
   KernelFunction &kf_;
   IRBuilder<> &b_;
   const LoopNest &nest_;
+  std::vector<std::pair<int, Value *>> memo_;
 };
 
 } // namespace

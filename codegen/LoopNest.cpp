@@ -6,6 +6,7 @@
 
 #include <algorithm>
 #include <cassert>
+#include <map>
 
 namespace kiln::codegen {
 
@@ -47,7 +48,9 @@ public:
     return dot(index, rowMajorStrides(graph_.type(v).shape));
   }
 
-  /// The value of `v` at `index` (one affine per dimension of v).
+  /// The value of `v` at `index` (one affine per dimension of v). A value read twice
+  /// at one index is one expression: a kernel's expressions are DAGs, and expanding them
+  /// as trees could grow exponentially.
   int build(ValueId v, const std::vector<Affine> &index) {
     if (plan_.available(v, stage_))
       return load(v, index);
@@ -64,6 +67,20 @@ public:
   /// this is how a kernel computes its own root). Elementwise ops share one form (the
   /// emitter computes the op); sources and layout ops rewrite the index their own way.
   int expand(ValueId v, const std::vector<Affine> &index) {
+    std::vector<int64_t> key{v};
+    for (const Affine &a : index) {
+      key.insert(key.end(), a.coef.begin(), a.coef.end());
+      key.push_back(a.offset);
+    }
+    if (auto it = expanded_.find(key); it != expanded_.end())
+      return it->second;
+    int e = expandOnce(v, index);
+    expanded_[std::move(key)] = e;
+    return e;
+  }
+
+private:
+  int expandOnce(ValueId v, const std::vector<Affine> &index) {
     const Node &node = graph_.node(v);
     switch (opInfo(node.op).category) {
     case OpCategory::Elementwise: {
@@ -85,7 +102,6 @@ public:
     return load(v, index);
   }
 
-private:
   int expandSource(SourceOp op, ValueId v, const std::vector<Affine> &index) {
     const Node &node = graph_.node(v);
     DType dtype = node.type.dtype;
@@ -195,6 +211,7 @@ private:
   const StepPlan &plan_;
   size_t stage_;
   LoopNest &nest_;
+  std::map<std::vector<int64_t>, int> expanded_; ///< (value, index) -> expression
   size_t loops_;
 };
 
@@ -309,6 +326,8 @@ LoopNest buildLoopNest(const Graph &graph, const StepPlan &plan, size_t stage) {
   case StageKind::Loop:
     nest.root = builder.expand(kernel.value, index);
     nest.store = builder.linear(kernel.value, index);
+    for (ValueId v : kernel.also)
+      nest.also.push_back({builder.expand(v, index), v, graph.type(v).dtype});
     break;
   case StageKind::ConcatPart: {
     nest.root = builder.build(input, index);

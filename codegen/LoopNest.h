@@ -67,6 +67,14 @@ struct LoopNest {
   ValueId target = -1; ///< the value whose buffer is written
   DType targetType = DType::F32;
   Affine store;      ///< element offset written (0 on reduced loops)
+  /// Store: more values computed and stored in the same iteration, after `root` (same
+  /// loop space, so the same element offset `store`).
+  struct Also {
+    int root;
+    ValueId target;
+    DType type;
+  };
+  std::vector<Also> also;
   bool mean = false; ///< divide sums by `count` at the end
   int64_t count = 1; ///< elements reduced into each output
   /// The outermost loop is split into items of `rowsPerItem` iterations.

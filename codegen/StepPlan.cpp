@@ -165,7 +165,7 @@ struct AnchorStages {
 AnchorStages anchorStages(const Graph &graph, ValueId id, int kernel, const PlanOptions &options) {
   const Node &node = graph.node(id);
   AnchorStages a;
-  Stage main{anchorKind(node.op), id, kernel, 0, stageName(node, id)};
+  Stage main{anchorKind(node.op), id, {}, kernel, 0, stageName(node, id)};
   sizeStage(graph, main, options);
   int eb = static_cast<int>(elementBytes(graph, id));
   a.workerBytes = main.scratchPerWorker * options.workers;
@@ -174,7 +174,7 @@ AnchorStages anchorStages(const Graph &graph, ValueId id, int kernel, const Plan
     int64_t elements = node.op == OpKind::Conv2d ? libjit::packedForwardFilter(options.isa, eb, s)
                                                  : libjit::packedInputGradFilter(options.isa, eb, s);
     a.partsBytes = elements * eb;
-    a.stages.push_back({StageKind::PackFilter, id, kernel, 0, stageName(node, id, ".filter")});
+    a.stages.push_back({StageKind::PackFilter, id, {}, kernel, 0, stageName(node, id, ".filter")});
   }
   a.main = a.stages.size();
   a.stages.push_back(main);
@@ -183,7 +183,7 @@ AnchorStages anchorStages(const Graph &graph, ValueId id, int kernel, const Plan
     int64_t perItem = main.shifted ? libjit::shiftedFilterGradPart(options.isa, eb, s).elements()
                                    : s.og() * s.k();
     a.partsBytes = main.items * perItem * eb;
-    Stage sum{StageKind::SumChunks, id, kernel, 0, stageName(node, id, ".sum")};
+    Stage sum{StageKind::SumChunks, id, {}, kernel, 0, stageName(node, id, ".sum")};
     sum.imagesPerChunk = main.imagesPerChunk;
     sum.shifted = main.shifted;
     a.stages.push_back(sum);
@@ -191,14 +191,15 @@ AnchorStages anchorStages(const Graph &graph, ValueId id, int kernel, const Plan
   return a;
 }
 
-/// The values a kernel writes, in body order, with the stage kind each gets.
-std::vector<ValueId> storedValues(const Kernel &k) {
-  std::vector<ValueId> values;
-  for (const Kernel::Result &r : k.outputs)
-    values.push_back(k.values[r.local - k.inputs.size()]);
-  std::sort(values.begin(), values.end()); // body order is graph order
-  values.erase(std::unique(values.begin(), values.end()), values.end());
-  return values;
+/// The values a kernel writes, as its passes (writePasses) write them.
+std::vector<std::vector<ValueId>> passValues(const Kernel &k) {
+  std::vector<std::vector<ValueId>> passes;
+  for (const std::vector<int32_t> &pass : writePasses(k)) {
+    passes.emplace_back();
+    for (int32_t local : pass)
+      passes.back().push_back(k.values[local - k.inputs.size()]);
+  }
+  return passes;
 }
 
 Storage storageOf(const KernelProgram &program, const MemoryPlan &memory, BufferId b,
@@ -255,7 +256,8 @@ ConvShape convShape(const Graph &graph, ValueId id) {
 
 void addScratch(const Graph &graph, KernelProgram &program, const PlanOptions &options) {
   for (size_t ki = 0; ki < program.kernels.size(); ++ki) {
-    for (ValueId v : storedValues(program.kernels[ki])) {
+    for (const std::vector<ValueId> &pass : passValues(program.kernels[ki])) {
+      ValueId v = pass.front();
       const Node &node = graph.node(v);
       if (!isAnchor(node))
         continue;
@@ -327,15 +329,15 @@ StepPlan planStages(const Graph &graph, const KernelProgram &program, const Memo
              k.name, program.name);
       return memory.placements[k.scratch[scratch++]].offset;
     };
-    for (ValueId v : storedValues(k)) {
+    for (const std::vector<ValueId> &pass : passValues(k)) {
+      ValueId v = pass.front();
       const Node &node = graph.node(v);
       auto written = [&](int stage) {
-        for (const Kernel::Result &r : k.outputs)
-          if (k.values[r.local - k.inputs.size()] == v) {
-            access.push_back(
-                {v, storageOf(program, memory, r.buffer, argumentSlot), stage});
-            return;
-          }
+        for (ValueId value : pass)
+          for (const Kernel::Result &r : k.outputs)
+            if (k.values[r.local - k.inputs.size()] == value)
+              access.push_back(
+                  {value, storageOf(program, memory, r.buffer, argumentSlot), stage});
       };
       if (isAnchor(node)) {
         AnchorStages a = anchorStages(graph, v, int(ki), options);
@@ -354,13 +356,16 @@ StepPlan planStages(const Graph &graph, const KernelProgram &program, const Memo
       written(int(plan.stages.size())); // a concat: by its first part (no part reads it)
       if (node.op == OpKind::Concat) {
         for (size_t p = 0; p < node.operands.size(); ++p)
-          plan.stages.push_back({StageKind::ConcatPart, v, int(ki), int(p),
+          plan.stages.push_back({StageKind::ConcatPart, v, {}, int(ki), int(p),
                                  stageName(node, v, fmt::format(".part{}", p))});
         continue;
       }
-      StageKind kind = opInfo(node.op).category == OpCategory::Reduction ? StageKind::Reduce
-                                                                           : StageKind::Loop;
-      plan.stages.push_back({kind, v, int(ki), 0, stageName(node, v)});
+      if (opInfo(node.op).category == OpCategory::Reduction) {
+        plan.stages.push_back({StageKind::Reduce, v, {}, int(ki), 0, stageName(node, v)});
+        continue;
+      }
+      std::vector<ValueId> also(pass.begin() + 1, pass.end());
+      plan.stages.push_back({StageKind::Loop, v, std::move(also), int(ki), 0, stageName(node, v)});
     }
     std::stable_sort(access.begin(), access.end(),
                      [](const StepPlan::Access &a, const StepPlan::Access &b) {

@@ -5,13 +5,14 @@
 // over work items, run one after the other), how many work items each has, and how much
 // scratch its libjit calls need.
 //
-// A program kernel's stages, in body order: one per value the kernel writes to memory
-// (its outputs, and what it reads back itself: Lower.cpp's storedInKernel):
+// A program kernel's stages, in body order: one per pass of writePasses (KernelProgram.h)
+// over the values the kernel writes (its outputs, and what it reads back itself:
+// Lower.cpp's storedInKernel):
 //   - a contraction or window op: a libjit call (a stride-1 convolution packs its filter
 //     first; a filter gradient sums its per-chunk results after);
 //   - a reduction: a loop nest that accumulates;
 //   - a concat: one copy per part;
-//   - anything else: a loop nest that evaluates the value's expression.
+//   - other values of one shape: one loop nest that evaluates and stores each of them.
 // The other members of the kernel have no stage: they are evaluated inside the stages
 // that read them. A stage reads a value from memory once an earlier stage (or an
 // earlier kernel) has written it, and evaluates it otherwise.
@@ -63,6 +64,7 @@ enum class StageKind {
 struct Stage {
   StageKind kind;
   ValueId value;                ///< the node it computes
+  std::vector<ValueId> also;    ///< Loop: more values of the same shape it stores too
   int kernel = 0;               ///< the program kernel it belongs to
   int part = 0;                 ///< ConcatPart: which operand
   std::string name;             ///< the function name: "<scope>/<op>.<value>"

@@ -5,6 +5,8 @@
 
 #include <fmt/format.h>
 
+#include <algorithm>
+
 namespace kiln {
 
 std::string_view bufferKindName(BufferKind kind) {
@@ -39,6 +41,30 @@ std::string_view kernelKindName(KernelKind kind) {
     return "window";
   }
   return "?";
+}
+
+std::vector<std::vector<int32_t>> writePasses(const Kernel &k) {
+  std::vector<int32_t> written;
+  for (const Kernel::Result &r : k.outputs)
+    written.push_back(r.local);
+  std::sort(written.begin(), written.end());
+  written.erase(std::unique(written.begin(), written.end()), written.end());
+  auto node = [&](int32_t local) -> const Node & { return k.body[local - k.inputs.size()]; };
+  auto ownPass = [&](int32_t local) {
+    OpCategory c = opInfo(node(local).op).category;
+    return c == OpCategory::Reduction || c == OpCategory::Contraction ||
+           c == OpCategory::Window || node(local).op == OpKind::Concat;
+  };
+  std::vector<std::vector<int32_t>> passes;
+  for (int32_t local : written) {
+    bool joins = !passes.empty() && !ownPass(local) && !ownPass(passes.back().front()) &&
+                 node(passes.back().front()).type.shape == node(local).type.shape;
+    if (joins)
+      passes.back().push_back(local);
+    else
+      passes.push_back({local});
+  }
+  return passes;
 }
 
 std::vector<BufferId> KernelProgram::inputBuffers() const {

@@ -97,6 +97,14 @@ struct KernelProgram {
   int64_t graphComputations = 0;
 };
 
+/// How a kernel runs on a machine: one pass over memory per group of values it writes,
+/// in body order. A reduction, a contraction or window op and a concat are a pass each;
+/// consecutive other written values of one shape share one pass (one loop that computes
+/// and stores them element by element, in body order). Each pass evaluates its values'
+/// expressions down to the kernel's inputs and the values earlier passes wrote. Returns
+/// the written locals of each pass.
+std::vector<std::vector<int32_t>> writePasses(const Kernel &kernel);
+
 /// The program as text:
 ///   program @cnn.train {
 ///     input %x : f32[8,1,28,28]

@@ -104,51 +104,45 @@ bool readsElementwise(const KernelProgram &p, const Kernel &k, BufferId state) {
   return true;
 }
 
-/// Which locals of kernel `k` the code computing each value it writes reads from memory.
-/// A kernel runs as one pass per value it writes, in body order (codegen's stages); each
-/// pass evaluates its value's expression, reading the kernel's inputs and the values
-/// earlier passes wrote. reads[i] holds, per written local i, (local read, read only
-/// element for element: through elementwise ops of that local's shape).
-std::vector<std::vector<std::pair<int32_t, bool>>> passReads(const Kernel &k) {
+/// What each written value of kernel `k` reads from memory when the kernel runs as
+/// writePasses says: reads[local] lists (local read, whether element for element: only
+/// elementwise ops between the two, so the element index is the same). A value reads the
+/// kernel's inputs and the values of earlier passes; the rest it evaluates.
+std::vector<std::vector<std::pair<int32_t, bool>>>
+valueReads(const Kernel &k, const std::vector<std::vector<int32_t>> &passes) {
   auto inputs = static_cast<int32_t>(k.inputs.size());
-  std::vector<int32_t> writtenAt(k.numLocals(), INT32_MAX); // local -> its pass
-  std::vector<int32_t> written;
-  for (const Kernel::Result &r : k.outputs)
-    written.push_back(r.local);
-  std::sort(written.begin(), written.end());
-  written.erase(std::unique(written.begin(), written.end()), written.end());
-  for (size_t i = 0; i < written.size(); ++i)
-    writtenAt[written[i]] = static_cast<int32_t>(i);
+  std::vector<int32_t> passOf(k.numLocals(), INT32_MAX);
+  for (size_t pass = 0; pass < passes.size(); ++pass)
+    for (int32_t local : passes[pass])
+      passOf[local] = static_cast<int32_t>(pass);
+  auto elementwise = [](const Node &n) {
+    return opInfo(n.op).category == OpCategory::Elementwise && n.op != OpKind::RandomUniform;
+  };
   std::vector<std::vector<std::pair<int32_t, bool>>> reads(k.numLocals());
-  for (size_t pass = 0; pass < written.size(); ++pass) {
-    std::vector<std::pair<int32_t, bool>> &out = reads[written[pass]];
-    auto elementwise = [](const Node &n) {
-      return opInfo(n.op).category == OpCategory::Elementwise && n.op != OpKind::RandomUniform;
-    };
-    // (local, whether every op from the pass's value down to it is elementwise: those
-    // keep the element index, as their operands have their shape)
-    const Node &root = k.body[written[pass] - inputs];
-    std::vector<std::pair<int32_t, bool>> stack;
-    for (ValueId o : root.operands)
-      stack.push_back({static_cast<int32_t>(o), elementwise(root)});
-    while (!stack.empty()) {
-      auto [local, path] = stack.back();
-      stack.pop_back();
-      if (local < inputs || writtenAt[local] < static_cast<int32_t>(pass)) {
-        out.push_back({local, path});
-        continue;
+  for (const std::vector<int32_t> &pass : passes)
+    for (int32_t value : pass) {
+      const Node &root = k.body[value - inputs];
+      std::vector<std::pair<int32_t, bool>> stack;
+      for (ValueId o : root.operands)
+        stack.push_back({static_cast<int32_t>(o), elementwise(root)});
+      while (!stack.empty()) {
+        auto [local, path] = stack.back();
+        stack.pop_back();
+        if (local < inputs || passOf[local] < passOf[value]) {
+          reads[value].push_back({local, path});
+          continue;
+        }
+        const Node &node = k.body[local - inputs];
+        for (ValueId o : node.operands)
+          stack.push_back({static_cast<int32_t>(o), path && elementwise(node)});
       }
-      const Node &node = k.body[local - inputs];
-      for (ValueId o : node.operands)
-        stack.push_back({static_cast<int32_t>(o), path && elementwise(node)});
     }
-  }
   return reads;
 }
 
 /// A kernel's own buffer L (written and read by that kernel only) can hold a value O the
-/// same kernel writes later, when the pass writing O reads L only element for element and
-/// no later pass reads L: O's element i is written right after L's element i was read
+/// same kernel writes in a later pass when that pass reads L only element for element
+/// and nothing after O reads L: element i of O is stored once element i of L was read
 /// for the last time. A contraction's result and its epilogue (bias, activation) then
 /// share one buffer.
 void decideReuseInKernel(const KernelProgram &p, MemoryPlan &plan) {
@@ -161,37 +155,44 @@ void decideReuseInKernel(const KernelProgram &p, MemoryPlan &plan) {
   for (const auto &u : p.updates)
     readElsewhere[u.value] = true;
   for (const Kernel &k : p.kernels) {
-    std::vector<std::vector<std::pair<int32_t, bool>>> passes = passReads(k);
-    std::vector<Kernel::Result> outs = k.outputs;
-    std::sort(outs.begin(), outs.end(),
-              [](const Kernel::Result &a, const Kernel::Result &b) { return a.local < b.local; });
-    for (size_t l = 0; l < outs.size(); ++l) {
-      BufferId local = outs[l].buffer;
-      if (readElsewhere[local] || taken[local] || plan.placements[local].where != Placement::Arena)
-        continue;
-      for (size_t o = l + 1; o < outs.size(); ++o) {
-        BufferId target = outs[o].buffer;
-        const Node &node = k.body[outs[o].local - k.inputs.size()];
-        if (taken[target] || plan.placements[target].where != Placement::Arena ||
-            allocatedBytes(p.buffers[target]) != allocatedBytes(p.buffers[local]) ||
-            node.type.shape != p.buffers[local].type.shape)
+    std::vector<std::vector<int32_t>> passes = writePasses(k);
+    std::vector<std::vector<std::pair<int32_t, bool>>> reads = valueReads(k, passes);
+    std::vector<BufferId> bufferOf(k.numLocals(), -1);
+    for (const Kernel::Result &r : k.outputs)
+      bufferOf[r.local] = r.buffer;
+    // How the values from (pass, index) on read `local`: 0 not, 1 element for element, 2 other.
+    auto readFrom = [&](size_t pass, size_t index, int32_t local) {
+      int how = 0;
+      for (; pass < passes.size(); ++pass, index = 0)
+        for (; index < passes[pass].size(); ++index)
+          for (auto [read, same] : reads[passes[pass][index]])
+            if (read == local)
+              how = std::max(how, same ? 1 : 2);
+      return how;
+    };
+    for (size_t lp = 0; lp < passes.size(); ++lp) {
+      for (int32_t l : passes[lp]) {
+        BufferId local = bufferOf[l];
+        if (readElsewhere[local] || taken[local] || plan.placements[local].where != Placement::Arena)
           continue;
-        bool reads = false, elementwise = true, readLater = false;
-        for (auto [read, path] : passes[outs[o].local])
-          if (read == outs[l].local) {
-            reads = true;
-            elementwise &= path;
+        for (size_t op = lp + 1; op < passes.size() && !taken[local]; ++op) {
+          if (readFrom(op, 0, l) != 1) // the pass must read L element for element only
+            continue;
+          for (size_t oi = 0; oi < passes[op].size(); ++oi) {
+            int32_t o = passes[op][oi];
+            BufferId target = bufferOf[o];
+            if (taken[target] || plan.placements[target].where != Placement::Arena ||
+                allocatedBytes(p.buffers[target]) != allocatedBytes(p.buffers[local]) ||
+                k.body[o - k.inputs.size()].type.shape != p.buffers[local].type.shape ||
+                readFrom(op, oi + 1, l) != 0)
+              continue;
+            taken[local] = taken[target] = true;
+            plan.placements[target] = {Placement::InPlace, -1, local};
+            plan.lifetimes[local].last =
+                std::max(plan.lifetimes[local].last, plan.lifetimes[target].last);
+            break;
           }
-        for (size_t later = o + 1; later < outs.size(); ++later)
-          for (auto [read, path] : passes[outs[later].local])
-            readLater |= read == outs[l].local;
-        if (!reads || !elementwise || readLater)
-          continue;
-        taken[local] = taken[target] = true;
-        plan.placements[target] = {Placement::InPlace, -1, local};
-        plan.lifetimes[local].last =
-            std::max(plan.lifetimes[local].last, plan.lifetimes[target].last);
-        break;
+        }
       }
     }
   }

@@ -96,10 +96,10 @@ inline std::vector<std::string> checkMemoryPlan(const KernelProgram &p, const Me
                                        name(a), from[a], to[a], name(b), from[b], to[b],
                                        std::max(pa.offset, pb.offset), std::min(endA, endB)));
     }
-  // Over a buffer of its own kernel: the buffer is that kernel's alone, and once the
-  // kernel's pass for b (one pass per written value, in body order, each evaluating its
-  // expression down to inputs and earlier passes' values) has read it element for
-  // element, no later pass reads it.
+  // Over a buffer of its own kernel: the buffer is that kernel's alone; the kernel runs
+  // as writePasses says (each value evaluated down to inputs and earlier passes'
+  // values); the pass writing b reads it only element for element, and no value after b
+  // (in its pass, in body order, or later) reads it.
   for (size_t b = 0; b < n; ++b) {
     if (!overArena(b))
       continue;
@@ -111,30 +111,28 @@ inline std::vector<std::string> checkMemoryPlan(const KernelProgram &p, const Me
       continue;
     const Kernel &k = p.kernels[from[b]];
     auto inputs = static_cast<ValueId>(k.inputs.size());
-    std::vector<ValueId> written; // locals, in body order
+    std::vector<std::vector<int32_t>> passes = writePasses(k);
+    std::vector<int> passOf(k.numLocals(), 1 << 30);
     ValueId localB = -1, localL = -1;
+    for (size_t i = 0; i < passes.size(); ++i)
+      for (int32_t local : passes[i])
+        passOf[local] = static_cast<int>(i);
     for (const Kernel::Result &r : k.outputs) {
-      written.push_back(r.local);
       localB = r.buffer == static_cast<BufferId>(b) ? r.local : localB;
       localL = r.buffer == l ? r.local : localL;
     }
-    std::sort(written.begin(), written.end());
-    auto isWrittenBefore = [&](ValueId local, ValueId pass) {
-      return std::binary_search(written.begin(), written.end(), local) && local < pass;
-    };
-    // How pass `pass` reads L: 0 not at all, 1 element for element, 2 otherwise.
-    auto readsL = [&](ValueId pass) {
+    // How value `v` reads L: 0 not at all, 1 element for element, 2 otherwise.
+    auto readsL = [&](ValueId v) {
       int how = 0;
-      std::vector<std::pair<ValueId, bool>> stack{{pass, true}};
+      std::vector<std::pair<ValueId, bool>> stack{{v, true}};
       while (!stack.empty()) {
         auto [local, same] = stack.back();
         stack.pop_back();
-        if (local == localL && local != pass) {
-          how = std::max(how, same ? 1 : 2);
+        if (local != v && (local < inputs || passOf[local] < passOf[v])) {
+          if (local == localL)
+            how = std::max(how, same ? 1 : 2);
           continue;
         }
-        if (local < inputs || (local != pass && isWrittenBefore(local, pass)))
-          continue;
         const Node &node = k.body[local - inputs];
         bool elementwise = opInfo(node.op).category == OpCategory::Elementwise &&
                            node.op != OpKind::RandomUniform;
@@ -143,12 +141,16 @@ inline std::vector<std::string> checkMemoryPlan(const KernelProgram &p, const Me
       }
       return how;
     };
-    if (readsL(localB) != 1)
-      problems.push_back(fmt::format("{} replaces {} but does not read it element for element",
-                                     name(b), name(l)));
-    for (ValueId pass : written)
-      if (pass > localB && readsL(pass) != 0)
-        problems.push_back(fmt::format("{} is read after {} replaced it", name(l), name(b)));
+    if (passOf[localL] >= passOf[localB])
+      problems.push_back(fmt::format("{} replaces {} in the same pass", name(b), name(l)));
+    for (int32_t v : passes[passOf[localB]])
+      if (readsL(v) == 2 || (v > localB && readsL(v) != 0))
+        problems.push_back(fmt::format("{} replaces {} but its pass reads it otherwise", name(b),
+                                       name(l)));
+    for (size_t later = passOf[localB] + 1; later < passes.size(); ++later)
+      for (int32_t v : passes[later])
+        if (readsL(v) != 0)
+          problems.push_back(fmt::format("{} is read after {} replaced it", name(l), name(b)));
   }
   // In-place updates: the writer runs after every other reader of the old value, reads it
   // only elementwise, and neither value is an output.
