@@ -499,8 +499,20 @@ private:
     PassBuilder builder(machine.get(), tuning);
     Triple triple(module.getTargetTriple());
     TargetLibraryInfoImpl library(triple);
-    if (triple.isX86() && vectorMath_)
+    if (triple.isX86() && vectorMath_) {
       library.addVectorizableFunctionsFromVecLib(TargetLibraryInfoImpl::LIBMVEC_X86, triple);
+      // glibc 2.35's libmvec also has tanh, which LLVM 19's table lacks: without it a
+      // loop that computes a tanh (an LSTM step's) stays scalar, all of it. SSE and AVX2
+      // widths only, as LLVM's own entries: an AVX-512 variant would be chosen on
+      // machines without AVX-512 too.
+      static const VecDesc kTanh[] = {
+          {"tanhf", "_ZGVbN4v_tanhf", ElementCount::getFixed(4), false, "_ZGV_LLVM_N4v"},
+          {"tanhf", "_ZGVdN8v_tanhf", ElementCount::getFixed(8), false, "_ZGV_LLVM_N8v"},
+          {"tanh", "_ZGVbN2v_tanh", ElementCount::getFixed(2), false, "_ZGV_LLVM_N2v"},
+          {"tanh", "_ZGVdN4v_tanh", ElementCount::getFixed(4), false, "_ZGV_LLVM_N4v"},
+      };
+      library.addVectorizableFunctions(kTanh);
+    }
     functions.registerPass([&] { return TargetLibraryAnalysis(library); });
     builder.registerModuleAnalyses(modules);
     builder.registerCGSCCAnalyses(sccs);

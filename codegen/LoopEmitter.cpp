@@ -145,7 +145,17 @@ public:
   Value *libm(const char *name, Value *v) {
     bool single = v->getType()->isFloatTy();
     std::string fn = std::string(name) + (single ? "f" : "");
-    return b_.CreateCall(ec_.function(fn, v->getType(), {v->getType()}), {v});
+    FunctionCallee callee = ec_.function(fn, v->getType(), {v->getType()});
+    // A pure function (glibc's tanh never sets errno): the loop vectorizer may then
+    // call its libmvec variant (JitEngine maps them).
+    if (auto *f = dyn_cast<Function>(callee.getCallee())) {
+      f->setDoesNotAccessMemory();
+      f->setDoesNotThrow();
+      f->setWillReturn();
+    }
+    CallInst *call = b_.CreateCall(callee, {v});
+    call->setDoesNotAccessMemory();
+    return call;
   }
 
   Value *maxValue(Value *a, Value *bv, bool isMin, DType dtype) {

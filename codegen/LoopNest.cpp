@@ -3,6 +3,7 @@
 
 #include "kiln/ir/OpAttrs.h"
 #include "kiln/ir/OpGroups.h"
+#include "kiln/ir/ShapeRules.h"
 
 #include <algorithm>
 #include <cassert>
@@ -134,6 +135,17 @@ private:
     const Attrs &attrs = node.attrs;
     switch (op) {
     case LayoutOp::Reshape: { // same elements, same order as the operand's buffer
+      const Shape &operand = graph_.type(node.operands[0]).shape;
+      if (onlyUnitDims(operand, node.type.shape)) { // the same non-unit indices
+        std::vector<Affine> in;
+        size_t next = 0;
+        for (int64_t d : operand) {
+          while (next < index.size() && node.type.shape[next] == 1)
+            ++next;
+          in.push_back(d == 1 ? constant(0) : index[next++]);
+        }
+        return build(node.operands[0], in);
+      }
       ValueId from = plan_.root(node.operands[0], stage_);
       if (!plan_.available(from, stage_)) // a splat: every element is the same
         return build(from, std::vector<Affine>(graph_.type(from).shape.size(), constant(0)));

@@ -375,4 +375,11 @@ Type inferType(OpKind op, const std::vector<Type> &in, const Attrs &attrs) {
   return {};
 }
 
+bool onlyUnitDims(const Shape &from, const Shape &to) {
+  Shape a, b;
+  std::copy_if(from.begin(), from.end(), std::back_inserter(a), [](int64_t d) { return d != 1; });
+  std::copy_if(to.begin(), to.end(), std::back_inserter(b), [](int64_t d) { return d != 1; });
+  return a == b;
+}
+
 } // namespace kiln

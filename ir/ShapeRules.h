@@ -15,6 +15,11 @@ namespace kiln {
 /// types are declared.
 Type inferType(OpKind op, const std::vector<Type> &operands, const Attrs &attrs);
 
+/// Whether a reshape from `from` to `to` only inserts or removes dimensions of size 1:
+/// then element [i...] of the result is the operand's element at the same non-unit
+/// indices, an index mapping without division.
+bool onlyUnitDims(const Shape &from, const Shape &to);
+
 /// Output spatial size of a convolution/pooling window along one axis;
 /// throws kiln::Error if the window does not fit in the padded input.
 int64_t windowOutputSize(int64_t input, int64_t kernel, int64_t stride, int64_t padding,

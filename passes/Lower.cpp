@@ -14,6 +14,7 @@
 
 #include "kiln/ir/Error.h"
 #include "kiln/ir/GraphView.h"
+#include "kiln/ir/ShapeRules.h"
 #include "kiln/passes/FusionRules.h"
 
 #include <fmt/format.h>
@@ -96,7 +97,8 @@ private:
   /// loops over memory: each reduction and contraction result, each concat (copied part
   /// by part), the operands a contraction or window op takes as whole arrays (but a
   /// reshape of another kernel's buffer, which is that buffer), what a
-  /// reshape re-indexes (the element order cannot be followed through an expression),
+  /// reshape re-indexes (the element order cannot be followed through an expression,
+  /// unless the reshape only adds or drops dimensions of size 1),
   /// and a row value broadcast back over the rows (computed once per row, not per
   /// element).
   bool storedInKernel(const FusionGroup &group, ValueId m) const {
@@ -124,7 +126,7 @@ private:
       bool view = node.op == OpKind::Reshape && !member(node.operands[0]);
       if ((uc == fusion::NodeClass::Contraction || uc == fusion::NodeClass::Window) && !view)
         return true;
-      if (u.op == OpKind::Reshape && !splat)
+      if (u.op == OpKind::Reshape && !splat && !onlyUnitDims(node.type.shape, u.type.shape))
         return true;
       if (u.op == OpKind::Broadcast && group.kind == KernelKind::Reduction &&
           fusion::nodeClass(node) == fusion::NodeClass::Elementwise)

@@ -23,6 +23,13 @@
 //   unit axes     reduce_sum/max/mean over axes that all have size 1 -> reshape.
 //   integer zero  x*0 and 0*x -> 0 for integer types only: for floats x*0 is NaN when x
 //                 is NaN or infinite, so the rule must not fire there.
+//   disjoint sums add(a, b) where a and b are each zero except in pieces along one
+//                 axis (a pad with 0 on that axis only, or a concat along it with zero
+//                 constants among its parts), the pieces not overlapping -> a concat of
+//                 the pieces in order, zero constants between them. Exact: each element
+//                 is x + 0 (as for x+0 -> x, up to the sign of a zero). The gradient of
+//                 an unrolled sequence's per-step slices is such a sum of 28 pads; as a
+//                 concat each element is copied once instead of passing 28 guards.
 //   relu masks    compare(x, 0, gt) -> compare(max(x, 0), 0, gt) when the graph already
 //                 computes max(x, 0): both are true exactly when x > 0 (false for NaN
 //                 and -0.0), and the backward pass then reads the relu's output, which
@@ -83,6 +90,8 @@ public:
       return counted(v, "integer multiplications by zero");
     if (std::optional<ValueId> v = reluMask(node, ops))
       return counted(v, "relu masks moved onto the relu's output");
+    if (std::optional<ValueId> v = disjointSum(node, ops))
+      return counted(v, "sums of disjoint pieces made concats");
     return std::nullopt;
   }
 
@@ -261,6 +270,72 @@ private:
         return emit(node, OpKind::Compare, {static_cast<ValueId>(i), ops[1]}, node.attrs);
     }
     return std::nullopt;
+  }
+
+  /// A value that is zero except in pieces along `axis`: (offset along the axis, value).
+  struct Pieces {
+    int64_t axis = -1;
+    std::vector<std::pair<int64_t, ValueId>> parts;
+  };
+
+  std::optional<Pieces> pieces(ValueId v) const {
+    const Node &n = def(v);
+    if (n.op == OpKind::Pad) {
+      PadAttrs p = padAttrs(n.attrs);
+      if (p.value != 0.0)
+        return std::nullopt;
+      int64_t axis = -1;
+      for (size_t d = 0; d < p.low.size(); ++d)
+        if (p.low[d] != 0 || p.high[d] != 0) {
+          if (axis >= 0 || p.low[d] < 0 || p.high[d] < 0)
+            return std::nullopt; // padded along two axes, or cut
+          axis = static_cast<int64_t>(d);
+        }
+      if (axis < 0)
+        return std::nullopt;
+      return Pieces{axis, {{p.low[static_cast<size_t>(axis)], n.operands[0]}}};
+    }
+    if (n.op == OpKind::Concat) {
+      Pieces result{n.attrs.getInt("axis"), {}};
+      int64_t at = 0;
+      for (ValueId part : n.operands) {
+        if (!isSplat(part, 0.0))
+          result.parts.push_back({at, part});
+        at += g().type(part).shape[static_cast<size_t>(result.axis)];
+      }
+      return result;
+    }
+    return std::nullopt;
+  }
+
+  std::optional<ValueId> disjointSum(const Node &node, const std::vector<ValueId> &ops) {
+    if (node.op != OpKind::Add)
+      return std::nullopt;
+    std::optional<Pieces> a = pieces(ops[0]), b = pieces(ops[1]);
+    if (!a || !b || a->axis != b->axis)
+      return std::nullopt;
+    auto axis = static_cast<size_t>(a->axis);
+    std::vector<std::pair<int64_t, ValueId>> parts = a->parts;
+    parts.insert(parts.end(), b->parts.begin(), b->parts.end());
+    std::sort(parts.begin(), parts.end());
+    std::vector<ValueId> operands;
+    int64_t at = 0;
+    auto zeros = [&](int64_t size) {
+      Shape shape = node.type.shape;
+      shape[axis] = size;
+      operands.push_back(emit(node, OpKind::Constant, {}, splatAttrs({node.type.dtype, shape}, 0.0)));
+    };
+    for (auto [offset, part] : parts) {
+      if (offset < at)
+        return std::nullopt; // pieces overlap
+      if (offset > at)
+        zeros(offset - at);
+      operands.push_back(part);
+      at = offset + g().type(part).shape[axis];
+    }
+    if (at < node.type.shape[axis])
+      zeros(node.type.shape[axis] - at);
+    return emit(node, OpKind::Concat, std::move(operands), {{"axis", a->axis}});
   }
 
   GraphRewriter &rw_;
