@@ -12,7 +12,9 @@
 //      The same holds for a small index-only expression: at most kMaxIndexOnlyOps
 //      elementwise ops over inline sources, scalars and random_uniform (a counter-based
 //      draw, DESIGN §5) — a dropout mask is recomputed in the backward kernel from the
-//      step counter rather than stored from the forward pass.
+//      step counter rather than stored from the forward pass; and for an expression
+//      over one buffer of at most kRecomputeBudget (an activation's intermediate
+//      values, recomputed by its gradient from its input).
 //   3. Otherwise join one kernel that reads the node: the kernels are tried from the
 //      earliest in program order, and the first whose rules still hold with the node
 //      added, and which does not depend on another reader of the node (that would be a
@@ -51,6 +53,14 @@ namespace {
 /// The largest index-only expression recomputed in each kernel that reads it.
 constexpr int kMaxIndexOnlyOps = 4;
 
+/// The largest expression over one buffer recomputed in each kernel that reads it, in
+/// units of a cheap op (a costly one counts kCostlyOp): below this, recomputing costs
+/// less than storing the value and reading it back (a GELU's polynomial, about 30 ops,
+/// is recomputed by its gradient from the GELU's input instead of storing its 17
+/// intermediate values).
+constexpr int kRecomputeBudget = 32;
+constexpr int kCostlyOp = 4;
+
 class Fuser {
 public:
   explicit Fuser(const Graph &graph)
@@ -68,6 +78,7 @@ public:
     }
     countIndexOnlyOps();
     findEpilogues();
+    findCheapTrees();
   }
 
   FusionPlan run() {
@@ -125,6 +136,48 @@ private:
         if (g_.type(o).shape == node.type.shape &&
             (isAnchor(g_.node(o).op) || epilogue_[o]))
           epilogue_[i] = true;
+    }
+  }
+
+  /// cheapTree_[v]: v is elementwise and its expression down to buffers (through
+  /// elementwise ops and re-indexing layout ops, stopping at contraction epilogues)
+  /// reads at most one buffer that is not a scalar and costs at most kRecomputeBudget.
+  void findCheapTrees() {
+    cheapTree_.assign(g_.size(), false);
+    for (size_t i = 0; i < g_.size(); ++i) {
+      const Node &node = g_.node(static_cast<ValueId>(i));
+      if (nodeClass(node) != NodeClass::Elementwise || node.op == OpKind::RandomUniform)
+        continue;
+      std::set<ValueId> seen, leaves;
+      std::vector<ValueId> stack{static_cast<ValueId>(i)};
+      int cost = 0;
+      bool ok = true;
+      while (!stack.empty() && ok) {
+        ValueId v = stack.back();
+        stack.pop_back();
+        if (!seen.insert(v).second)
+          continue;
+        const Node &n = g_.node(v);
+        NodeClass c = nodeClass(n);
+        // An epilogue is computed with its contraction, into a buffer: a leaf here.
+        bool through = v == static_cast<ValueId>(i) ||
+                       (c == NodeClass::Elementwise && n.op != OpKind::RandomUniform &&
+                        !epilogue_[v]) ||
+                       (c == NodeClass::Layout && fusion::recomputable(n));
+        if (c == NodeClass::Inline)
+          continue;
+        if (!through) {
+          if (n.type.numElements() > 1)
+            leaves.insert(v);
+          ok = leaves.size() <= 1;
+          continue;
+        }
+        OpCost w = opInfo(n.op).cost;
+        cost += w == OpCost::Cheap ? 1 : w == OpCost::Free ? 0 : kCostlyOp;
+        ok = cost <= kRecomputeBudget;
+        stack.insert(stack.end(), n.operands.begin(), n.operands.end());
+      }
+      cheapTree_[i] = ok;
     }
   }
 
@@ -230,8 +283,8 @@ private:
       recomputed_ += static_cast<int64_t>(kernelsOf_[v].size()) - 1;
       return;
     }
-    if ((fusion::recomputable(node) || indexOnlyOps_[v] <= kMaxIndexOnlyOps) && !result_[v] &&
-        rs.size() > 1) {
+    if ((fusion::recomputable(node) || indexOnlyOps_[v] <= kMaxIndexOnlyOps || cheapTree_[v]) &&
+        !result_[v] && rs.size() > 1) {
       bool everywhere = true;
       for (int k : rs)
         everywhere &= check(k, v, /*extraSingle=*/false).has_value();
@@ -405,7 +458,7 @@ private:
   std::map<ValueId, int> recomputedResultHome_;
   std::vector<Group> groups_;
   std::vector<int> indexOnlyOps_;
-  std::vector<bool> epilogue_;
+  std::vector<bool> epilogue_, cheapTree_;
   int64_t recomputed_ = 0, merges_ = 0;
 };
 
