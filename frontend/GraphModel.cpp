@@ -108,10 +108,12 @@ bool isModelFile(std::string_view name) {
   return name.size() > 4 && name.substr(name.size() - 4) == ".kir";
 }
 
-ModelSpec graphModel(const std::string &path) {
+ModelSpec graphModel(const std::string &path) { return graphModelText(readFile(path), path); }
+
+ModelSpec graphModelText(std::string text, const std::string &path) {
   auto file = std::make_shared<ModelFile>();
   file->path = path;
-  file->graphs = parseGraphs(readFile(path), path, file->lines);
+  file->graphs = parseGraphs(text, path, file->lines);
   const std::vector<Graph> &graphs = file->graphs;
   if (graphs.size() > 2)
     fail("{}: {} graphs; a model file holds the forward graph and at most its eval-mode graph",
@@ -130,6 +132,7 @@ ModelSpec graphModel(const std::string &path) {
   spec.sampleShape = Shape(x.begin() + 1, x.end());
   spec.numClasses = forward.type(sig.output).shape[1];
   spec.output = OutputKind::Logits;
+  spec.source = std::move(text);
   spec.build = [file, name = spec.name](int64_t batch, Mode mode) {
     size_t g = mode == Mode::Eval ? file->graphs.size() - 1 : 0;
     return replay(*file, g, batch, mode, name + (mode == Mode::Train ? ".forward" : ".eval"));
