@@ -106,8 +106,8 @@ private:
   /// Throws RebatchError for node `at`: "op @scope: why".
   [[noreturn]] void refuse(ValueId at, const std::string &why) const {
     const Node &n = node(at);
-    throw RebatchError(at, fmt::format("{}{}{}: {}", mnemonic(n.op), n.scope.empty() ? "" : " @",
-                                       n.scope, why));
+    throw RebatchError(
+        at, fmt::format("{}{}{}: {}", mnemonic(n.op), n.scope.empty() ? "" : " @", n.scope, why));
   }
 
   /// Records that `v` holds the batch at `d`, as node `by` needs.
@@ -115,7 +115,8 @@ private:
     const Shape &s = shape(v);
     if (d.axis < 0 || d.axis >= static_cast<int64_t>(s.size()) || d.outer < 1 ||
         s[static_cast<size_t>(d.axis)] % (d.outer * batch_) != 0)
-      refuse(by, fmt::format("{} cannot hold the batch of {} in {}", describe(v), batch_, where(d)));
+      refuse(by,
+             fmt::format("{} cannot hold the batch of {} in {}", describe(v), batch_, where(d)));
     std::optional<BatchDim> &slot = dims_[static_cast<size_t>(v)];
     if (slot) {
       if (*slot != d)
@@ -228,7 +229,8 @@ void Analysis::forward(ValueId i) {
                               where(*dim(i))));
       return;
     }
-    int64_t removed = std::count_if(axes.begin(), axes.end(), [&](int64_t a) { return a < d.axis; });
+    int64_t removed =
+        std::count_if(axes.begin(), axes.end(), [&](int64_t a) { return a < d.axis; });
     require(i, {d.axis - removed, d.outer}, i);
     return;
   }
@@ -301,8 +303,7 @@ void Analysis::forwardContraction(ValueId i, ContractionOp op) {
     for (ValueId operand : ops)
       if (const std::optional<BatchDim> &d = dim(operand)) {
         if (d->axis != 0)
-          refuse(i, fmt::format("it convolves over dimension {}, which holds the batch",
-                                d->axis));
+          refuse(i, fmt::format("it convolves over dimension {}, which holds the batch", d->axis));
         for (ValueId other : ops)
           require(other, *d, i);
       }
@@ -551,9 +552,6 @@ void Analysis::backwardLayout(ValueId i, LayoutOp op, BatchDim d) {
 
 } // namespace
 
-BatchLayout batchLayout(const Graph &graph, ValueId input) {
-  return Analysis(graph, input).run();
-}
+BatchLayout batchLayout(const Graph &graph, ValueId input) { return Analysis(graph, input).run(); }
 
 } // namespace kiln
-

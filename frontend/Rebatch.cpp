@@ -43,8 +43,8 @@ Attrs rebatchAttrs(const Node &node, const std::optional<BatchDim> &d,
 Rebatched rebatch(const Graph &source, ValueId input, int64_t batch, std::string name,
                   bool keepUpdates) {
   const int64_t from = source.type(input).shape.at(0);
-  BatchLayout layout = batch == from ? BatchLayout{Dims(source.size()), {}}
-                                      : batchLayout(source, input);
+  BatchLayout layout =
+      batch == from ? BatchLayout{Dims(source.size()), {}} : batchLayout(source, input);
   const Dims &dims = layout.dims;
   Rebatched out{Graph(std::move(name)), std::vector<ValueId>(source.size(), -1)};
   Graph &graph = out.graph;
@@ -64,9 +64,9 @@ Rebatched rebatch(const Graph &source, ValueId input, int64_t batch, std::string
           std::vector<int64_t> all(t.shape.size());
           for (size_t d = 0; d < all.size(); ++d)
             all[d] = static_cast<int64_t>(d);
-          mapped = graph.add(OpKind::Broadcast, {mapped},
-                             {{"dims", all}, {"shape", scaled(t.shape, shared->second, from, batch)}},
-                             node.scope);
+          mapped = graph.add(
+              OpKind::Broadcast, {mapped},
+              {{"dims", all}, {"shape", scaled(t.shape, shared->second, from, batch)}}, node.scope);
         }
         operands.push_back(mapped);
       }
@@ -91,11 +91,11 @@ Rebatched rebatch(const Graph &source, ValueId input, int64_t batch, std::string
       throw RebatchError(id, e.what());
     }
     if (graph.type(out.map[i]) != expected)
-      throw RebatchError(id, fmt::format("{}{}{}: gives {}, not {} (its type at batch {} with "
-                                         "the batch scaled)",
-                                         mnemonic(node.op), node.scope.empty() ? "" : " @",
-                                         node.scope, graph.type(out.map[i]).str(), expected.str(),
-                                         from));
+      throw RebatchError(id,
+                         fmt::format("{}{}{}: gives {}, not {} (its type at batch {} with "
+                                     "the batch scaled)",
+                                     mnemonic(node.op), node.scope.empty() ? "" : " @", node.scope,
+                                     graph.type(out.map[i]).str(), expected.str(), from));
   }
   if (keepUpdates)
     for (const Update &u : source.updates())

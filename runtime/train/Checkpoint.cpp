@@ -209,7 +209,8 @@ ModelSpec checkpointModelSpec(const std::string &path, const std::optional<std::
     fmt::print(stderr, "[{}] {} is gone; using the model file kept in {}\n",
                fs::path(recorded).stem().string(), recorded, file);
   else if (now.str() != source->second)
-    fmt::print(stderr, "[{}] {} has changed since it was trained; using the model file kept in "
+    fmt::print(stderr,
+               "[{}] {} has changed since it was trained; using the model file kept in "
                "{}\n",
                fs::path(recorded).stem().string(), recorded, file);
   ModelSpec spec = graphModelText(source->second, recorded);

@@ -192,9 +192,9 @@ ModelRun trainOne(ModelRun run, const Dataset &train, const Dataset &test, const
 
   Trainer trainer(run.model, config, run.state);
   std::string checkpoint = join(out, "checkpoint");
-  run.stoppedEarly = trainer.fit(
-      train, test,
-      [&](const EpochRecord &) { saveCheckpoint(checkpoint, config, run.state, run.model.source); });
+  run.stoppedEarly = trainer.fit(train, test, [&](const EpochRecord &) {
+    saveCheckpoint(checkpoint, config, run.state, run.model.source);
+  });
   run.finalEval = trainer.evaluate(test);
   writeHistories(out, {run.state.history});
   std::string report = writeEvaluation(out, config.model, test, run.finalEval);

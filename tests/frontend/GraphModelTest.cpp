@@ -57,8 +57,8 @@ TEST_CASE("lstm and vit model files replay at batch 1, 3 and 17", "[frontend][mo
   // kiln ir's default batch, and one image (where a state of size 1 meets the examples
   // without a broadcast, and the batch cannot be told from other dimensions of size 1).
   const int64_t written = GENERATE(64, 1);
-  fs::path dir = fs::temp_directory_path() /
-                 fmt::format("kiln-graph-model-{}-{}-{}", name, stage, written);
+  fs::path dir =
+      fs::temp_directory_path() / fmt::format("kiln-graph-model-{}-{}-{}", name, stage, written);
   fs::create_directories(dir);
   const std::string path = (dir / (name + ".kir")).string();
   std::ofstream(path) << modelText(name, written, stage);

@@ -103,19 +103,16 @@ TEST_CASE("a model file's checkpoint evaluates and predicts after the file moved
   options.norm = checkpointNormalization(checkpoint);
   auto predicted = [&] {
     std::vector<int32_t> classes;
-    for (const Prediction &p : predictImages(checkpoint, {dir.file("t10k-images-idx3-ubyte")}, options))
+    for (const Prediction &p :
+         predictImages(checkpoint, {dir.file("t10k-images-idx3-ubyte")}, options))
       classes.push_back(p.classes.at(0).first);
     return classes;
   };
-  SECTION("moved") {
-    std::filesystem::rename(model, dir.file("elsewhere.kir"));
-  }
+  SECTION("moved") { std::filesystem::rename(model, dir.file("elsewhere.kir")); }
   SECTION("changed into another model") {
     writeRaw(model, "graph @other {\n  input %x : f32[2,3]\n}\n");
   }
-  SECTION("changed into a comment") {
-    writeRaw(model, "# nothing here any more\n");
-  }
+  SECTION("changed into a comment") { writeRaw(model, "# nothing here any more\n"); }
   EvalResult eval = evaluated();
   CHECK(eval.accuracy == trained.finalEval.accuracy);
   CHECK(eval.predictions == trained.finalEval.predictions);
@@ -133,8 +130,7 @@ TEST_CASE("a checkpoint that does not keep its model file reads the file", "[tra
   Graph graph = buildStageGraph(graphModel(model), Stage::Train, config.batch, config.step);
   state.store.bind(graph, config.seed);
   saveCheckpoint(dir.file("checkpoint"), config, state);
-  CHECK(evaluateCheckpoint(dir.file("checkpoint"), std::nullopt, dir.str(), "", Backend::Interp,
-                           50)
+  CHECK(evaluateCheckpoint(dir.file("checkpoint"), std::nullopt, dir.str(), "", Backend::Interp, 50)
             .predictions.size() == 50);
   std::filesystem::remove(model);
   CHECK_THROWS_WITH(
