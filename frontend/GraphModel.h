@@ -19,6 +19,10 @@ namespace kiln {
 /// than two graphs.
 ModelSpec graphModel(const std::string &path);
 
+/// The model whose file `path` holds `text` (a checkpoint's copy of a model file that
+/// may since have moved or changed), with graphModel's checks and errors.
+ModelSpec graphModelText(std::string text, const std::string &path);
+
 /// True when `name` names a model file (it ends in ".kir") rather than a zoo model.
 bool isModelFile(std::string_view name);
 

@@ -41,6 +41,9 @@ struct ModelSpec {
   /// Instead of `make`: traces the model itself (a model read from a graph file). The
   /// graph's output must be the model's output; buildModel checks its type.
   std::function<BuiltModel(int64_t batch, Mode mode)> build{};
+  /// A model file's text, which checkpoints keep so that they outlive the file; empty
+  /// for other models.
+  std::string source{};
 
   /// f32[batch, sampleShape...].
   Type inputType(int64_t batch) const;

@@ -43,8 +43,9 @@ class Parser {
 public:
   Parser(std::string_view text, std::string_view fileName) : lexer_(text, fileName) { advance(); }
 
-  /// One graph, or with `many` every graph of the file.
-  std::vector<Graph> parseFile(bool many);
+  /// One graph, or with `many` every graph of the file; with `lines`, also the line of
+  /// each node's statement, per graph.
+  std::vector<Graph> parseFile(bool many, std::vector<std::vector<int64_t>> *lines = nullptr);
   Graph parseOneGraph();
 
 private:
@@ -84,8 +85,10 @@ private:
   /// Fails if `name` is already defined, so a redefinition is reported at its name
   /// rather than after the rest of its line.
   void checkFresh(const Token &name) const;
-  void define(const Token &name, ValueId id) {
+  void define(const Token &name, ValueId id, SourceLoc statement) {
     values_.try_emplace(std::string(name.text), Definition{id, name.loc});
+    nodeLines_.resize(graph_.size());
+    nodeLines_[static_cast<size_t>(id)] = statement.line;
   }
 
   /// Runs a Graph call, re-throwing its kiln::Error at `loc`.
@@ -105,13 +108,16 @@ private:
     SourceLoc loc;
   };
   std::unordered_map<std::string, Definition> values_;
+  std::vector<int64_t> nodeLines_; ///< the line of each node's statement
 };
 
-std::vector<Graph> Parser::parseFile(bool many) {
+std::vector<Graph> Parser::parseFile(bool many, std::vector<std::vector<int64_t>> *lines) {
   std::vector<Graph> graphs;
   skipNewlines();
   do {
     graphs.push_back(parseOneGraph());
+    if (lines)
+      lines->push_back(std::move(nodeLines_));
     skipNewlines();
   } while (many && atWord("graph"));
   if (!at(TokenKind::Eof))
@@ -122,6 +128,7 @@ std::vector<Graph> Parser::parseFile(bool many) {
 Graph Parser::parseOneGraph() {
   graph_ = Graph();
   values_.clear();
+  nodeLines_.clear();
   if (!atWord("graph"))
     unexpected("'graph'");
   advance();
@@ -182,7 +189,7 @@ void Parser::parseDeclaration() {
     return isState ? graph_.addState(std::string(name.text), type, std::move(attrs), scope)
                    : graph_.addInput(std::string(name.text), type, scope);
   });
-  define(name, id);
+  define(name, id, loc);
 }
 
 void Parser::parseComputation() {
@@ -221,7 +228,7 @@ void Parser::parseComputation() {
   ValueId id = atStatement(loc, [&] {
     return graph_.addTyped(*op, std::move(operands), std::move(attrs), type, std::move(scope));
   });
-  define(name, id);
+  define(name, id, loc);
 }
 
 void Parser::parseOutput() {
@@ -368,6 +375,12 @@ Graph parseGraph(std::string_view text, std::string_view fileName) {
 
 std::vector<Graph> parseGraphs(std::string_view text, std::string_view fileName) {
   return Parser(text, fileName).parseFile(/*many=*/true);
+}
+
+std::vector<Graph> parseGraphs(std::string_view text, std::string_view fileName,
+                               std::vector<std::vector<int64_t>> &lines) {
+  lines.clear();
+  return Parser(text, fileName).parseFile(/*many=*/true, &lines);
 }
 
 } // namespace kiln

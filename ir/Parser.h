@@ -22,4 +22,10 @@ Graph parseGraph(std::string_view text, std::string_view fileName = "<input>");
 /// train-mode and eval-mode forward graphs), with parseGraph's errors.
 std::vector<Graph> parseGraphs(std::string_view text, std::string_view fileName = "<input>");
 
+/// parseGraphs, also giving the line of the statement that defined each node:
+/// lines[g][v] for value v of the g-th graph, so that later errors about a node can
+/// point into the file.
+std::vector<Graph> parseGraphs(std::string_view text, std::string_view fileName,
+                               std::vector<std::vector<int64_t>> &lines);
+
 } // namespace kiln

@@ -1,5 +1,6 @@
 #include "kiln/runtime/train/Checkpoint.h"
 
+#include "kiln/frontend/GraphModel.h"
 #include "kiln/ir/Error.h"
 #include "kiln/runtime/io/AtomicFile.h"
 #include "kiln/runtime/io/Safetensors.h"
@@ -8,7 +9,9 @@
 
 #include <cmath>
 #include <filesystem>
+#include <fstream>
 #include <limits>
+#include <sstream>
 
 namespace kiln {
 
@@ -18,6 +21,10 @@ using nlohmann::json;
 namespace {
 
 constexpr const char *kFormat = "kiln-checkpoint-1";
+/// model.safetensors' metadata key for a model file's text. An optional key: checkpoints
+/// without it (from before it existed, or of zoo models) are read as before, so the
+/// format keeps its version.
+constexpr const char *kModelSourceKey = "kiln.model_source";
 
 std::string modelFilePath(const std::string &path) {
   return fs::is_directory(path) ? (fs::path(path) / kModelFile).string() : path;
@@ -144,7 +151,8 @@ TrainConfig configFromJson(const json &j) {
   return c;
 }
 
-void saveCheckpoint(const std::string &dir, const TrainConfig &config, const RunState &state) {
+void saveCheckpoint(const std::string &dir, const TrainConfig &config, const RunState &state,
+                    const std::string &modelSource) {
   ensureWritableDir(dir);
   std::string epoch = std::to_string(state.epochsDone);
   const EarlyStopping::State &es = state.earlyStopping;
@@ -161,11 +169,15 @@ void saveCheckpoint(const std::string &dir, const TrainConfig &config, const Run
                     {"kiln.config", configToJson(config).dump()},
                     {"kiln.history", historyToJson(state.history).dump()},
                     {"kiln.early_stopping", early.dump()}});
+  std::map<std::string, std::string> modelMetadata{
+      {"format", "pt"},
+      {"kiln.model", config.model},
+      {"kiln.epoch", epoch},
+      {"kiln.norm", normToJson(config.norm.value_or(Normalization{})).dump()}};
+  if (!modelSource.empty())
+    modelMetadata[kModelSourceKey] = modelSource;
   writeSafetensors((fs::path(dir) / kModelFile).string(), selectState(state.store, true),
-                   {{"format", "pt"},
-                    {"kiln.model", config.model},
-                    {"kiln.epoch", epoch},
-                    {"kiln.norm", normToJson(config.norm.value_or(Normalization{})).dump()}});
+                   modelMetadata);
 }
 
 std::string checkpointModel(const std::string &path) {
@@ -175,6 +187,35 @@ std::string checkpointModel(const std::string &path) {
   if (it == f.metadata.end())
     fail("{}: no 'kiln.model' in the metadata; pass --model", file);
   return it->second;
+}
+
+ModelSpec checkpointModelSpec(const std::string &path, const std::optional<std::string> &model) {
+  if (model)
+    return resolveModel(*model);
+  std::string file = modelFilePath(path);
+  SafetensorsFile f = readSafetensors(file);
+  auto name = f.metadata.find("kiln.model");
+  if (name == f.metadata.end())
+    fail("{}: no 'kiln.model' in the metadata; pass --model", file);
+  auto source = f.metadata.find(kModelSourceKey);
+  if (source == f.metadata.end())
+    return resolveModel(name->second);
+  const std::string &recorded = name->second;
+  std::ifstream in(recorded, std::ios::binary);
+  std::ostringstream now;
+  if (in)
+    now << in.rdbuf();
+  if (!in)
+    fmt::print(stderr, "[{}] {} is gone; using the model file kept in {}\n",
+               fs::path(recorded).stem().string(), recorded, file);
+  else if (now.str() != source->second)
+    fmt::print(stderr,
+               "[{}] {} has changed since it was trained; using the model file kept in "
+               "{}\n",
+               fs::path(recorded).stem().string(), recorded, file);
+  ModelSpec spec = graphModelText(source->second, recorded);
+  spec.description = fmt::format("model file {} (as kept in {})", recorded, file);
+  return spec;
 }
 
 Normalization checkpointNormalization(const std::string &path) {

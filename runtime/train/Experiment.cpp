@@ -192,8 +192,9 @@ ModelRun trainOne(ModelRun run, const Dataset &train, const Dataset &test, const
 
   Trainer trainer(run.model, config, run.state);
   std::string checkpoint = join(out, "checkpoint");
-  run.stoppedEarly = trainer.fit(
-      train, test, [&](const EpochRecord &) { saveCheckpoint(checkpoint, config, run.state); });
+  run.stoppedEarly = trainer.fit(train, test, [&](const EpochRecord &) {
+    saveCheckpoint(checkpoint, config, run.state, run.model.source);
+  });
   run.finalEval = trainer.evaluate(test);
   writeHistories(out, {run.state.history});
   std::string report = writeEvaluation(out, config.model, test, run.finalEval);
@@ -281,6 +282,7 @@ EvalResult evaluateCheckpoint(const std::string &checkpoint, std::optional<std::
                               const std::string &dataDir, const std::string &out, Backend backend,
                               int64_t testBatch) {
   std::string name = model ? *model : checkpointModel(checkpoint);
+  ModelSpec spec = checkpointModelSpec(checkpoint, model);
   if (!out.empty())
     ensureWritableDir(out);
   TrainConfig config;
@@ -289,7 +291,6 @@ EvalResult evaluateCheckpoint(const std::string &checkpoint, std::optional<std::
   config.testBatch = testBatch;
   config.norm = checkpointNormalization(checkpoint);
   RunState state;
-  ModelSpec spec = resolveModel(name);
   Graph graph = buildStageGraph(spec, Stage::Eval, testBatch, config.step);
   loadModelState(checkpoint, graph, state.store);
   checkModelFitsImages(spec, dataDir, {Split::Test});

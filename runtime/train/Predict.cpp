@@ -1,6 +1,5 @@
 #include "kiln/runtime/train/Predict.h"
 
-#include "kiln/frontend/GraphModel.h"
 #include "kiln/ir/Error.h"
 #include "kiln/runtime/data/Idx.h"
 #include "kiln/runtime/report/Images.h"
@@ -82,7 +81,7 @@ std::vector<Prediction> predictImages(const std::string &checkpoint,
     fail("kiln predict: no image given");
   if (options.top < 1)
     fail("--top must be >= 1, got {}", options.top);
-  ModelSpec model = resolveModel(options.model ? *options.model : checkpointModel(checkpoint));
+  ModelSpec model = checkpointModelSpec(checkpoint, options.model);
   std::vector<SourcedImage> images = readImages(files, model);
 
   // Batches of at most 1000 images; the last, smaller one gets its own compiled variant.
