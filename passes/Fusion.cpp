@@ -368,14 +368,20 @@ private:
     for (bool merged = true; merged;) {
       merged = false;
       // Groups were created backwards: the highest number is the earliest in the program.
-      for (int p = static_cast<int>(groups_.size()) - 1; p >= 0 && !merged; --p) {
-        std::vector<int> consumers(groups_[p].succ.rbegin(), groups_[p].succ.rend());
-        for (int c : consumers)
-          if (tryMerge(p, c)) {
-            ++merges_;
-            merged = true;
-            break;
-          }
+      // A producer takes every consumer it can before the next producer is tried (a merge
+      // changes only the two groups, so the earlier producers' failures still hold until
+      // the next round).
+      for (int p = static_cast<int>(groups_.size()) - 1; p >= 0; --p) {
+        for (bool again = true; again;) {
+          again = false;
+          std::vector<int> consumers(groups_[p].succ.rbegin(), groups_[p].succ.rend());
+          for (int c : consumers)
+            if (tryMerge(p, c)) {
+              ++merges_;
+              merged = again = true;
+              break;
+            }
+        }
       }
     }
   }

@@ -258,13 +258,16 @@ std::vector<BufferId> arenaBuffers(const KernelProgram &p, const MemoryPlan &pla
 void bestFitInOrder(const KernelProgram &p, MemoryPlan &plan, const std::vector<BufferId> &ids) {
   plan.arenaBytes = 0;
   std::vector<BufferId> placed;
+  std::vector<int64_t> sizes(p.buffers.size(), 0);
+  for (BufferId b : ids)
+    sizes[b] = alignedSize(p.buffers[b]);
+  std::vector<std::pair<int64_t, int64_t>> busy; // [offset, end) of overlapping buffers
   for (BufferId b : ids) {
-    int64_t size = alignedSize(p.buffers[b]);
-    std::vector<std::pair<int64_t, int64_t>> busy; // [offset, end) of overlapping buffers
+    int64_t size = sizes[b];
+    busy.clear();
     for (BufferId o : placed)
       if (plan.lifetimes[o].overlaps(plan.lifetimes[b]))
-        busy.push_back(
-            {plan.placements[o].offset, plan.placements[o].offset + alignedSize(p.buffers[o])});
+        busy.push_back({plan.placements[o].offset, plan.placements[o].offset + sizes[o]});
     std::sort(busy.begin(), busy.end());
     int64_t cursor = 0, best = -1, bestGap = INT64_MAX;
     for (const auto &[start, end] : busy) {
@@ -292,12 +295,18 @@ int64_t peakLive(const KernelProgram &p, const MemoryPlan &plan) {
 }
 
 /// Best fit in each heuristic order, then in seeded random orders until the arena
-/// reaches the peak of live bytes (the lower bound) or kRandomOrders were tried; keeps the
-/// smallest arena. Deterministic: the generator's seed is fixed.
+/// reaches the peak of live bytes (the lower bound) or the orders' budget is spent; keeps
+/// the smallest arena. Deterministic: the generator's seed is fixed.
 void bestFit(const KernelProgram &p, MemoryPlan &plan) {
-  constexpr int kHeuristicOrders = 4, kRandomOrders = 128;
+  constexpr int kHeuristicOrders = 4, kMaxRandomOrders = 128;
+  // Each order costs about n^2 overlap tests: a budget keeps planning a long unrolled
+  // sequence (lstm: 1,300 arena buffers) to a few orders and milliseconds.
+  constexpr double kOverlapTests = 4e6;
   int64_t bound = peakLive(p, plan);
   std::vector<BufferId> ids = arenaBuffers(p, plan, 0);
+  double n = static_cast<double>(ids.size());
+  int kRandomOrders = static_cast<int>(std::min<double>(kMaxRandomOrders,
+                                                        kOverlapTests / std::max(1.0, n * n)));
   std::mt19937 rng(0x6b696c6e); // "kiln"
   MemoryPlan best;
   for (int order = 0; order < kHeuristicOrders + kRandomOrders; ++order) {
