@@ -55,10 +55,11 @@ constexpr int kMaxIndexOnlyOps = 4;
 
 /// The largest expression over one buffer recomputed in each kernel that reads it, in
 /// units of a cheap op (a costly one counts kCostlyOp): below this, recomputing costs
-/// less than storing the value and reading it back (a GELU's polynomial, about 30 ops,
-/// is recomputed by its gradient from the GELU's input instead of storing its 17
-/// intermediate values).
-constexpr int kRecomputeBudget = 32;
+/// less than storing the value and reading it back. Measured on vit (GELU's polynomial,
+/// about 30 ops, with its dropout): recomputing all of it in the gradient leaves the
+/// forward 1 store instead of 9 but makes the gradient's loop scalar (the dropout mask's
+/// Philox draw is a call), a net loss; with 8 the step is as fast as before the rule.
+constexpr int kRecomputeBudget = 8;
 constexpr int kCostlyOp = 4;
 
 class Fuser {
