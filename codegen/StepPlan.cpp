@@ -58,11 +58,6 @@ StageKind anchorKind(OpKind op) {
   return StageKind::Loop;
 }
 
-bool isAnchor(const Node &node) {
-  OpCategory c = opInfo(node.op).category;
-  return c == OpCategory::Contraction || c == OpCategory::Window;
-}
-
 /// Sets items and per-worker scratch of a contraction or window stage.
 void sizeStage(const Graph &graph, Stage &k, const PlanOptions &options) {
   const Node &node = graph.node(k.value);
@@ -259,7 +254,7 @@ void addScratch(const Graph &graph, KernelProgram &program, const PlanOptions &o
     for (const std::vector<ValueId> &pass : passValues(program.kernels[ki])) {
       ValueId v = pass.front();
       const Node &node = graph.node(v);
-      if (!isAnchor(node))
+      if (!isAnchor(node.op))
         continue;
       std::string name; // the name of the buffer the anchor writes
       for (const Kernel::Result &r : program.kernels[ki].outputs)
@@ -339,7 +334,7 @@ StepPlan planStages(const Graph &graph, const KernelProgram &program, const Memo
               access.push_back(
                   {value, storageOf(program, memory, r.buffer, argumentSlot), stage});
       };
-      if (isAnchor(node)) {
+      if (isAnchor(node.op)) {
         AnchorStages a = anchorStages(graph, v, int(ki), options);
         int64_t workerOffset = a.workerBytes > 0 ? scratchOffset() : -1;
         int64_t partsOffset = a.partsBytes > 0 ? scratchOffset() : -1;
