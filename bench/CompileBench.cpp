@@ -31,6 +31,8 @@ void compileTime(benchmark::State &state, const ModelSpec &model, bool cached) {
   state.counters["kernels"] = double(stats.kernels);
   state.counters["stages"] = double(stats.stages);
   state.counters["bodies"] = double(stats.kernelBodies);
+  for (const codegen::PhaseTime &phase : stats.phases) // the last compile's, in ms
+    state.counters[phase.step] = phase.milliseconds;
   if (cached)
     std::filesystem::remove_all(dir);
 }

@@ -9,6 +9,7 @@
 #include "kiln/passes/PassManager.h"
 #include "kiln/runtime/ThreadPool.h"
 
+#include <fmt/format.h>
 #include <llvm/Config/llvm-config.h>
 #include <llvm/IR/Module.h>
 #include <llvm/Support/MemoryBuffer.h>
@@ -63,6 +64,21 @@ void keepFreedMemory() {
   });
 }
 
+/// Appends the time since the previous lap (or construction) to a phase list.
+class PhaseClock {
+public:
+  explicit PhaseClock(std::vector<PhaseTime> &phases) : phases_(phases) {}
+  void lap(std::string step) {
+    auto now = std::chrono::steady_clock::now();
+    phases_.push_back({std::move(step), std::chrono::duration<double, std::milli>(now - last_).count()});
+    last_ = now;
+  }
+
+private:
+  std::vector<PhaseTime> &phases_;
+  std::chrono::steady_clock::time_point last_ = std::chrono::steady_clock::now();
+};
+
 /// The pipeline up to the stages, for `options`.
 std::unique_ptr<LoweredStep> lower(const Graph &graph, const JitOptions &options) {
   LowerOptions lowering;
@@ -82,6 +98,13 @@ struct CompiledGraph::Code {
 
 CompiledGraph::~CompiledGraph() = default;
 
+std::string CompileStats::phaseSummary() const {
+  std::string text;
+  for (const PhaseTime &phase : phases)
+    text += fmt::format("{}{} {:.0f}", text.empty() ? "" : ", ", phase.step, phase.milliseconds);
+  return text + " ms";
+}
+
 std::unique_ptr<CompiledGraph> CompiledGraph::compile(Graph graph, const JitOptions &options) {
   auto start = std::chrono::steady_clock::now();
   keepFreedMemory();
@@ -90,19 +113,23 @@ std::unique_ptr<CompiledGraph> CompiledGraph::compile(Graph graph, const JitOpti
   const Graph &g = compiled->graph_;
   JitEngine &engine = JitEngine::global();
 
+  CompileStats &stats = compiled->stats_;
   std::unique_ptr<LoweredStep> lowered = lower(g, options);
+  stats.phases = lowered->phases;
+  PhaseClock clock(stats.phases);
   const StepPlan &plan = lowered->stages;
   EmittedModule emitted = emitModule(lowered->graph, plan);
   std::vector<std::string> kernelNames = emitted.kernelNames;
   size_t kernelBodies = emitted.bodies;
   engine.configureModule(*emitted.module);
-  std::string key = ObjectCache::key(std::string(kPipelineVersion) + "\n" + LLVM_VERSION_STRING +
-                                     "\n" + print(*emitted.module));
+  clock.lap("emit-llvm");
+  std::string key = ObjectCache::key(
+      *emitted.module, std::string(kPipelineVersion) + "\n" + LLVM_VERSION_STRING);
+  clock.lap("cache-key");
   ObjectCache cache(options.useCache ? (options.cacheDir.empty() ? ObjectCache::defaultDirectory()
                                                                  : options.cacheDir)
                                      : std::filesystem::path());
   auto code = std::make_unique<Code>();
-  CompileStats &stats = compiled->stats_;
   stats.cacheKey = key;
   if (!options.dumpIr) {
     if (std::vector<std::unique_ptr<llvm::MemoryBuffer>> objects = cache.load(key);
@@ -112,6 +139,7 @@ std::unique_ptr<CompiledGraph> CompiledGraph::compile(Graph graph, const JitOpti
         code->code = engine.addObjects(std::move(objects));
         code->step = code->code->lookup<StepFn>(kStepSymbol);
         stats.cacheHit = true;
+        clock.lap("cache-load");
       } catch (const Error &) {
         code->code.reset();
         code->step = nullptr;
@@ -134,6 +162,7 @@ std::unique_ptr<CompiledGraph> CompiledGraph::compile(Graph graph, const JitOpti
     } catch (const Error &e) {
       fail("{} (graph @{})", e.what(), g.name());
     }
+    clock.lap("optimize");
   }
   size_t bytes = static_cast<size_t>(libjit::roundUp(std::max<int64_t>(plan.arenaBytes, 64), 64));
   code->arena = static_cast<std::byte *>(std::aligned_alloc(64, bytes));

@@ -39,8 +39,19 @@ struct JitOptions {
   bool profile = false;
 };
 
+/// The wall time of one pipeline step (Pipeline.h) of a compile.
+struct PhaseTime {
+  std::string step;
+  double milliseconds = 0;
+};
+
 struct CompileStats {
   double milliseconds = 0; ///< planning, IR, O3 and machine code (or cache load)
+  /// Where `milliseconds` went: the lowering steps, emit-llvm, cache-key, then
+  /// cache-load or optimize (O3 and machine code).
+  std::vector<PhaseTime> phases;
+  /// "graph-passes 12, fuse 3, ..., optimize 900 ms": the phases, rounded.
+  std::string phaseSummary() const;
   bool cacheHit = false;
   std::string cacheKey;
   int64_t arenaBytes = 0;

@@ -1,4 +1,4 @@
-// linkLibJit: parse the embedded bitcode into the module's context, link what is used.
+// linkLibJit: load the embedded bitcode lazily into the module's context, link what is used.
 #include "kiln/codegen/LibJit.h"
 
 #include "kiln/ir/Error.h"
@@ -27,8 +27,10 @@ void linkLibJit(llvm::Module &module) {
   llvm::MemoryBufferRef buffer(
       llvm::StringRef(reinterpret_cast<const char *>(kLibJitBitcode), kLibJitBitcodeSize),
       "libjit.bc");
+  // Lazily: the linker materializes only the functions the module uses, a fraction of
+  // libjit's bodies (parsing all of them was most of emit-llvm's time on small steps).
   llvm::Expected<std::unique_ptr<llvm::Module>> libjit =
-      llvm::parseBitcodeFile(buffer, module.getContext());
+      llvm::getLazyBitcodeModule(buffer, module.getContext());
   if (!libjit)
     fail("JIT: cannot load the embedded libjit bitcode: {}", llvm::toString(libjit.takeError()));
   (*libjit)->setDataLayout(module.getDataLayout());

@@ -1,11 +1,13 @@
-// ObjectCache: one file per key, `<dir>/<sha256>.kobj`: the objects of a step's parts,
+// ObjectCache: one file per key, `<dir>/<blake3>.kobj`: the objects of a step's parts,
 //   "kiln-objects 1\n", the count (u64), then per object its size (u64) and bytes.
 #include "kiln/codegen/ObjectCache.h"
 
 #include "kiln/codegen/JitEngine.h"
 
+#include <llvm/Bitcode/BitcodeWriter.h>
+#include <llvm/IR/Module.h>
+#include <llvm/Support/BLAKE3.h>
 #include <llvm/Support/MemoryBuffer.h>
-#include <llvm/Support/SHA256.h>
 #include <llvm/Support/raw_ostream.h>
 
 #include <fmt/format.h>
@@ -31,19 +33,46 @@ std::filesystem::path ObjectCache::defaultDirectory() {
   return {};
 }
 
-std::string ObjectCache::key(std::string_view programText) {
+namespace {
+
+/// Feeds everything written to it into a hash, so a module's bitcode is hashed as it is
+/// written, never held whole.
+class HashStream final : public llvm::raw_ostream {
+public:
+  explicit HashStream(llvm::BLAKE3 &hash) : hash_(hash) { SetUnbuffered(); }
+
+private:
+  void write_impl(const char *data, size_t size) override {
+    hash_.update(llvm::StringRef(data, size));
+    written_ += size;
+  }
+  uint64_t current_pos() const override { return written_; }
+
+  llvm::BLAKE3 &hash_;
+  uint64_t written_ = 0;
+};
+
+} // namespace
+
+std::string ObjectCache::key(const llvm::Module &module, std::string_view salt) {
   const HostTarget &host = hostTarget();
-  llvm::SHA256 hash;
+  llvm::BLAKE3 hash;
   auto add = [&](std::string_view part) {
     hash.update(llvm::StringRef(part.data(), part.size()));
     hash.update(llvm::StringRef("\0", 1)); // separators: no two splits hash alike
   };
-  add(programText);
+  {
+    // Bitcode holds the whole module and is written several times faster than its text.
+    HashStream stream(hash);
+    llvm::WriteBitcodeToFile(module, stream);
+  }
+  hash.update(llvm::StringRef("\0", 1));
+  add(salt);
   add(host.triple);
   add(host.cpu);
   add(host.features);
   add(KILN_VERSION);
-  std::array<uint8_t, 32> digest = hash.final();
+  auto digest = hash.final();
   std::string hex;
   for (uint8_t byte : digest)
     hex += fmt::format("{:02x}", byte);

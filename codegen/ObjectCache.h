@@ -12,6 +12,7 @@
 namespace llvm {
 class MemoryBuffer;
 class MemoryBufferRef;
+class Module;
 } // namespace llvm
 
 namespace kiln::codegen {
@@ -28,9 +29,10 @@ public:
   bool enabled() const { return !directory_.empty(); }
   const std::filesystem::path &directory() const { return directory_; }
 
-  /// The cache key of a program: hex SHA-256 of the text, the host CPU name and
-  /// features, and kiln's version.
-  static std::string key(std::string_view programText);
+  /// The cache key of a module: hex BLAKE3 of its bitcode, `salt` (what else decides
+  /// the machine code: the optimization pipeline's version, LLVM's), the host CPU name
+  /// and features, and kiln's version.
+  static std::string key(const llvm::Module &module, std::string_view salt);
 
   /// The objects stored under `key`, or none (also when the entry is damaged).
   std::vector<std::unique_ptr<llvm::MemoryBuffer>> load(const std::string &key) const;

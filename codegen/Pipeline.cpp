@@ -10,6 +10,7 @@
 #include <fmt/format.h>
 
 #include <algorithm>
+#include <chrono>
 #include <cstdlib>
 
 namespace kiln::codegen {
@@ -88,13 +89,22 @@ void runGraphPasses(Graph &graph, const LowerOptions &options) {
 std::unique_ptr<LoweredStep> lowerStep(const Graph &graph, const LowerOptions &options) {
   Dumper dumper(options);
   auto step = std::make_unique<LoweredStep>();
+  auto timed = [&](std::string step_name, auto &&work) {
+    auto start = std::chrono::steady_clock::now();
+    work();
+    step->phases.push_back(
+        {std::move(step_name),
+         std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - start)
+             .count()});
+  };
   step->graph = graph;
   if (options.optimizeGraph)
-    runGraphPasses(step->graph, options);
+    timed("graph-passes", [&] { runGraphPasses(step->graph, options); });
 
   Statistics local;
   PassContext fusionCounters(options.stats ? *options.stats : local, "fuse");
-  FusionPlan fusion = planFusion(step->graph, &fusionCounters);
+  FusionPlan fusion;
+  timed("fuse", [&] { fusion = planFusion(step->graph, &fusionCounters); });
   dumper.after("fuse", [&] {
     std::string text;
     for (size_t k = 0; k < fusion.groups.size(); ++k) {
@@ -105,18 +115,26 @@ std::unique_ptr<LoweredStep> lowerStep(const Graph &graph, const LowerOptions &o
     }
     return text;
   });
-  step->program = lowerToProgram(step->graph, fusion);
-  verifyProgram(step->program);
+  timed("lower", [&] {
+    step->program = lowerToProgram(step->graph, fusion);
+    verifyProgram(step->program);
+  });
   dumper.after("lower", [&] { return printProgram(step->program); });
 
-  addScratch(step->graph, step->program, options.target);
-  verifyProgram(step->program);
+  timed("add-scratch", [&] {
+    addScratch(step->graph, step->program, options.target);
+    verifyProgram(step->program);
+  });
   dumper.after("add-scratch", [&] { return printProgram(step->program); });
 
-  step->memory = planMemory(step->program, options.arena, ResultPlacement::Caller);
+  timed("plan-memory", [&] {
+    step->memory = planMemory(step->program, options.arena, ResultPlacement::Caller);
+  });
   dumper.after("plan-memory", [&] { return memoryReport(step->program, step->memory); });
 
-  step->stages = planStages(step->graph, step->program, step->memory, options.target);
+  timed("plan-stages", [&] {
+    step->stages = planStages(step->graph, step->program, step->memory, options.target);
+  });
   dumper.after("plan-stages", [&] { return describeStages(step->graph, step->stages); });
   return step;
 }

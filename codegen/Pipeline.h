@@ -56,6 +56,8 @@ struct LoweredStep {
   KernelProgram program; ///< with the target's scratch buffers
   MemoryPlan memory;     ///< ResultPlacement::Caller
   StepPlan stages;
+  /// Milliseconds each step took, in pipeline order.
+  std::vector<PhaseTime> phases;
 
   LoweredStep() = default;
   LoweredStep(const LoweredStep &) = delete;

@@ -121,9 +121,9 @@ public:
       auto compiled = codegen::CompiledGraph::compile(graph);
       const codegen::CompileStats &stats = compiled->stats();
       fmt::print("jit: compiled in {:.0f} ms (cache {}), {} kernels in {} stages ({} distinct), "
-                 "{}\n",
+                 "{}\njit: {}\n",
                  stats.milliseconds, stats.cacheHit ? "hit" : "miss", stats.kernels, stats.stages,
-                 stats.kernelBodies, stats.host);
+                 stats.kernelBodies, stats.host, stats.phaseSummary());
       codegen::CompiledGraph::Result jit = compiled->run(inputs, state);
       result.outputs = std::move(jit.outputs);
       result.updates = std::move(jit.updates);

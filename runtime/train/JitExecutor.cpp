@@ -29,10 +29,10 @@ public:
   std::string report() const {
     const codegen::CompileStats &s = compiled_->stats();
     return fmt::format("compiled @{} in {:.0f} ms (cache {}), {} kernels in {} stages ({} "
-                       "distinct), arena {:.1f} MB, {}, {} threads",
+                       "distinct), arena {:.1f} MB, {}, {} threads\n  {}",
                        compiled_->graph().name(), s.milliseconds, s.cacheHit ? "hit" : "miss",
                        s.kernels, s.stages, s.kernelBodies, double(s.arenaBytes) / 1e6, s.host,
-                       s.workers);
+                       s.workers, s.phaseSummary());
   }
 
 private:

@@ -36,6 +36,43 @@ std::filesystem::path freshDirectory() {
 
 } // namespace
 
+namespace {
+
+std::vector<std::string> phaseNames(const codegen::CompileStats &stats) {
+  std::vector<std::string> names;
+  double sum = 0;
+  for (const codegen::PhaseTime &phase : stats.phases) {
+    names.push_back(phase.step);
+    CHECK(phase.milliseconds >= 0);
+    sum += phase.milliseconds;
+  }
+  CHECK(sum <= stats.milliseconds);
+  return names;
+}
+
+} // namespace
+
+TEST_CASE("compile stats say where the time went, step by step", "[jit][cache]") {
+  std::filesystem::path dir = freshDirectory();
+  codegen::JitOptions options;
+  options.cacheDir = dir;
+  Graph g = smallGraph();
+  std::vector<std::string> lowering = {"graph-passes", "fuse",        "lower",
+                                       "add-scratch",  "plan-memory", "plan-stages",
+                                       "emit-llvm",    "cache-key"};
+  auto cold = codegen::CompiledGraph::compile(g, options);
+  std::vector<std::string> coldSteps = lowering;
+  coldSteps.push_back("optimize");
+  CHECK(phaseNames(cold->stats()) == coldSteps);
+  auto warm = codegen::CompiledGraph::compile(g, options);
+  std::vector<std::string> warmSteps = lowering;
+  warmSteps.push_back("cache-load");
+  CHECK(phaseNames(warm->stats()) == warmSteps);
+  CHECK_THAT(warm->stats().phaseSummary(), Catch::Matchers::StartsWith("graph-passes ") &&
+                                               Catch::Matchers::EndsWith(" ms"));
+  std::filesystem::remove_all(dir);
+}
+
 TEST_CASE("the second compile of a graph comes from the disk cache", "[jit][cache]") {
   std::filesystem::path dir = freshDirectory();
   codegen::JitOptions options;
