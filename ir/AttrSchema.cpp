@@ -229,8 +229,9 @@ void checkAttrs(OpKind op, const Attrs &attrs) {
       std::string takes;
       for (const AttrSpec &s : schema.specs)
         takes += (takes.empty() ? "" : ", ") + std::string(s.name);
-      fail("unknown attribute '{}' ({} takes {})", key, mnemonic(op),
-           takes.empty() ? "no attributes" : takes);
+      throw AttrError(fmt::format("unknown attribute '{}' ({} takes {})", key, mnemonic(op),
+                                  takes.empty() ? "no attributes" : takes),
+                      key, AttrError::Fault::Unknown);
     }
     std::string why;
     if (typeOk(*spec, value, why))
@@ -239,11 +240,14 @@ void checkAttrs(OpKind op, const Attrs &attrs) {
     if (spec->type == T::Enum)
       for (size_t i = 0; i < spec->choices.size(); ++i)
         want += (i ? ", " : " ") + std::string(spec->choices[i]);
-    fail("attribute '{}' must be {}, got {}", key, want, why.empty() ? kindName(value) : why);
+    throw AttrError(fmt::format("attribute '{}' must be {}, got {}", key, want,
+                                why.empty() ? kindName(value) : why),
+                    key, AttrError::Fault::Mistyped);
   }
   for (const AttrSpec &spec : schema.specs)
     if (spec.required && !attrs.has(spec.name))
-      fail("missing attribute '{}'", spec.name);
+      throw AttrError(fmt::format("missing attribute '{}'", spec.name), std::string(spec.name),
+                      AttrError::Fault::Missing);
 }
 
 } // namespace kiln

@@ -6,9 +6,11 @@
 #pragma once
 
 #include "kiln/ir/Attrs.h"
+#include "kiln/ir/Error.h"
 #include "kiln/ir/Op.h"
 
 #include <span>
+#include <string>
 #include <string_view>
 
 namespace kiln {
@@ -60,6 +62,26 @@ std::string_view attrTypeName(AttrType type);
 /// 'transpose_bb' (matmul takes transpose_a, transpose_b)"), the first required one
 /// missing ("missing attribute 'axes'") or the first of the wrong type ("attribute
 /// 'stride' must be a list of 2 ints, got float"). Value ranges are the shape rule's.
+/// Throws AttrError.
 void checkAttrs(OpKind op, const Attrs &attrs);
+
+/// A schema violation, with the attribute it is about, so the parser can point at the
+/// attribute's name (unknown) or value (mistyped) rather than at the statement.
+class AttrError : public Error {
+public:
+  enum class Fault : uint8_t { Unknown, Mistyped, Missing };
+  AttrError(const std::string &message, std::string attribute, Fault fault)
+      : Error(message), attribute_(std::move(attribute)), fault_(fault) {}
+  /// The same error with `context` before the message.
+  AttrError within(std::string_view context) const {
+    return AttrError(fmt::format("{}: {}", context, what()), attribute_, fault_);
+  }
+  const std::string &attribute() const { return attribute_; }
+  Fault fault() const { return fault_; }
+
+private:
+  std::string attribute_;
+  Fault fault_;
+};
 
 } // namespace kiln

@@ -22,6 +22,8 @@ ValueId Graph::addState(std::string name, Type type, Attrs init, std::string sco
     fail("'{}' is declared twice", name);
   try {
     checkAttrs(OpKind::State, init);
+  } catch (const AttrError &e) {
+    throw e.within(fmt::format("state '{}'", name));
   } catch (const Error &e) {
     fail("state '{}': {}", name, e.what());
   }
@@ -54,6 +56,8 @@ ValueId Graph::add(OpKind op, std::vector<ValueId> operands, Attrs attrs, std::s
   Type result;
   try {
     result = inferType(op, types, attrs);
+  } catch (const AttrError &e) {
+    throw e.within(describe(op, operands, attrs, scope));
   } catch (const Error &e) {
     fail("{}: {}", describe(op, operands, attrs, scope), e.what());
   }

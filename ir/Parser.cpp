@@ -17,6 +17,7 @@
 // its errors are re-thrown with the position of the statement that caused them.
 #include "kiln/ir/Parser.h"
 
+#include "kiln/ir/AttrSchema.h"
 #include "kiln/ir/Error.h"
 #include "kiln/ir/Lexer.h"
 
@@ -91,10 +92,16 @@ private:
     nodeLines_[static_cast<size_t>(id)] = statement.line;
   }
 
-  /// Runs a Graph call, re-throwing its kiln::Error at `loc`.
+  /// Runs a Graph call, re-throwing its kiln::Error at `loc`, or an attribute's error at
+  /// that attribute of the statement (its name when unknown, its value when mistyped).
   template <typename F> auto atStatement(SourceLoc loc, F &&call) {
     try {
       return call();
+    } catch (const AttrError &e) {
+      auto it = attrLocs_.find(e.attribute());
+      if (it != attrLocs_.end() && e.fault() != AttrError::Fault::Missing)
+        loc = e.fault() == AttrError::Fault::Unknown ? it->second.name : it->second.value;
+      error(loc, e.what());
     } catch (const Error &e) {
       error(loc, e.what());
     }
@@ -108,6 +115,11 @@ private:
     SourceLoc loc;
   };
   std::unordered_map<std::string, Definition> values_;
+  struct AttrLoc {
+    SourceLoc name, value;
+  };
+  /// Where the attributes of the statement being parsed are (parseAttrs).
+  std::unordered_map<std::string, AttrLoc> attrLocs_;
   std::vector<int64_t> nodeLines_; ///< the line of each node's statement
 };
 
@@ -179,6 +191,7 @@ void Parser::parseDeclaration() {
   expect(TokenKind::Colon, "':' and a type");
   Type type = parseType();
   Attrs attrs;
+  attrLocs_.clear();
   if (at(TokenKind::LBrace)) {
     if (!isState)
       error(tok_.loc, "an input takes no attributes");
@@ -220,6 +233,7 @@ void Parser::parseComputation() {
   }
   expect(TokenKind::RParen, "',' or ')' after an operand");
   Attrs attrs;
+  attrLocs_.clear();
   if (at(TokenKind::LBrace))
     attrs = parseAttrs();
   expect(TokenKind::Colon, "':' and the result type");
@@ -280,6 +294,7 @@ Type Parser::parseType() {
 Attrs Parser::parseAttrs() {
   expect(TokenKind::LBrace, "'{'");
   Attrs attrs;
+  attrLocs_.clear();
   while (!at(TokenKind::RBrace)) {
     if (!attrs.empty())
       expect(TokenKind::Comma, "',' or '}' after an attribute");
@@ -287,6 +302,7 @@ Attrs Parser::parseAttrs() {
     if (attrs.has(key.text))
       error(key.loc, fmt::format("attribute '{}' is given twice", key.text));
     expect(TokenKind::Equal, "'=' after the attribute name");
+    attrLocs_[std::string(key.text)] = {key.loc, tok_.loc};
     attrs.set(std::string(key.text), parseAttrValue());
   }
   advance();

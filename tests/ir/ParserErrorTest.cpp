@@ -59,7 +59,7 @@ const std::vector<Malformed> kCases = {
     {"type mismatch", H + "  %0 = neg(%x) : f32[3]\n}\n", 3, 3,
      "neg(f32[2]): declared type f32[3] but the op gives f32[2]"},
     {"wrong operand count", H + "  %0 = add(%x) : f32[2]\n}\n", 3, 3, "expects 2 operands, got 1"},
-    {"bad attribute kind", H + "  %0 = reshape(%x) {shape = \"2\"} : f32[2]\n}\n", 3, 3,
+    {"bad attribute kind", H + "  %0 = reshape(%x) {shape = \"2\"} : f32[2]\n}\n", 3, 29,
      "attribute 'shape' must be an int list, got string"},
     {"missing attribute", H + "  %0 = reshape(%x) : f32[2]\n}\n", 3, 3,
      "missing attribute 'shape'"},
@@ -107,16 +107,16 @@ const std::vector<Malformed> kCases = {
     {"UTF-8 in a name", "graph @g {\n  input %x\xc3\xa9 : f32[2]\n}\n", 2, 11,
      "unexpected character '\\xc3'"},
     {"NUL byte", "graph @g {\n  input %x\0 : f32[2]\n}\n"s, 2, 11, "unexpected character '\\x00'"},
-    {"newline inside an error", H + "  %0 = reshape(%x) {shape = \"a\nb\"} : f32[2]\n}\n", 3, 3,
+    {"newline inside an error", H + "  %0 = reshape(%x) {shape = \"a\nb\"} : f32[2]\n}\n", 3, 29,
      "reshape(f32[2]) {shape = \"a\\nb\"}: attribute 'shape' must be an int list"},
-    // The op's attribute schema (ir/AttrSchema.h), reported at the statement like every
-    // other check of a node.
+    // The op's attribute schema (ir/AttrSchema.h): an unknown attribute is reported at
+    // its name, a mistyped one at its value, a missing one at the statement.
     {"unknown attribute",
      "graph @g {\n  input %a : f32[2,3]\n  input %b : f32[2,3]\n"
      "  %0 = matmul(%a, %b) {transpose_bb = true} : f32[2,2]\n}\n",
-     4, 3, "unknown attribute 'transpose_bb' (matmul takes transpose_a, transpose_b)"},
+     4, 24, "unknown attribute 'transpose_bb' (matmul takes transpose_a, transpose_b)"},
     {"attribute of an op without attributes", H + "  %0 = neg(%x) {alpha = 1.0} : f32[2]\n}\n", 3,
-     3, "unknown attribute 'alpha' (neg takes no attributes)"},
+     17, "unknown attribute 'alpha' (neg takes no attributes)"},
     {"missing required attribute", H + "  %0 = reduce_sum(%x) : f32[]\n}\n", 3, 3,
      "reduce_sum(f32[2]): missing attribute 'axes'"},
     {"missing input_size",
@@ -126,21 +126,21 @@ const std::vector<Malformed> kCases = {
     {"float stride",
      "graph @g {\n  input %x : f32[1,1,4,4]\n"
      "  %0 = max_pool2d(%x) {stride = 2.5, window = [2,2]} : f32[1,1,2,2]\n}\n",
-     3, 3, "attribute 'stride' must be a list of 2 ints, got float"},
+     3, 33, "attribute 'stride' must be a list of 2 ints, got float"},
     {"int transpose flag",
      "graph @g {\n  input %a : f32[2,3]\n  input %b : f32[3,2]\n"
      "  %0 = matmul(%a, %b) {transpose_a = 3} : f32[2,2]\n}\n",
-     4, 3, "attribute 'transpose_a' must be a bool, got int"},
+     4, 38, "attribute 'transpose_a' must be a bool, got int"},
     {"stride of three",
      "graph @g {\n  input %x : f32[1,1,4,4]\n  input %w : f32[1,1,1,1]\n"
      "  %0 = conv2d(%x, %w) {stride = [1,1,1]} : f32[1,1,4,4]\n}\n",
-     4, 3, "attribute 'stride' must be a list of 2 ints, got 3 ints"},
+     4, 33, "attribute 'stride' must be a list of 2 ints, got 3 ints"},
     {"unknown direction",
-     H + "  %0 = compare(%x, %x) {direction = \"lte\"} : bool[2]\n}\n", 3, 3,
+     H + "  %0 = compare(%x, %x) {direction = \"lte\"} : bool[2]\n}\n", 3, 37,
      "attribute 'direction' must be one of eq, ne, lt, le, gt, ge, got 'lte'"},
-    {"unknown dtype attribute", H + "  %0 = convert(%x) {dtype = \"f16\"} : f32[2]\n}\n", 3, 3,
+    {"unknown dtype attribute", H + "  %0 = convert(%x) {dtype = \"f16\"} : f32[2]\n}\n", 3, 29,
      "attribute 'dtype' must be a dtype (f32, f64, i32, bool), got 'f16'"},
-    {"mistyped initializer", S + "{bound = \"wide\", init = \"uniform\"}\n}\n", 2, 3,
+    {"mistyped initializer", S + "{bound = \"wide\", init = \"uniform\"}\n}\n", 2, 29,
      "state 'w': attribute 'bound' must be a float, got string"},
     {"very deep brackets", S + "{a = " + std::string(100000, '[') + "\n}\n", 2, 26,
      "lists of lists are not supported"},
