@@ -242,7 +242,7 @@ void checkAttrs(OpKind op, const Attrs &attrs) {
         want += (i ? ", " : " ") + std::string(spec->choices[i]);
     throw AttrError(fmt::format("attribute '{}' must be {}, got {}", key, want,
                                 why.empty() ? kindName(value) : why),
-                    key, AttrError::Fault::Mistyped);
+                    key, AttrError::Fault::Value);
   }
   for (const AttrSpec &spec : schema.specs)
     if (spec.required && !attrs.has(spec.name))

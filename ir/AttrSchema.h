@@ -65,11 +65,12 @@ std::string_view attrTypeName(AttrType type);
 /// Throws AttrError.
 void checkAttrs(OpKind op, const Attrs &attrs);
 
-/// A schema violation, with the attribute it is about, so the parser can point at the
-/// attribute's name (unknown) or value (mistyped) rather than at the statement.
+/// A schema violation or a value out of range, with the attribute it is about, so the
+/// parser can point at the attribute's name (unknown) or value (mistyped, out of range)
+/// rather than at the statement.
 class AttrError : public Error {
 public:
-  enum class Fault : uint8_t { Unknown, Mistyped, Missing };
+  enum class Fault : uint8_t { Unknown, Value, Missing };
   AttrError(const std::string &message, std::string attribute, Fault fault)
       : Error(message), attribute_(std::move(attribute)), fault_(fault) {}
   /// The same error with `context` before the message.

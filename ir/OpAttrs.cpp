@@ -1,6 +1,8 @@
 // The typed accessors: defaults and range checks of each attribute family, in one place.
 #include "kiln/ir/OpAttrs.h"
 
+#include "kiln/ir/AttrSchema.h"
+#include "kiln/ir/CheckedMath.h"
 #include "kiln/ir/Error.h"
 
 #include <cassert>
@@ -9,18 +11,33 @@ namespace kiln {
 
 namespace {
 
-/// A spatial attribute, or `fallback` when absent; each element at least `minimum`.
+/// Throws AttrError about the value of attribute `key`.
+template <typename... Args>
+[[noreturn]] void badValue(const char *key, fmt::format_string<Args...> format, Args &&...args) {
+  throw AttrError(fmt::format(format, std::forward<Args>(args)...), key,
+                  AttrError::Fault::Value);
+}
+
+/// Each element of an int list attribute within [minimum, 2^40].
+void checkRange(const char *key, const std::vector<int64_t> &values, int64_t minimum) {
+  for (int64_t x : values) {
+    if (x < minimum)
+      badValue(key, "attribute '{}' must be >= {}, got {}", key, minimum, x);
+    if (x > kMaxElements)
+      badValue(key, "attribute '{}' must be <= 2^40, got {}", key, x);
+  }
+}
+
+/// A spatial attribute, or `fallback` when absent; each element in [minimum, 2^40].
 Pair pair(const Attrs &attrs, const char *key, Pair fallback, int64_t minimum) {
   Pair p = fallback;
   if (attrs.has(key)) {
     const std::vector<int64_t> &v = attrs.getInts(key);
     if (v.size() != 2)
-      fail("attribute '{}' must have 2 elements, got {}", key, v.size());
+      badValue(key, "attribute '{}' must have 2 elements, got {}", key, v.size());
     p = {v[0], v[1]};
   }
-  for (int64_t x : p)
-    if (x < minimum)
-      fail("attribute '{}' must be >= {}, got {}", key, minimum, x);
+  checkRange(key, {p[0], p[1]}, minimum);
   return p;
 }
 
@@ -36,8 +53,7 @@ ConvAttrs convAttrs(const Attrs &attrs) {
   c.padding = pair(attrs, "padding", c.padding, 0);
   c.dilation = pair(attrs, "dilation", c.dilation, 1);
   c.groups = attrs.getInt("groups", c.groups);
-  if (c.groups < 1)
-    fail("attribute 'groups' must be >= 1, got {}", c.groups);
+  checkRange("groups", {c.groups}, 1);
   if (attrs.has("input_size"))
     c.inputSize = pair(attrs, "input_size", {}, 1);
   if (attrs.has("kernel"))
@@ -54,7 +70,7 @@ WindowAttrs windowAttrs(const Attrs &attrs) {
   w.padding = pair(attrs, "padding", w.padding, 0);
   for (int i = 0; i < 2; ++i)
     if (w.padding[i] * 2 > w.window[i])
-      fail("padding {} exceeds half the window {}", w.padding[i], w.window[i]);
+      badValue("padding", "padding {} exceeds half the window {}", w.padding[i], w.window[i]);
   if (attrs.has("input_size"))
     w.inputSize = pair(attrs, "input_size", {}, 1);
   return w;
@@ -63,11 +79,17 @@ WindowAttrs windowAttrs(const Attrs &attrs) {
 SliceAttrs sliceAttrs(const Attrs &attrs) {
   SliceAttrs s{attrs.getInts("start"), attrs.getInts("limit"), {}};
   s.stride = attrs.getInts("stride", std::vector<int64_t>(s.start.size(), 1));
+  checkRange("start", s.start, 0);
+  checkRange("limit", s.limit, 0);
+  checkRange("stride", s.stride, 1);
   return s;
 }
 
 PadAttrs padAttrs(const Attrs &attrs) {
-  return {attrs.getInts("low"), attrs.getInts("high"), attrs.getFloat("value", 0.0)};
+  PadAttrs p{attrs.getInts("low"), attrs.getInts("high"), attrs.getFloat("value", 0.0)};
+  checkRange("low", p.low, 0);
+  checkRange("high", p.high, 0);
+  return p;
 }
 
 std::vector<int64_t> reducedAxes(const Node &node) {

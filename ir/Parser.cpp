@@ -18,6 +18,7 @@
 #include "kiln/ir/Parser.h"
 
 #include "kiln/ir/AttrSchema.h"
+#include "kiln/ir/CheckedMath.h"
 #include "kiln/ir/Error.h"
 #include "kiln/ir/Lexer.h"
 
@@ -31,7 +32,6 @@ namespace {
 /// The shape rules' cap on element counts, applied to declared input and state types
 /// (which no shape rule sees) so that no later stage multiplies dimensions into an
 /// overflow.
-constexpr int64_t kMaxElements = int64_t(1) << 40;
 
 bool allDigits(std::string_view s) {
   for (char c : s)

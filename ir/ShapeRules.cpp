@@ -4,6 +4,7 @@
 #include "kiln/ir/ShapeRules.h"
 
 #include "kiln/ir/AttrSchema.h"
+#include "kiln/ir/CheckedMath.h"
 #include "kiln/ir/Error.h"
 #include "kiln/ir/OpAttrs.h"
 
@@ -14,8 +15,6 @@
 namespace kiln {
 
 namespace {
-
-constexpr int64_t kMaxElements = int64_t(1) << 40;
 
 void checkShape(const Shape &shape, const char *what) {
   int64_t n = 1;
@@ -79,8 +78,9 @@ Type convOutput(const Type &x, const Type &w, const ConvAttrs &c) {
   int64_t channels = x.shape[1], out = w.shape[0];
   if (channels % c.groups || out % c.groups)
     fail("channels {} and filters {} must be divisible by groups {}", channels, out, c.groups);
-  if (w.shape[1] * c.groups != channels)
-    fail("filter expects {} input channels, input has {}", w.shape[1] * c.groups, channels);
+  if (int64_t expected = checkedMul(w.shape[1], c.groups, "filter channels times groups");
+      expected != channels)
+    fail("filter expects {} input channels, input has {}", expected, channels);
   int64_t ho = windowOutputSize(x.shape[2], w.shape[2], c.stride[0], c.padding[0],
                                 c.dilation[0], "height");
   int64_t wo = windowOutputSize(x.shape[3], w.shape[3], c.stride[1], c.padding[1],
@@ -120,15 +120,19 @@ Type matmulType(const Type &a, const Type &b, const Attrs &attrs) {
 
 int64_t windowOutputSize(int64_t input, int64_t kernel, int64_t stride, int64_t padding,
                          int64_t dilation, const char *axis) {
-  int64_t span = dilation * (kernel - 1) + 1;
-  int64_t padded = input + 2 * padding;
+  int64_t span = checkedAdd(checkedMul(dilation, kernel - 1, "the dilated window"), 1,
+                            "the dilated window");
+  int64_t padded = checkedAdd(input, checkedMul(2, padding, "the padding"), "the padded input");
   if (span > padded)
     fail("window {} (dilated {}) is larger than the padded input {} along {}", kernel, span,
          padded, axis);
   return (padded - span) / stride + 1;
 }
 
-Type inferType(OpKind op, const std::vector<Type> &in, const Attrs &attrs) {
+namespace {
+
+/// The op's rule, without the final size check.
+Type applyRule(OpKind op, const std::vector<Type> &in, const Attrs &attrs) {
   int arity = opInfo(op).arity;
   if (arity >= 0 && in.size() != static_cast<size_t>(arity))
     fail("expects {} operands, got {}", arity, in.size());
@@ -245,7 +249,9 @@ Type inferType(OpKind op, const std::vector<Type> &in, const Attrs &attrs) {
     requireRank(dy, 4, "output gradient");
     requireRank(w, 4, "filter");
     ConvAttrs c = convAttrs(attrs);
-    Type x{dy.dtype, {dy.shape[0], w.shape[1] * c.groups, c.inputSize[0], c.inputSize[1]}};
+    Type x{dy.dtype,
+           {dy.shape[0], checkedMul(w.shape[1], c.groups, "filter channels times groups"),
+            c.inputSize[0], c.inputSize[1]}};
     if (convOutput(x, w, c) != dy)
       fail("output gradient {} does not match a convolution of {} by {}", dy.str(), x.str(),
            w.str());
@@ -326,7 +332,8 @@ Type inferType(OpKind op, const std::vector<Type> &in, const Attrs &attrs) {
       if (start[i] < 0 || start[i] > limit[i] || limit[i] > in[0].shape[i] || stride[i] < 1)
         fail("slice [{}:{}:{}] out of range for dim {} of size {}", start[i], limit[i],
              stride[i], i, in[0].shape[i]);
-      out.push_back((limit[i] - start[i] + stride[i] - 1) / stride[i]);
+      int64_t span = limit[i] - start[i]; // 0 <= start <= limit <= dim: no overflow
+      out.push_back(span / stride[i] + (span % stride[i] != 0));
     }
     return {in[0].dtype, out};
   }
@@ -342,7 +349,7 @@ Type inferType(OpKind op, const std::vector<Type> &in, const Attrs &attrs) {
       if (!same)
         fail("operand {} ({}) does not match {} outside axis {}", i, in[i].str(), in[0].str(),
              axis);
-      out.shape[axis] += in[i].shape[axis];
+      out.shape[axis] = checkedAdd(out.shape[axis], in[i].shape[axis], "the concatenated size");
     }
     return out;
   }
@@ -354,7 +361,7 @@ Type inferType(OpKind op, const std::vector<Type> &in, const Attrs &attrs) {
     for (size_t i = 0; i < out.size(); ++i) {
       if (low[i] < 0 || high[i] < 0)
         fail("negative padding on dim {}", i);
-      out[i] += low[i] + high[i];
+      out[i] = checkedAdd(out[i], checkedAdd(low[i], high[i], "the padding"), "the padded size");
     }
     checkShape(out, "padded shape");
     return {in[0].dtype, out};
@@ -373,6 +380,14 @@ Type inferType(OpKind op, const std::vector<Type> &in, const Attrs &attrs) {
   }
   assert(false && "unknown op");
   return {};
+}
+
+} // namespace
+
+Type inferType(OpKind op, const std::vector<Type> &in, const Attrs &attrs) {
+  Type result = applyRule(op, in, attrs);
+  checkShape(result.shape, "the result");
+  return result;
 }
 
 bool onlyUnitDims(const Shape &from, const Shape &to) {

@@ -1,6 +1,7 @@
 #include "kiln/ir/Verifier.h"
 
 #include "kiln/ir/AttrSchema.h"
+#include "kiln/ir/CheckedMath.h"
 #include "kiln/ir/Error.h"
 #include "kiln/ir/GraphView.h"
 #include "kiln/ir/Lexer.h"
@@ -14,7 +15,6 @@ namespace kiln {
 namespace {
 
 /// The shape rules' cap on element counts, for declared input and state types.
-constexpr int64_t kMaxElements = int64_t(1) << 40;
 
 class Verifier {
 public:

@@ -142,6 +142,31 @@ const std::vector<Malformed> kCases = {
      "attribute 'dtype' must be a dtype (f32, f64, i32, bool), got 'f16'"},
     {"mistyped initializer", S + "{bound = \"wide\", init = \"uniform\"}\n}\n", 2, 29,
      "state 'w': attribute 'bound' must be a float, got string"},
+    // Sizes and attribute values are bounded by 2^40 and every sum and product of them
+    // is checked (ir/CheckedMath.h): these used to wrap around silently.
+    {"padding of 2^63-1",
+     H + "  %0 = pad(%x) {low = [9223372036854775807], high = [9223372036854775807]} : "
+         "f32[2]\n}\n",
+     3, 23, "attribute 'low' must be <= 2^40, got 9223372036854775807"},
+    {"convolution padding of 2^63-1",
+     "graph @g {\n  input %x : f32[1,1,10,10]\n  input %w : f32[1,1,3,3]\n"
+     "  %0 = conv2d(%x, %w) {padding = [9223372036854775807, 0]} : f32[1,1,6,6]\n}\n",
+     4, 34, "attribute 'padding' must be <= 2^40, got 9223372036854775807"},
+    {"pooling padding of 2^63-1",
+     "graph @g {\n  input %x : f32[1,1,10,10]\n"
+     "  %0 = max_pool2d(%x) {padding = [9223372036854775807, 0], window = [2,2]} : "
+     "f32[1,1,6,6]\n}\n",
+     3, 34, "attribute 'padding' must be <= 2^40, got 9223372036854775807"},
+    {"padded beyond 2^40 elements",
+     H + "  %0 = pad(%x) {low = [1099511627776], high = [0]} : f32[2]\n}\n", 3, 3,
+     "padded shape is too large: [1099511627778]"},
+    {"dilated window overflows",
+     "graph @g {\n  input %x : f32[1,1,4,4]\n  input %w : f32[1,1,1099511627776,1]\n"
+     "  %0 = conv2d(%x, %w) {dilation = [1099511627776, 1]} : f32[1,1,4,4]\n}\n",
+     4, 3, "the dilated window overflows (1099511627776 * 1099511627775)"},
+    {"negative slice start",
+     H + "  %0 = slice(%x) {start = [-1], limit = [2]} : f32[2]\n}\n", 3, 27,
+     "attribute 'start' must be >= 0, got -1"},
     {"very deep brackets", S + "{a = " + std::string(100000, '[') + "\n}\n", 2, 26,
      "lists of lists are not supported"},
     {"very long line", "graph @g {\n" + std::string(1000000, ' ') + "$\n}\n", 2, 1000001,
