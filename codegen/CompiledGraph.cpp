@@ -6,7 +6,9 @@
 #include "kiln/codegen/ObjectCache.h"
 #include "kiln/codegen/Pipeline.h"
 #include "kiln/ir/Error.h"
+#include "kiln/ir/MemoryNeeds.h"
 #include "kiln/passes/PassManager.h"
+#include "kiln/runtime/Memory.h"
 #include "kiln/runtime/ThreadPool.h"
 
 #include <fmt/format.h>
@@ -118,6 +120,7 @@ std::unique_ptr<CompiledGraph> CompiledGraph::compile(Graph graph, const JitOpti
   stats.phases = lowered->phases;
   PhaseClock clock(stats.phases);
   const StepPlan &plan = lowered->stages;
+  requireMemory(plan.arenaBytes + interfaceBytes(g), fmt::format("graph @{}", g.name()));
   EmittedModule emitted = emitModule(lowered->graph, plan);
   std::vector<std::string> kernelNames = emitted.kernelNames;
   size_t kernelBodies = emitted.bodies;

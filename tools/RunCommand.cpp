@@ -3,9 +3,11 @@
 // inputs and the states' initialisers.
 #include "kiln/codegen/CompiledGraph.h"
 #include "kiln/ir/Error.h"
+#include "kiln/ir/MemoryNeeds.h"
 #include "kiln/ir/Parser.h"
 #include "kiln/ir/Verifier.h"
 #include "kiln/runtime/Init.h"
+#include "kiln/runtime/Memory.h"
 #include "kiln/runtime/Random.h"
 #include "kiln/runtime/ThreadPool.h"
 #include "kiln/runtime/interp/Interpreter.h"
@@ -102,6 +104,9 @@ public:
   int run() override {
     Graph graph = parseGraph(readTextFile(file_), file_);
     verify(graph);
+    // Before the inputs are made: the JIT checks its arena again when it compiles.
+    requireMemory(backend_ == "jit" ? interfaceBytes(graph) : peakLiveBytes(graph),
+                  fmt::format("graph @{}", graph.name()));
     SafetensorsFile given;
     if (!inputs_.empty())
       given = readGivenValues(graph);

@@ -5,6 +5,8 @@
 #include "kiln/runtime/interp/Interpreter.h"
 
 #include "kiln/ir/Error.h"
+#include "kiln/ir/MemoryNeeds.h"
+#include "kiln/runtime/Memory.h"
 #include "kiln/runtime/interp/Kernels.h"
 
 #include <algorithm>
@@ -29,6 +31,7 @@ void checkArguments(const Graph &graph, const std::vector<ValueId> &ids,
 } // namespace
 
 Interpreter::Interpreter(const Graph &graph) : graph_(graph) {
+  requireMemory(peakLiveBytes(graph), fmt::format("graph @{}", graph.name()));
   size_t n = graph.size();
   lastUse_.resize(n);
   for (size_t v = 0; v < n; ++v)

@@ -6,6 +6,7 @@
 #include "kiln/codegen/CompiledGraph.h"
 #include "kiln/codegen/Pipeline.h"
 #include "kiln/codegen/ObjectCache.h"
+#include "kiln/runtime/interp/Interpreter.h"
 
 #include <catch2/catch.hpp>
 
@@ -170,4 +171,20 @@ TEST_CASE("tensors with a zero dimension", "[jit]") {
   ValueId empty = g.add(OpKind::Matmul, {c, a});
   g.addOutput("zeros", empty); // [2,0] x [0,5]: a sum over nothing
   checkAgainstInterpreter(g, randomArguments(g, 5, {}), 0, "zero-size tensors");
+}
+
+TEST_CASE("a graph whose buffers do not fit in memory is refused before compiling",
+          "[jit][memory]") {
+  // Small inputs, one 2^40-element product: the arena alone would be 4 TiB.
+  Graph g("outer");
+  ValueId a = g.addInput("a", Type{DType::F32, {1 << 20, 1}});
+  ValueId b = g.addInput("b", Type{DType::F32, {1, 1 << 20}});
+  ValueId p = g.add(OpKind::Matmul, {a, b});
+  g.addOutput("sum", g.add(OpKind::ReduceSum, {p}, Attrs().set("axes", std::vector<int64_t>{0, 1})));
+  codegen::JitOptions options;
+  options.useCache = false;
+  CHECK_THROWS_WITH(codegen::CompiledGraph::compile(g, options),
+                    Catch::Matchers::StartsWith("graph @outer needs 4.0 TiB; ") &&
+                        Catch::Matchers::EndsWith(" available"));
+  CHECK_THROWS_WITH(Interpreter(g), Catch::Matchers::StartsWith("graph @outer needs 4.0 TiB; "));
 }
