@@ -1,6 +1,8 @@
 // One `kiln` subcommand: declares its options on a CLI11 subcommand, then runs.
 #pragma once
 
+#include "kiln/runtime/ThreadPool.h"
+
 #include <CLI/CLI.hpp>
 
 #include <memory>
@@ -23,6 +25,10 @@ inline const CLI::Validator AtLeastOne(
       return used == text.size() && value >= 1 ? "" : text + " is not a whole number >= 1";
     },
     "INT>=1");
+
+/// Accepts a thread count from 1 to ThreadPool::maxThreads() (`--threads`).
+inline const CLI::Validator ThreadCount(
+    [](std::string &text) { return kiln::ThreadPool::checkThreadCount(text); }, "INT in 1..4x cores");
 
 class Command {
 public:

@@ -95,7 +95,8 @@ public:
         ->check(CLI::IsMember({"interp", "jit"}));
     sub->add_option_function<int>(
         "--threads", [](int n) { ThreadPool::setGlobalThreads(n); },
-        "threads of the JIT's parallel loops (default: all cores)");
+        "threads of the JIT's parallel loops (default: $KILN_THREADS, else all cores)")
+      ->check(ThreadCount);
     return sub;
   }
 
