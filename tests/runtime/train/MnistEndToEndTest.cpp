@@ -40,7 +40,8 @@ TEST_CASE("one epoch of the MLP on MNIST reaches 95.5% and writes every report",
   for (const char *file :
        {"history.csv", "history.json", "learning_curves.svg", "confusion_matrix.png",
         "misclassified.png", "classification_report.txt", "samples.png", "summary.txt",
-        "mlp/checkpoint/model.safetensors", "mlp/checkpoint/train_state.safetensors"}) {
+        "mlp/checkpoint/epoch-1/model.safetensors",
+        "mlp/checkpoint/epoch-1/train_state.safetensors"}) {
     INFO(file);
     CHECK(std::filesystem::file_size(out.file(file)) > 0);
   }
