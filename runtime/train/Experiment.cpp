@@ -284,8 +284,6 @@ EvalResult evaluateCheckpoint(const std::string &checkpoint, std::optional<std::
                               int64_t testBatch) {
   std::string name = model ? *model : checkpointModel(checkpoint);
   ModelSpec spec = checkpointModelSpec(checkpoint, model);
-  if (!out.empty())
-    ensureWritableDir(out);
   TrainConfig config;
   config.model = name;
   config.backend = backend;
@@ -298,6 +296,9 @@ EvalResult evaluateCheckpoint(const std::string &checkpoint, std::optional<std::
   MnistDataset test = loadMnist(dataDir, Split::Test);
   checkModelFitsData(spec, test, dataDir);
   resolveNormalization(config, test);
+  // Only now that every input is known to be good: bad input leaves nothing behind.
+  if (!out.empty())
+    ensureWritableDir(out);
   Trainer trainer(spec, config, state);
   EvalResult eval = trainer.evaluate(test);
   std::string title = name + " (" + checkpoint + ")";
