@@ -7,6 +7,8 @@
 #include "kiln/ir/Error.h"
 #include "kiln/ir/Type.h"
 
+#include <cmath>
+
 namespace kiln {
 
 namespace {
@@ -219,6 +221,30 @@ std::string_view attrTypeName(AttrType type) {
 
 bool isMetadataKey(std::string_view key) { return key.find('.') != std::string_view::npos; }
 
+namespace {
+
+/// A state's initializer names the attribute its rule needs, with a value in range:
+/// a negative std or bound would draw from no distribution (or a mirrored one).
+void checkStateInit(const Attrs &attrs) {
+  std::string rule = attrs.getString("init", "zeros");
+  auto need = [&](const char *key, bool nonNegative) {
+    if (!attrs.has(key))
+      fail("init = \"{}\" needs attribute '{}'", rule, key);
+    double value = attrs.getFloat(key);
+    if (!std::isfinite(value) || (nonNegative && value < 0))
+      fail("attribute '{}' of init = \"{}\" must be finite{}, got {}", key, rule,
+           nonNegative ? " and >= 0" : "", value);
+  };
+  if (rule == "uniform")
+    need("bound", /*nonNegative=*/true);
+  else if (rule == "normal")
+    need("std", /*nonNegative=*/true);
+  else if (rule == "constant")
+    need("value", /*nonNegative=*/false);
+}
+
+} // namespace
+
 void checkAttrs(OpKind op, const Attrs &attrs) {
   AttrSchema schema = attrSchema(op);
   for (const auto &[key, value] : attrs) {
@@ -244,6 +270,8 @@ void checkAttrs(OpKind op, const Attrs &attrs) {
   for (const AttrSpec &spec : schema.specs)
     if (spec.required && !attrs.has(spec.name))
       fail("missing attribute '{}'", spec.name);
+  if (op == OpKind::State)
+    checkStateInit(attrs);
 }
 
 } // namespace kiln

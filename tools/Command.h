@@ -5,6 +5,8 @@
 
 #include <CLI/CLI.hpp>
 
+#include <charconv>
+#include <cstdint>
 #include <memory>
 #include <stdexcept>
 #include <string>
@@ -25,6 +27,19 @@ inline const CLI::Validator AtLeastOne(
       return used == text.size() && value >= 1 ? "" : text + " is not a whole number >= 1";
     },
     "INT>=1");
+
+/// Accepts a seed: a whole number from 0 to 2^64 - 1 ("--seed: -1 is not a seed (a whole
+/// number from 0 to 18446744073709551615)" otherwise); CLI11 alone wraps -1 and
+/// saturates larger numbers to 2^64 - 1.
+inline const CLI::Validator SeedValue(
+    [](std::string &text) -> std::string {
+      uint64_t value = 0;
+      auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), value);
+      return ec == std::errc() && end == text.data() + text.size() && !text.empty()
+                 ? ""
+                 : text + " is not a seed (a whole number from 0 to 18446744073709551615)";
+    },
+    "UINT64");
 
 /// Accepts a thread count from 1 to ThreadPool::maxThreads() (`--threads`).
 inline const CLI::Validator ThreadCount(

@@ -85,7 +85,9 @@ public:
         "run", "Run a textual graph on the interpreter or the JIT with seeded random inputs and "
                "state");
     sub->add_option("FILE", file_, "graph text file ('-' for stdin)")->required();
-    sub->add_option("--seed", seed_, "seed for inputs and state")->capture_default_str();
+    sub->add_option("--seed", seed_, "seed for inputs and state")
+        ->capture_default_str()
+        ->check(SeedValue);
     sub->add_option("--inputs", inputs_,
                     "a .safetensors file of inputs and state by name (the others are random or "
                     "initialised)");

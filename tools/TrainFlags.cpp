@@ -42,7 +42,8 @@ void TrainFlags::declare(CLI::App *sub) {
   sub->add_option("--norm-std", normStd,
                   "input normalization std of pixel/255 (default: the training set's)");
   sub->add_option("--seed", seed, "seed for initialization, shuffling, dropout, augmentation")
-      ->capture_default_str();
+      ->capture_default_str()
+      ->check(SeedValue);
 }
 
 TrainConfig TrainFlags::config(const std::string &model) const {
