@@ -154,8 +154,7 @@ int ThreadPool::maxThreads() { return 4 * hardwareThreads(); }
 std::string ThreadPool::checkThreadCount(std::string_view text) {
   long long value = 0;
   auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), value);
-  if (ec == std::errc() && end == text.data() + text.size() && value >= 1 &&
-      value <= maxThreads())
+  if (ec == std::errc() && end == text.data() + text.size() && value >= 1 && value <= maxThreads())
     return "";
   return fmt::format("{} is not a thread count from 1 to {} (4x the {} hardware threads)", text,
                      maxThreads(), hardwareThreads());

@@ -42,8 +42,9 @@ inline const CLI::Validator SeedValue(
     "UINT64");
 
 /// Accepts a thread count from 1 to ThreadPool::maxThreads() (`--threads`).
-inline const CLI::Validator ThreadCount(
-    [](std::string &text) { return kiln::ThreadPool::checkThreadCount(text); }, "INT in 1..4x cores");
+inline const CLI::Validator
+    ThreadCount([](std::string &text) { return kiln::ThreadPool::checkThreadCount(text); },
+                "INT in 1..4x cores");
 
 class Command {
 public:

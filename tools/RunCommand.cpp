@@ -96,9 +96,9 @@ public:
         ->capture_default_str()
         ->check(CLI::IsMember({"interp", "jit"}));
     sub->add_option_function<int>(
-        "--threads", [](int n) { ThreadPool::setGlobalThreads(n); },
-        "threads of the JIT's parallel loops (default: $KILN_THREADS, else all cores)")
-      ->check(ThreadCount);
+           "--threads", [](int n) { ThreadPool::setGlobalThreads(n); },
+           "threads of the JIT's parallel loops (default: $KILN_THREADS, else all cores)")
+        ->check(ThreadCount);
     return sub;
   }
 

@@ -112,14 +112,17 @@ void writeSafetensors(const std::string &path, const std::vector<NamedTensor> &t
                       const std::function<void()> &beforeRename) {
   checkWritable(path, tensors);
   std::string header = buildHeader(path, tensors, metadata);
-  writeFileAtomically(path, [&](ByteSink &sink) {
-    char length[8];
-    storeLittleEndian64(length, header.size());
-    sink.write({length, 8});
-    sink.write(header);
-    for (const NamedTensor &t : tensors)
-      writeTensorData(sink, t);
-  }, beforeRename);
+  writeFileAtomically(
+      path,
+      [&](ByteSink &sink) {
+        char length[8];
+        storeLittleEndian64(length, header.size());
+        sink.write({length, 8});
+        sink.write(header);
+        for (const NamedTensor &t : tensors)
+          writeTensorData(sink, t);
+      },
+      beforeRename);
 }
 
 const Tensor *SafetensorsFile::find(std::string_view name) const {

@@ -37,7 +37,8 @@ std::string findNonFinite(const std::vector<NamedTensor> &tensors) {
       continue;
     for (int64_t i = 0, n = t.tensor.numElements(); i < n; ++i)
       if (double v = t.tensor.at(i); !std::isfinite(v))
-        return fmt::format("'{}' holds {} at element {}", t.name, std::isnan(v) ? "NaN" : "an infinity", i);
+        return fmt::format("'{}' holds {} at element {}", t.name,
+                           std::isnan(v) ? "NaN" : "an infinity", i);
   }
   return "";
 }
@@ -192,9 +193,10 @@ void saveCheckpoint(const std::string &dir, const TrainConfig &config, const Run
     modelMetadata[kModelSourceKey] = modelSource;
   auto writer = [](const std::vector<NamedTensor> &tensors,
                    const std::map<std::string, std::string> &metadata) {
-    return [&tensors, &metadata](const std::string &path, const std::function<void()> &beforeRename) {
-      writeSafetensors(path, tensors, metadata, beforeRename);
-    };
+    return
+        [&tensors, &metadata](const std::string &path, const std::function<void()> &beforeRename) {
+          writeSafetensors(path, tensors, metadata, beforeRename);
+        };
   };
   writeCheckpointFolder(dir, state.epochsDone,
                         {{kTrainStateFile, writer(trainTensors, trainMetadata)},
@@ -261,7 +263,9 @@ void loadModelState(const std::string &path, const Graph &graph, ParamStore &sto
   loadInto(f, expected, store);
 }
 
-TrainConfig checkpointConfig(const std::string &dir) { return checkpointConfig(findCheckpoint(dir)); }
+TrainConfig checkpointConfig(const std::string &dir) {
+  return checkpointConfig(findCheckpoint(dir));
+}
 
 TrainConfig checkpointConfig(const CheckpointFiles &files) {
   const std::string &path = files.trainState;

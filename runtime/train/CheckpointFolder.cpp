@@ -220,9 +220,8 @@ void writeCheckpointFolder(const std::string &dir, int64_t epoch,
                    {"files", std::move(files)}};
   step(std::string("write ") + kManifestFile);
   std::string text = manifest.dump(2) + "\n";
-  writeFileAtomically(
-      (folder / kManifestFile).string(), [&](ByteSink &sink) { sink.write(text); },
-      [&] { step(std::string("rename ") + kManifestFile); });
+  writeFileAtomically((folder / kManifestFile).string(), [&](ByteSink &sink) { sink.write(text); },
+                      [&] { step(std::string("rename ") + kManifestFile); });
 
   // The new checkpoint is complete; the others are garbage. One left behind by a crash
   // here is older than the new one, and the next save removes it.

@@ -116,13 +116,14 @@ TEST_CASE("thread counts outside 1 to 4x the hardware threads are refused", "[ji
   CHECK(max == 4 * ThreadPool::hardwareThreads());
   CHECK(ThreadPool::checkThreadCount("1").empty());
   CHECK(ThreadPool::checkThreadCount(std::to_string(max)).empty());
-  for (std::string bad : {std::string("0"), std::string("-1"), std::to_string(max + 1),
-                          std::string("100000"), std::string("99999999999999999999"),
-                          std::string("2x"), std::string("")})
+  for (std::string bad :
+       {std::string("0"), std::string("-1"), std::to_string(max + 1), std::string("100000"),
+        std::string("99999999999999999999"), std::string("2x"), std::string("")})
     CHECK_THAT(ThreadPool::checkThreadCount(bad),
                Catch::StartsWith(bad + " is not a thread count from 1 to " + std::to_string(max)));
   CHECK_THROWS_WITH(ThreadPool::setGlobalThreads(0), Catch::StartsWith("0 is not a thread count"));
-  CHECK_THROWS_WITH(ThreadPool::setGlobalThreads(max + 1), Catch::Contains("is not a thread count"));
+  CHECK_THROWS_WITH(ThreadPool::setGlobalThreads(max + 1),
+                    Catch::Contains("is not a thread count"));
 
   ::setenv("KILN_THREADS", "100000", 1);
   CHECK_THROWS_WITH(ThreadPool::environmentThreads(),

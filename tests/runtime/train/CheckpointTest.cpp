@@ -43,9 +43,9 @@ Graph mlpTrainGraph(const TrainConfig &config) {
 
 /// Copies the files of `from`'s newest checkpoint into folder `to` itself, as checkpoints
 /// were laid out before epoch folders; `edit` may change each file on the way.
-void copyAsOneFolder(const std::string &from, const std::string &to,
-                     const std::function<void(const std::string &name, SafetensorsFile &)> &edit =
-                         {}) {
+void copyAsOneFolder(
+    const std::string &from, const std::string &to,
+    const std::function<void(const std::string &name, SafetensorsFile &)> &edit = {}) {
   CheckpointFiles files = findCheckpoint(from);
   std::filesystem::create_directories(to);
   for (const std::string &path : {files.model, files.trainState}) {
@@ -194,7 +194,8 @@ TEST_CASE("a checkpoint's files must be of one model, with a step >= 0 and finit
       {"an infinite optimizer slot",
        tensor(kTrainStateFile, "optim.fc1.weight.momentum_buffer",
               std::numeric_limits<double>::infinity()),
-       old + "/train_state.safetensors: 'optim.fc1.weight.momentum_buffer' holds an infinity at element "
+       old + "/train_state.safetensors: 'optim.fc1.weight.momentum_buffer' holds an infinity at "
+             "element "
              "0"},
       {"a negative epoch",
        [](const std::string &, SafetensorsFile &f) { f.metadata["kiln.epoch"] = "-1"; },
@@ -290,10 +291,9 @@ TEST_CASE("a checkpoint write interrupted at any step leaves the previous or the
   REQUIRE(commit != steps.end());
 
   for (size_t k = 0; k <= steps.size(); ++k) {
-    INFO("interrupted before step " << k << " ("
-                                    << (k < steps.size() ? steps[k] : "none: completed") << "), "
-                                    << (crash ? "crash" : "exception") << ", second epoch "
-                                    << secondEpoch);
+    INFO("interrupted before step "
+         << k << " (" << (k < steps.size() ? steps[k] : "none: completed") << "), "
+         << (crash ? "crash" : "exception") << ", second epoch " << secondEpoch);
     TestDir dir;
     saveCheckpoint(dir.str(), config, first);
     if (crash) {
