@@ -19,6 +19,9 @@ namespace kiln {
 namespace {
 
 std::string readFile(const std::string &path) {
+  std::error_code ec;
+  if (std::filesystem::is_directory(path, ec))
+    fail("{}: is a directory, not a model file", path);
   std::ifstream in(path, std::ios::binary);
   if (!in)
     fail("{}: cannot open the model file", path);

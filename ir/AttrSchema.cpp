@@ -7,6 +7,8 @@
 #include "kiln/ir/Error.h"
 #include "kiln/ir/Type.h"
 
+#include <cmath>
+
 namespace kiln {
 
 namespace {
@@ -219,6 +221,32 @@ std::string_view attrTypeName(AttrType type) {
 
 bool isMetadataKey(std::string_view key) { return key.find('.') != std::string_view::npos; }
 
+namespace {
+
+/// A state's initializer names the attribute its rule needs, with a value in range:
+/// a negative std or bound would draw from no distribution (or a mirrored one).
+void checkStateInit(const Attrs &attrs) {
+  std::string rule = attrs.getString("init", "zeros");
+  auto need = [&](const char *key, bool nonNegative) {
+    if (!attrs.has(key))
+      throw AttrError(fmt::format("init = \"{}\" needs attribute '{}'", rule, key), key,
+                      AttrError::Fault::Missing);
+    double value = attrs.getFloat(key);
+    if (!std::isfinite(value) || (nonNegative && value < 0))
+      throw AttrError(fmt::format("attribute '{}' of init = \"{}\" must be finite{}, got {}", key,
+                                  rule, nonNegative ? " and >= 0" : "", value),
+                      key, AttrError::Fault::Value);
+  };
+  if (rule == "uniform")
+    need("bound", /*nonNegative=*/true);
+  else if (rule == "normal")
+    need("std", /*nonNegative=*/true);
+  else if (rule == "constant")
+    need("value", /*nonNegative=*/false);
+}
+
+} // namespace
+
 void checkAttrs(OpKind op, const Attrs &attrs) {
   AttrSchema schema = attrSchema(op);
   for (const auto &[key, value] : attrs) {
@@ -248,6 +276,8 @@ void checkAttrs(OpKind op, const Attrs &attrs) {
     if (spec.required && !attrs.has(spec.name))
       throw AttrError(fmt::format("missing attribute '{}'", spec.name), std::string(spec.name),
                       AttrError::Fault::Missing);
+  if (op == OpKind::State)
+    checkStateInit(attrs);
 }
 
 } // namespace kiln

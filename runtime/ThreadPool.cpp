@@ -7,9 +7,13 @@
 // spinning worker steals the core the caller needs.
 #include "kiln/runtime/ThreadPool.h"
 
+#include "kiln/ir/Error.h"
+
 #include <algorithm>
+#include <charconv>
 #include <cstdlib>
 #include <memory>
+#include <system_error>
 
 #if defined(__x86_64__)
 #include <immintrin.h>
@@ -36,11 +40,23 @@ uint32_t generationOf(uint64_t ticket) { return static_cast<uint32_t>(ticket >> 
 } // namespace
 
 ThreadPool::ThreadPool(int threads) {
-  for (int i = 1; i < std::max(threads, 1); ++i)
-    workers_.emplace_back([this] { workerLoop(); });
+  int count = std::max(threads, 1);
+  workers_.reserve(static_cast<size_t>(count - 1));
+  for (int i = 1; i < count; ++i) {
+    try {
+      workers_.emplace_back([this] { workerLoop(); });
+    } catch (const std::system_error &e) {
+      // A destructor does not run for a half-built object: without this, the joinable
+      // workers' destruction would call std::terminate (or wait on them forever).
+      stopWorkers();
+      fail("cannot start thread {} of {} ({})", i + 1, count, e.code().message());
+    }
+  }
 }
 
-ThreadPool::~ThreadPool() {
+ThreadPool::~ThreadPool() { stopWorkers(); }
+
+void ThreadPool::stopWorkers() {
   {
     std::lock_guard lock(mutex_);
     stop_.store(true);
@@ -48,6 +64,7 @@ ThreadPool::~ThreadPool() {
   wake_.notify_all();
   for (std::thread &t : workers_)
     t.join();
+  workers_.clear();
 }
 
 void ThreadPool::runItems(uint32_t generation, int64_t worker) {
@@ -132,22 +149,41 @@ int ThreadPool::hardwareThreads() {
   return std::max(1, static_cast<int>(std::thread::hardware_concurrency()));
 }
 
+int ThreadPool::maxThreads() { return 4 * hardwareThreads(); }
+
+std::string ThreadPool::checkThreadCount(std::string_view text) {
+  long long value = 0;
+  auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), value);
+  if (ec == std::errc() && end == text.data() + text.size() && value >= 1 && value <= maxThreads())
+    return "";
+  return fmt::format("{} is not a thread count from 1 to {} (4x the {} hardware threads)", text,
+                     maxThreads(), hardwareThreads());
+}
+
+std::optional<int> ThreadPool::environmentThreads() {
+  const char *env = std::getenv("KILN_THREADS");
+  if (!env || !*env)
+    return std::nullopt;
+  if (std::string why = checkThreadCount(env); !why.empty())
+    fail("KILN_THREADS={}: {}", env, why);
+  return std::atoi(env);
+}
+
 ThreadPool &ThreadPool::global() {
   std::lock_guard lock(globalMutex);
-  if (!globalPool) {
-    int threads = hardwareThreads();
-    if (const char *env = std::getenv("KILN_THREADS"); env && std::atoi(env) > 0)
-      threads = std::atoi(env);
-    globalPool = std::make_unique<ThreadPool>(threads);
-  }
+  if (!globalPool)
+    globalPool = std::make_unique<ThreadPool>(environmentThreads().value_or(hardwareThreads()));
   return *globalPool;
 }
 
 void ThreadPool::setGlobalThreads(int n) {
+  if (std::string why = checkThreadCount(std::to_string(n)); !why.empty())
+    fail("{}", why);
   std::lock_guard lock(globalMutex);
-  int threads = n > 0 ? n : hardwareThreads();
-  if (!globalPool || globalPool->threads() != threads)
-    globalPool = std::make_unique<ThreadPool>(threads);
+  if (!globalPool || globalPool->threads() != n) {
+    globalPool.reset(); // its workers stop before the new pool's start
+    globalPool = std::make_unique<ThreadPool>(n);
+  }
 }
 
 } // namespace kiln

@@ -7,6 +7,9 @@
 #include <condition_variable>
 #include <cstdint>
 #include <mutex>
+#include <optional>
+#include <string>
+#include <string_view>
 #include <thread>
 #include <vector>
 
@@ -18,7 +21,9 @@ using ParallelBody = void (*)(void *context, int64_t begin, int64_t end, int64_t
 
 class ThreadPool {
 public:
-  /// A pool of `threads` participants: the calling thread plus threads - 1 workers.
+  /// A pool of `threads` participants: the calling thread plus threads - 1 workers. If a
+  /// worker cannot be started, the ones already running are stopped and joined and a
+  /// kiln::Error says which start failed and why.
   explicit ThreadPool(int threads);
   ~ThreadPool();
   ThreadPool(const ThreadPool &) = delete;
@@ -35,16 +40,28 @@ public:
   void parallelFor(int64_t n, int64_t maxWorkers, ParallelBody body, void *context) noexcept;
 
   /// The pool JIT code uses: $KILN_THREADS threads if set, else all hardware threads,
-  /// until setGlobalThreads says otherwise.
+  /// until setGlobalThreads says otherwise. kiln::Error if $KILN_THREADS is invalid
+  /// (environmentThreads), so call it (or environmentThreads) before JIT code runs.
   static ThreadPool &global();
-  /// Resizes the global pool (`--threads N`); n <= 0 means all hardware threads. Must
-  /// not be called while a parallel loop runs.
+  /// Resizes the global pool (`--threads N`); kiln::Error unless 1 <= n <= maxThreads().
+  /// Must not be called while a parallel loop runs.
   static void setGlobalThreads(int n);
   /// The hardware thread count (at least 1).
   static int hardwareThreads();
+  /// The most threads the global pool takes: 4x the hardware threads. More only adds
+  /// switching, and a mistyped count would try to start that many threads.
+  static int maxThreads();
+  /// "" if `text` is a whole number from 1 to maxThreads(), else why not ("0 is not a
+  /// thread count from 1 to 8 (4x the 2 hardware threads)").
+  static std::string checkThreadCount(std::string_view text);
+  /// $KILN_THREADS as a thread count; nullopt when unset or empty. kiln::Error
+  /// "KILN_THREADS=...: ..." when it is not a whole number from 1 to maxThreads().
+  static std::optional<int> environmentThreads();
 
 private:
   void workerLoop();
+  /// Stops and joins the workers (the destructor, or a constructor that failed midway).
+  void stopWorkers();
   /// Claims and runs items of job `generation` as participant `worker` until none is
   /// left or the job is over.
   void runItems(uint32_t generation, int64_t worker);

@@ -1,8 +1,12 @@
 // One `kiln` subcommand: declares its options on a CLI11 subcommand, then runs.
 #pragma once
 
+#include "kiln/runtime/ThreadPool.h"
+
 #include <CLI/CLI.hpp>
 
+#include <charconv>
+#include <cstdint>
 #include <memory>
 #include <stdexcept>
 #include <string>
@@ -23,6 +27,24 @@ inline const CLI::Validator AtLeastOne(
       return used == text.size() && value >= 1 ? "" : text + " is not a whole number >= 1";
     },
     "INT>=1");
+
+/// Accepts a seed: a whole number from 0 to 2^64 - 1 ("--seed: -1 is not a seed (a whole
+/// number from 0 to 18446744073709551615)" otherwise); CLI11 alone wraps -1 and
+/// saturates larger numbers to 2^64 - 1.
+inline const CLI::Validator SeedValue(
+    [](std::string &text) -> std::string {
+      uint64_t value = 0;
+      auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), value);
+      return ec == std::errc() && end == text.data() + text.size() && !text.empty()
+                 ? ""
+                 : text + " is not a seed (a whole number from 0 to 18446744073709551615)";
+    },
+    "UINT64");
+
+/// Accepts a thread count from 1 to ThreadPool::maxThreads() (`--threads`).
+inline const CLI::Validator
+    ThreadCount([](std::string &text) { return kiln::ThreadPool::checkThreadCount(text); },
+                "INT in 1..4x cores");
 
 class Command {
 public:

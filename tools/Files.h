@@ -3,6 +3,7 @@
 
 #include "kiln/ir/Error.h"
 
+#include <filesystem>
 #include <fstream>
 #include <iostream>
 #include <iterator>
@@ -15,6 +16,9 @@ namespace kiln::cli {
 inline std::string readTextFile(const std::string &path) {
   if (path == "-")
     return std::string(std::istreambuf_iterator<char>(std::cin), {});
+  std::error_code ec;
+  if (std::filesystem::is_directory(path, ec))
+    fail("{}: is a directory, not a file", path);
   std::ifstream in(path, std::ios::binary);
   if (!in)
     fail("{}: cannot open for reading", path);

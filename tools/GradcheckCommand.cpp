@@ -14,7 +14,9 @@ public:
     CLI::App *sub = app.add_subcommand(
         "gradcheck", "Check every op's gradient rule against central differences (f64)");
     sub->add_option("OP", ops_, "ops to check (default: every differentiable op)");
-    sub->add_option("--seed", seed_, "seed for shapes and values")->capture_default_str();
+    sub->add_option("--seed", seed_, "seed for shapes and values")
+        ->capture_default_str()
+        ->check(SeedValue);
     return sub;
   }
 

@@ -1,6 +1,7 @@
 // The `kiln` command line: parses, dispatches to one Command, and turns every error into
 // one line on stderr and a non-zero exit (DESIGN §8).
 #include "kiln/ir/Error.h"
+#include "kiln/runtime/ThreadPool.h"
 #include "tools/Command.h"
 
 #include <fmt/core.h>
@@ -43,9 +44,15 @@ int main(int argc, char **argv) {
   } catch (const CLI::ParseError &e) {
     fmt::print(stderr, "kiln: error: {} (see kiln --help)\n", e.what());
     return 2;
+  } catch (const kiln::Error &e) { // an option's action failed (starting --threads' workers)
+    fmt::print(stderr, "kiln: error: {}\n", e.what());
+    return 1;
   }
 
   try {
+    // Before any work: a bad $KILN_THREADS would otherwise surface inside the first
+    // compiled step.
+    kiln::ThreadPool::environmentThreads();
     for (size_t i = 0; i < commands.size(); ++i)
       if (subs[i]->parsed())
         return commands[i]->run();

@@ -87,7 +87,9 @@ public:
         "run", "Run a textual graph on the interpreter or the JIT with seeded random inputs and "
                "state");
     sub->add_option("FILE", file_, "graph text file ('-' for stdin)")->required();
-    sub->add_option("--seed", seed_, "seed for inputs and state")->capture_default_str();
+    sub->add_option("--seed", seed_, "seed for inputs and state")
+        ->capture_default_str()
+        ->check(SeedValue);
     sub->add_option("--inputs", inputs_,
                     "a .safetensors file of inputs and state by name (the others are random or "
                     "initialised)");
@@ -96,8 +98,9 @@ public:
         ->capture_default_str()
         ->check(CLI::IsMember({"interp", "jit"}));
     sub->add_option_function<int>(
-        "--threads", [](int n) { ThreadPool::setGlobalThreads(n); },
-        "threads of the JIT's parallel loops (default: all cores)");
+           "--threads", [](int n) { ThreadPool::setGlobalThreads(n); },
+           "threads of the JIT's parallel loops (default: $KILN_THREADS, else all cores)")
+        ->check(ThreadCount);
     return sub;
   }
 

@@ -33,7 +33,8 @@ void TrainFlags::declare(CLI::App *sub) {
   sub->add_option("--backend", backend, "jit (LLVM-compiled step) | interp (reference interpreter)")->capture_default_str();
   sub->add_option_function<int>(
       "--threads", [](int n) { ThreadPool::setGlobalThreads(n); },
-      "threads of the JIT's parallel loops (default: all cores)");
+      "threads of the JIT's parallel loops (default: $KILN_THREADS, else all cores)")
+      ->check(ThreadCount);
   sub->add_option("--data", data, "folder with the four MNIST-format IDX files (raw or .gz)")
       ->capture_default_str();
   sub->add_option("--norm-mean", normMean,
@@ -41,7 +42,8 @@ void TrainFlags::declare(CLI::App *sub) {
   sub->add_option("--norm-std", normStd,
                   "input normalization std of pixel/255 (default: the training set's)");
   sub->add_option("--seed", seed, "seed for initialization, shuffling, dropout, augmentation")
-      ->capture_default_str();
+      ->capture_default_str()
+      ->check(SeedValue);
 }
 
 TrainConfig TrainFlags::config(const std::string &model) const {

@@ -76,28 +76,25 @@ public:
     }
   }
 
-  /// fsync + close + rename over the target + fsync of the directory.
-  void commit() {
+  /// fsync + close + (beforeRename) + rename over the target + fsync of the directory.
+  void commit(const std::function<void()> &beforeRename) {
     if (::fsync(fd_) != 0)
       fail("{}: fsync failed ({})", target_, errnoText(errno));
     int fd = fd_;
     fd_ = -1;
     if (::close(fd) != 0)
       fail("{}: close failed ({})", target_, errnoText(errno));
+    if (beforeRename)
+      beforeRename();
     if (::rename(tmpPath_.c_str(), target_.c_str()) != 0)
       fail("{}: cannot rename the temporary file over it ({})", target_, errnoText(errno));
     committed_ = true;
     // Without this the rename itself may be lost on a crash.
-    std::string dir = directoryOf(target_);
-    int dirFd = ::open(dir.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-    if (dirFd < 0)
-      fail("{}: cannot open directory '{}' to fsync it ({})", target_, dir, errnoText(errno));
-    // EINVAL: the filesystem does not support fsync on directories; nothing more to do.
-    int rc = ::fsync(dirFd);
-    int err = errno;
-    ::close(dirFd);
-    if (rc != 0 && err != EINVAL)
-      fail("{}: fsync of directory '{}' failed ({})", target_, dir, errnoText(err));
+    try {
+      fsyncDirectory(directoryOf(target_));
+    } catch (const Error &e) {
+      fail("{}: {}", target_, e.what());
+    }
   }
 
 private:
@@ -136,13 +133,26 @@ private:
 
 } // namespace
 
+void fsyncDirectory(const std::string &dir) {
+  int dirFd = ::open(dir.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+  if (dirFd < 0)
+    fail("cannot open directory '{}' to fsync it ({})", dir, errnoText(errno));
+  // EINVAL: the filesystem does not support fsync on directories; nothing more to do.
+  int rc = ::fsync(dirFd);
+  int err = errno;
+  ::close(dirFd);
+  if (rc != 0 && err != EINVAL)
+    fail("fsync of directory '{}' failed ({})", dir, errnoText(err));
+}
+
 void writeFileAtomically(const std::string &path,
-                         const std::function<void(ByteSink &sink)> &produce) {
+                         const std::function<void(ByteSink &sink)> &produce,
+                         const std::function<void()> &beforeRename) {
   TempFile file(path);
   BufferedSink sink(file);
   produce(sink);
   sink.flush();
-  file.commit();
+  file.commit(beforeRename);
 }
 
 void writeFileAtomically(const std::string &path, std::string_view bytes) {

@@ -27,8 +27,16 @@ void writeFileAtomically(const std::string &path, std::string_view bytes);
 
 /// Streaming variant: `produce` writes the contents through the sink. If `produce` throws,
 /// the temporary file is removed and the exception propagates; `path` is untouched.
+/// `beforeRename`, if given, runs when the temporary file is complete and fsync'ed, just
+/// before it is renamed over `path`: a test seam for interrupting a write there (if it
+/// throws, the temporary file is removed and `path` is untouched).
 void writeFileAtomically(const std::string &path,
-                         const std::function<void(ByteSink &sink)> &produce);
+                         const std::function<void(ByteSink &sink)> &produce,
+                         const std::function<void()> &beforeRename = {});
+
+/// fsyncs directory `dir`, so that renames and new entries in it survive a crash;
+/// kiln::Error `dir: ...` on failure (a filesystem without directory fsync is fine).
+void fsyncDirectory(const std::string &dir);
 
 /// Makes sure `dir` exists (creating it and its parents if missing) and is a writable
 /// directory; throws kiln::Error `dir: ...` otherwise.

@@ -108,17 +108,21 @@ void writeTensorData(ByteSink &sink, const NamedTensor &t) {
 } // namespace
 
 void writeSafetensors(const std::string &path, const std::vector<NamedTensor> &tensors,
-                      const std::map<std::string, std::string> &metadata) {
+                      const std::map<std::string, std::string> &metadata,
+                      const std::function<void()> &beforeRename) {
   checkWritable(path, tensors);
   std::string header = buildHeader(path, tensors, metadata);
-  writeFileAtomically(path, [&](ByteSink &sink) {
-    char length[8];
-    storeLittleEndian64(length, header.size());
-    sink.write({length, 8});
-    sink.write(header);
-    for (const NamedTensor &t : tensors)
-      writeTensorData(sink, t);
-  });
+  writeFileAtomically(
+      path,
+      [&](ByteSink &sink) {
+        char length[8];
+        storeLittleEndian64(length, header.size());
+        sink.write({length, 8});
+        sink.write(header);
+        for (const NamedTensor &t : tensors)
+          writeTensorData(sink, t);
+      },
+      beforeRename);
 }
 
 const Tensor *SafetensorsFile::find(std::string_view name) const {

@@ -11,6 +11,7 @@
 
 #include "kiln/runtime/Tensor.h"
 
+#include <functional>
 #include <map>
 #include <string>
 #include <string_view>
@@ -29,8 +30,10 @@ struct NamedTensor {
 
 /// Writes `tensors` (in order) and `metadata` to `path` atomically. Throws kiln::Error on a
 /// duplicate or empty name, `int64OnDisk` on a non-i32 tensor, or an I/O failure.
+/// `beforeRename` is writeFileAtomically's test seam.
 void writeSafetensors(const std::string &path, const std::vector<NamedTensor> &tensors,
-                      const std::map<std::string, std::string> &metadata = {});
+                      const std::map<std::string, std::string> &metadata = {},
+                      const std::function<void()> &beforeRename = {});
 
 /// The contents of a safetensors file, tensors in header order.
 struct SafetensorsFile {

@@ -2,8 +2,9 @@
 
 #include "kiln/frontend/GraphModel.h"
 #include "kiln/ir/Error.h"
-#include "kiln/runtime/io/AtomicFile.h"
 #include "kiln/runtime/io/Safetensors.h"
+#include "kiln/runtime/optim/Optimizer.h"
+#include "kiln/runtime/train/CheckpointFolder.h"
 
 #include <nlohmann/json.hpp>
 
@@ -26,8 +27,20 @@ constexpr const char *kFormat = "kiln-checkpoint-1";
 /// format keeps its version.
 constexpr const char *kModelSourceKey = "kiln.model_source";
 
-std::string modelFilePath(const std::string &path) {
-  return fs::is_directory(path) ? (fs::path(path) / kModelFile).string() : path;
+std::string modelFilePath(const std::string &path) { return checkpointModelFile(path); }
+
+/// "" if every value of the tensors is finite, else the first tensor that is not and why.
+std::string findNonFinite(const std::vector<NamedTensor> &tensors) {
+  for (const NamedTensor &t : tensors) {
+    DType dtype = t.tensor.dtype();
+    if (dtype != DType::F32 && dtype != DType::F64)
+      continue;
+    for (int64_t i = 0, n = t.tensor.numElements(); i < n; ++i)
+      if (double v = t.tensor.at(i); !std::isfinite(v))
+        return fmt::format("'{}' holds {} at element {}", t.name,
+                           std::isnan(v) ? "NaN" : "an infinity", i);
+  }
+  return "";
 }
 
 json historyToJson(const History &history) {
@@ -152,8 +165,12 @@ TrainConfig configFromJson(const json &j) {
 }
 
 void saveCheckpoint(const std::string &dir, const TrainConfig &config, const RunState &state,
-                    const std::string &modelSource) {
-  ensureWritableDir(dir);
+                    const std::string &modelSource, const CheckpointStepHook &hook) {
+  std::vector<NamedTensor> trainTensors = selectState(state.store, false);
+  std::vector<NamedTensor> modelTensors = selectState(state.store, true);
+  for (const auto *tensors : {&modelTensors, &trainTensors})
+    if (std::string why = findNonFinite(*tensors); !why.empty())
+      fail("{}: not writing the checkpoint of epoch {}: {}", dir, state.epochsDone, why);
   std::string epoch = std::to_string(state.epochsDone);
   const EarlyStopping::State &es = state.earlyStopping;
   // JSON has no infinity: "no best loss yet" is null.
@@ -161,14 +178,12 @@ void saveCheckpoint(const std::string &dir, const TrainConfig &config, const Run
                 {"best_epoch", es.bestEpoch},
                 {"epochs", es.epochs},
                 {"bad_epochs", es.badEpochs}};
-  // The train state goes first: a crash before the model file is replaced leaves a pair
-  // whose epochs differ, which loadCheckpoint refuses instead of mixing two epochs.
-  writeSafetensors((fs::path(dir) / kTrainStateFile).string(), selectState(state.store, false),
-                   {{"format", kFormat},
-                    {"kiln.epoch", epoch},
-                    {"kiln.config", configToJson(config).dump()},
-                    {"kiln.history", historyToJson(state.history).dump()},
-                    {"kiln.early_stopping", early.dump()}});
+  std::map<std::string, std::string> trainMetadata{
+      {"format", kFormat},
+      {"kiln.epoch", epoch},
+      {"kiln.config", configToJson(config).dump()},
+      {"kiln.history", historyToJson(state.history).dump()},
+      {"kiln.early_stopping", early.dump()}};
   std::map<std::string, std::string> modelMetadata{
       {"format", "pt"},
       {"kiln.model", config.model},
@@ -176,8 +191,17 @@ void saveCheckpoint(const std::string &dir, const TrainConfig &config, const Run
       {"kiln.norm", normToJson(config.norm.value_or(Normalization{})).dump()}};
   if (!modelSource.empty())
     modelMetadata[kModelSourceKey] = modelSource;
-  writeSafetensors((fs::path(dir) / kModelFile).string(), selectState(state.store, true),
-                   modelMetadata);
+  auto writer = [](const std::vector<NamedTensor> &tensors,
+                   const std::map<std::string, std::string> &metadata) {
+    return
+        [&tensors, &metadata](const std::string &path, const std::function<void()> &beforeRename) {
+          writeSafetensors(path, tensors, metadata, beforeRename);
+        };
+  };
+  writeCheckpointFolder(dir, state.epochsDone,
+                        {{kTrainStateFile, writer(trainTensors, trainMetadata)},
+                         {kModelFile, writer(modelTensors, modelMetadata)}},
+                        hook);
 }
 
 std::string checkpointModel(const std::string &path) {
@@ -240,10 +264,11 @@ void loadModelState(const std::string &path, const Graph &graph, ParamStore &sto
 }
 
 TrainConfig checkpointConfig(const std::string &dir) {
-  if (!fs::is_directory(dir))
-    fail("{}: not a checkpoint directory (expected {} and {} inside)", dir, kModelFile,
-         kTrainStateFile);
-  std::string path = (fs::path(dir) / kTrainStateFile).string();
+  return checkpointConfig(findCheckpoint(dir));
+}
+
+TrainConfig checkpointConfig(const CheckpointFiles &files) {
+  const std::string &path = files.trainState;
   SafetensorsFile train = readSafetensors(path);
   auto it = train.metadata.find("kiln.config");
   if (it == train.metadata.end())
@@ -256,11 +281,12 @@ TrainConfig checkpointConfig(const std::string &dir) {
 }
 
 json loadCheckpoint(const std::string &dir, const Graph &trainGraph, RunState &state) {
-  if (!fs::is_directory(dir))
-    fail("{}: not a checkpoint directory (expected {} and {} inside)", dir, kModelFile,
-         kTrainStateFile);
-  std::string modelPath = (fs::path(dir) / kModelFile).string();
-  std::string trainPath = (fs::path(dir) / kTrainStateFile).string();
+  return loadCheckpoint(findCheckpoint(dir), trainGraph, state);
+}
+
+json loadCheckpoint(const CheckpointFiles &files, const Graph &trainGraph, RunState &state) {
+  const std::string &modelPath = files.model;
+  const std::string &trainPath = files.trainState;
   SafetensorsFile model = readSafetensors(modelPath);
   SafetensorsFile train = readSafetensors(trainPath);
   auto meta = [&](const SafetensorsFile &f, const std::string &path, const char *key) {
@@ -276,16 +302,37 @@ json loadCheckpoint(const std::string &dir, const Graph &trainGraph, RunState &s
     fail("{}: epoch {} does not match {} (epoch {}): the checkpoint was interrupted while "
          "being written",
          modelPath, meta(model, modelPath, "kiln.epoch"), trainPath, epoch);
+  if (files.epoch >= 0 && std::to_string(files.epoch) != epoch)
+    fail("{}: epoch {}, but {} says epoch {}", trainPath, epoch, kManifestFile, files.epoch);
+  json config;
+  try {
+    config = json::parse(meta(train, trainPath, "kiln.config"));
+    std::string trainedModel = config.at("model").get<std::string>();
+    if (std::string named = meta(model, modelPath, "kiln.model"); named != trainedModel)
+      fail("{}: model '{}', but {} is of model '{}': not one checkpoint", modelPath, named,
+           trainPath, trainedModel);
+  } catch (const json::exception &e) {
+    fail("{}: corrupt metadata: {}", trainPath, e.what());
+  }
 
   std::vector<NamedTensor> expectedModel = expectedState(trainGraph, true);
   std::vector<NamedTensor> expectedTrain = expectedState(trainGraph, false);
   checkTensorsMatch(expectedModel, model, modelPath);
   checkTensorsMatch(expectedTrain, train, trainPath);
+  if (std::string why = findNonFinite(model.tensors); !why.empty())
+    fail("{}: {}", modelPath, why);
+  if (std::string why = findNonFinite(train.tensors); !why.empty())
+    fail("{}: {}", trainPath, why);
+  if (const Tensor *step = train.find(kStepStateName); step && step->at(0) < 0)
+    fail("{}: step counter {} is negative", trainPath, static_cast<int64_t>(step->at(0)));
   try {
-    json config = json::parse(meta(train, trainPath, "kiln.config"));
     History history = historyFromJson(json::parse(meta(train, trainPath, "kiln.history")));
     json early = json::parse(meta(train, trainPath, "kiln.early_stopping"));
-    state.epochsDone = std::stoll(epoch);
+    size_t used = 0;
+    int64_t epochsDone = std::stoll(epoch, &used);
+    if (used != epoch.size() || epochsDone < 0)
+      fail("{}: corrupt epoch '{}'", trainPath, epoch);
+    state.epochsDone = epochsDone;
     state.history = std::move(history);
     const json &best = early.at("best");
     state.earlyStopping = {best.is_null() ? std::numeric_limits<double>::infinity()

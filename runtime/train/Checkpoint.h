@@ -1,30 +1,63 @@
-// Checkpoints (DESIGN §10): a directory holding
+// Checkpoints (DESIGN §10): a directory holding one folder per saved epoch, epoch-N/, with
 //   model.safetensors        the model's state_dict, with PyTorch's names and layouts
 //                            (loads into reference/pytorch_mnist.py with load_state_dict),
 //                            and in its metadata the model, the input normalization it
 //                            expects and, for a model file, the file's text
 //   train_state.safetensors  optimizer moments, the step counter, and in its metadata the
 //                            epoch, the run's configuration, history and early-stopping
-//                            counters, so `--resume` continues exactly.
-// Each file is written atomically; both carry the epoch, and loading refuses a pair whose
-// epochs differ (a crash between the two writes).
+//                            counters, so `--resume` continues exactly
+//   manifest.json            written last: both files' sizes and CRC-32s, the epoch and the
+//                            save's sequence number.
+// A checkpoint is complete or absent: an epoch folder without its manifest, or whose files
+// do not match it, is not one (CheckpointFolder.cpp has the protocol). Readers take the
+// newest complete epoch folder; a folder holding the two files itself (written before
+// epoch folders) still loads.
 #pragma once
 
 #include "kiln/runtime/train/Trainer.h"
 
 #include <nlohmann/json_fwd.hpp>
+
+#include <functional>
 #include <optional>
 #include <string>
+#include <string_view>
 
 namespace kiln {
 
 inline constexpr const char *kModelFile = "model.safetensors";
 inline constexpr const char *kTrainStateFile = "train_state.safetensors";
+inline constexpr const char *kManifestFile = "manifest.json";
 
-/// Writes the checkpoint of `state` into directory `dir` (created if needed);
+/// A test seam: called with a step's name ("write model.safetensors", "rename
+/// manifest.json", ...) before each step of writing a checkpoint; it may throw (or end
+/// the process) to interrupt the write there.
+using CheckpointStepHook = std::function<void(std::string_view step)>;
+
+/// The files of one complete checkpoint.
+struct CheckpointFiles {
+  std::string dir; ///< the epoch folder (or, for the one-folder layout, the checkpoint folder)
+  std::string model, trainState;
+  int64_t epoch = -1;    ///< from the manifest; -1 for the one-folder layout
+  uint64_t sequence = 0; ///< the save's number in its folder; 0 for the one-folder layout
+};
+
+/// The newest complete checkpoint in `dir`: `dir` itself if it is an epoch folder, else
+/// its complete epoch folder of the highest sequence number, else the files of the
+/// one-folder layout. kiln::Error if there is none (naming why the newest one found is
+/// incomplete).
+CheckpointFiles findCheckpoint(const std::string &dir);
+
+/// The model file a checkpoint path names: a file is itself, a folder the model file of
+/// its newest complete checkpoint. What kiln eval, kiln predict and --init read.
+std::string checkpointModelFile(const std::string &path);
+
+/// Writes the checkpoint of `state` (epoch state.epochsDone) into directory `dir`
+/// (created if needed), complete or not at all, and removes the older ones;
 /// `modelSource` is a model file's text (ModelSpec::source), kept beside its path.
+/// kiln::Error, before anything is written, if a tensor holds a NaN or an infinity.
 void saveCheckpoint(const std::string &dir, const TrainConfig &config, const RunState &state,
-                    const std::string &modelSource = {});
+                    const std::string &modelSource = {}, const CheckpointStepHook &hook = {});
 
 /// The model name recorded in a checkpoint (a directory or a model.safetensors file).
 std::string checkpointModel(const std::string &path);
@@ -48,11 +81,16 @@ void loadModelState(const std::string &path, const Graph &graph, ParamStore &sto
 /// The configuration a checkpoint directory was trained with (only its train state is
 /// read): `--resume` builds its step graph from it, so the optimizer state fits.
 TrainConfig checkpointConfig(const std::string &dir);
+TrainConfig checkpointConfig(const CheckpointFiles &files);
 
-/// Loads a whole checkpoint directory for `--resume`: model state, optimizer state,
-/// epoch, history and early stopping. Returns the configuration it was saved with (JSON)
-/// so the caller can continue with the same settings.
+/// Loads a whole checkpoint for `--resume` (the newest complete one of `dir`): model
+/// state, optimizer state, epoch, history and early stopping. Refuses files of different
+/// models or epochs, a negative step counter or epoch, and non-finite tensors. Returns
+/// the configuration it was saved with (JSON) so the caller can continue with the same
+/// settings.
 nlohmann::json loadCheckpoint(const std::string &dir, const Graph &trainGraph, RunState &state);
+nlohmann::json loadCheckpoint(const CheckpointFiles &files, const Graph &trainGraph,
+                              RunState &state);
 
 /// The TrainConfig as JSON and back (the checkpoint's record of how it was made).
 nlohmann::json configToJson(const TrainConfig &config);

@@ -154,16 +154,17 @@ ModelRun prepareRun(ModelSpec model, TrainConfig config, const RunPaths &paths) 
   if (!paths.resume.empty()) {
     // The step graph comes from the saved configuration: its optimizer decides which
     // state the checkpoint holds.
-    TrainConfig resumed = checkpointConfig(paths.resume);
+    CheckpointFiles found = findCheckpoint(paths.resume);
+    TrainConfig resumed = checkpointConfig(found);
     if (resumed.model != config.model)
       fail("{}: checkpoint of model '{}', not '{}'", paths.resume, resumed.model, config.model);
     Graph trainGraph = buildStageGraph(run.model, Stage::Train, resumed.batch, resumed.step);
-    loadCheckpoint(paths.resume, trainGraph, run.state);
+    loadCheckpoint(found, trainGraph, run.state);
     resumed.epochs = config.epochs;
     resumed.backend = config.backend;
     config = resumed;
-    fmt::print(stderr, "[{}] resuming after epoch {} of {}\n", config.model, run.state.epochsDone,
-               config.epochs);
+    fmt::print(stderr, "[{}] resuming after epoch {} of {} from {}\n", config.model,
+               run.state.epochsDone, config.epochs, found.dir);
   } else {
     // Building the step checks the freeze prefixes and the optimizer's settings.
     buildStageGraph(run.model, Stage::Train, config.batch, config.step);
@@ -283,8 +284,6 @@ EvalResult evaluateCheckpoint(const std::string &checkpoint, std::optional<std::
                               int64_t testBatch) {
   std::string name = model ? *model : checkpointModel(checkpoint);
   ModelSpec spec = checkpointModelSpec(checkpoint, model);
-  if (!out.empty())
-    ensureWritableDir(out);
   TrainConfig config;
   config.model = name;
   config.backend = backend;
@@ -297,6 +296,9 @@ EvalResult evaluateCheckpoint(const std::string &checkpoint, std::optional<std::
   MnistDataset test = loadMnist(dataDir, Split::Test);
   checkModelFitsData(spec, test, dataDir);
   resolveNormalization(config, test);
+  // Only now that every input is known to be good: bad input leaves nothing behind.
+  if (!out.empty())
+    ensureWritableDir(out);
   Trainer trainer(spec, config, state);
   EvalResult eval = trainer.evaluate(test);
   std::string title = name + " (" + checkpoint + ")";

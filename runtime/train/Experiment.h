@@ -47,8 +47,9 @@ std::vector<ModelRun> runMnistExperiment(const std::vector<TrainConfig> &configs
                                          const RunPaths &paths);
 
 /// `kiln eval`: the test-set report of a checkpoint; `model` defaults to the one
-/// recorded in the checkpoint. Writes the report into `out` when it is not empty and
-/// returns the printed classification report.
+/// recorded in the checkpoint. Writes the report into `out` when it is not empty (made
+/// only once the checkpoint and the data have been checked) and returns the printed
+/// classification report.
 EvalResult evaluateCheckpoint(const std::string &checkpoint, std::optional<std::string> model,
                               const std::string &dataDir, const std::string &out, Backend backend,
                               int64_t testBatch);

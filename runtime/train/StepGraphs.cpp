@@ -18,18 +18,9 @@ namespace kiln {
 namespace {
 
 std::string_view stageName(Stage stage) {
-  switch (stage) {
-  case Stage::Forward:
-    return "forward";
-  case Stage::Predict:
-    return "predict";
-  case Stage::Eval:
-    return "eval";
-  case Stage::Backward:
-    return "backward";
-  case Stage::Train:
-    return "train";
-  }
+  for (const StageName &s : kStageNames)
+    if (s.stage == stage)
+      return s.name;
   fail("unknown stage");
 }
 
@@ -94,10 +85,13 @@ Head addHead(Graph &graph, const ModelSpec &entry, ValueId output, int64_t batch
 } // namespace
 
 Stage parseStage(std::string_view name) {
-  for (Stage s : {Stage::Forward, Stage::Predict, Stage::Eval, Stage::Backward, Stage::Train})
-    if (stageName(s) == name)
-      return s;
-  fail("unknown stage '{}' (choices: forward, predict, eval, backward, train)", name);
+  std::vector<std::string_view> names;
+  for (const StageName &s : kStageNames) {
+    if (s.name == name)
+      return s.stage;
+    names.push_back(s.name);
+  }
+  fail("unknown stage '{}' (choices: {})", name, fmt::join(names, ", "));
 }
 
 std::vector<std::string> trainableParameters(const Graph &graph,

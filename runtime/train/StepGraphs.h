@@ -13,6 +13,7 @@
 #include "kiln/ir/Graph.h"
 #include "kiln/runtime/optim/Optimizer.h"
 
+#include <iterator>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -20,6 +21,20 @@
 namespace kiln {
 
 enum class Stage { Forward, Predict, Eval, Backward, Train };
+
+/// Each step graph's name, in order: the one list that parseStage, kiln ir and their
+/// error messages read.
+struct StageName {
+  Stage stage;
+  std::string_view name;
+};
+inline constexpr StageName kStageNames[] = {{Stage::Forward, "forward"},
+                                            {Stage::Predict, "predict"},
+                                            {Stage::Eval, "eval"},
+                                            {Stage::Backward, "backward"},
+                                            {Stage::Train, "train"}};
+static_assert(std::size(kStageNames) == static_cast<size_t>(Stage::Train) + 1,
+              "every Stage has its name in kStageNames, in order");
 
 /// "forward|predict|eval|backward|train"; kiln::Error listing the choices otherwise.
 Stage parseStage(std::string_view name);

@@ -6,6 +6,7 @@
 #include <fmt/core.h>
 
 #include <chrono>
+#include <cmath>
 
 namespace kiln {
 
@@ -67,16 +68,28 @@ EpochRecord Trainer::runEpoch(const Dataset &train, const Dataset &test, int64_t
       state_.store.bind(step.graph(), config_.seed);
     std::vector<Tensor> inputs = {batch->x, batch->y, lrTensor};
     std::vector<Tensor> out = step.run(inputs, state_.store);
-    lossSum += out[kLossOutput].at(0) * static_cast<double>(b);
+    double loss = out[kLossOutput].at(0);
+    ++steps;
+    if (!std::isfinite(loss)) {
+      bar.finish();
+      fail("[{}] training diverged at epoch {}, step {} of {}: the loss is {} (learning rate "
+           "{}); stopped without a checkpoint of this epoch",
+           config_.model, epoch + 1, steps, loader.batchesPerEpoch(), loss, lr);
+    }
+    lossSum += loss * static_cast<double>(b);
     correct += static_cast<int64_t>(out[kCorrectOutput].at(0));
     seen += b;
-    bar.update(++steps, seen, lossSum / static_cast<double>(seen),
+    bar.update(steps, seen, lossSum / static_cast<double>(seen),
                static_cast<double>(correct) / static_cast<double>(seen));
   }
   bar.finish();
   double trainSeconds = seconds(start);
 
   EvalResult eval = evaluate(test);
+  if (!std::isfinite(eval.loss))
+    fail("[{}] training diverged in epoch {}: the test loss is {} (learning rate {}); stopped "
+         "without a checkpoint of this epoch",
+         config_.model, epoch + 1, eval.loss, lr);
   EpochRecord record{static_cast<int>(epoch) + 1,
                      lossSum / static_cast<double>(seen),
                      static_cast<double>(correct) / static_cast<double>(seen),

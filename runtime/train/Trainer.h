@@ -60,6 +60,8 @@ public:
   Trainer(ModelSpec model, TrainConfig config, RunState &state);
 
   /// Trains one epoch (index `epoch`, from 0) and evaluates; appends to the history.
+  /// kiln::Error naming the epoch and step as soon as a loss is not finite (the run
+  /// diverged): the epoch is not recorded, so no checkpoint of it is written.
   EpochRecord runEpoch(const Dataset &train, const Dataset &test, int64_t epoch);
   /// Runs the remaining epochs; `afterEpoch` is called after each (for checkpoints).
   /// Returns true if early stopping ended the run. Checks first that both data sets fit

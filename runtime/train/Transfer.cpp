@@ -34,9 +34,7 @@ std::string mismatch(const Type &have, const Type &want) {
 
 InitReport loadMatchingModelState(const std::string &path, const Graph &graph, ParamStore &store) {
   InitReport report;
-  report.file = std::filesystem::is_directory(path)
-                    ? (std::filesystem::path(path) / kModelFile).string()
-                    : path;
+  report.file = checkpointModelFile(path);
   SafetensorsFile file = readSafetensors(report.file);
   std::vector<std::pair<std::string, const Tensor *>> take;
   std::set<std::string> modelNames;

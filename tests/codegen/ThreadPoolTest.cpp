@@ -2,10 +2,19 @@
 // limit and never shared by two bodies at a time, nested loops run inline.
 #include "kiln/runtime/ThreadPool.h"
 
+#include "kiln/ir/Error.h"
+
 #include <catch2/catch.hpp>
 
 #include <atomic>
+#include <cstdlib>
+#include <fstream>
+#include <string>
 #include <vector>
+
+#include <sys/resource.h>
+#include <sys/wait.h>
+#include <unistd.h>
 
 using namespace kiln;
 
@@ -70,4 +79,59 @@ TEST_CASE("a parallel loop inside a parallel loop runs inline", "[jit][threads]"
       },
       &outer);
   REQUIRE(outer.inner.load() == 40);
+}
+
+TEST_CASE("a pool whose worker cannot start stops the workers it started", "[jit][threads]") {
+  // In a child process whose address space leaves room for a few thread stacks only, so
+  // that a start fails for certain: before the fix this aborted in std::terminate or hung.
+  pid_t pid = ::fork();
+  REQUIRE(pid >= 0);
+  if (pid == 0) {
+    ::alarm(60); // a hang ends the child by SIGALRM, which the parent reports
+    long pages = 0;
+    std::ifstream("/proc/self/statm") >> pages;
+    rlim_t used = static_cast<rlim_t>(pages) * static_cast<rlim_t>(::sysconf(_SC_PAGESIZE));
+    rlimit limit{used + (rlim_t(64) << 20), used + (rlim_t(64) << 20)};
+    if (::setrlimit(RLIMIT_AS, &limit) != 0)
+      ::_exit(10);
+    try {
+      ThreadPool pool(100000);
+      ::_exit(11);
+    } catch (const Error &e) {
+      ::_exit(std::string(e.what()).rfind("cannot start thread ", 0) == 0 ? 0 : 12);
+    } catch (...) {
+      ::_exit(13);
+    }
+  }
+  int status = 0;
+  REQUIRE(::waitpid(pid, &status, 0) == pid);
+  INFO("child status " << status << " (signal " << (WIFSIGNALED(status) ? WTERMSIG(status) : 0)
+                       << ")");
+  REQUIRE(WIFEXITED(status));
+  REQUIRE(WEXITSTATUS(status) == 0);
+}
+
+TEST_CASE("thread counts outside 1 to 4x the hardware threads are refused", "[jit][threads]") {
+  int max = ThreadPool::maxThreads();
+  CHECK(max == 4 * ThreadPool::hardwareThreads());
+  CHECK(ThreadPool::checkThreadCount("1").empty());
+  CHECK(ThreadPool::checkThreadCount(std::to_string(max)).empty());
+  for (std::string bad :
+       {std::string("0"), std::string("-1"), std::to_string(max + 1), std::string("100000"),
+        std::string("99999999999999999999"), std::string("2x"), std::string("")})
+    CHECK_THAT(ThreadPool::checkThreadCount(bad),
+               Catch::StartsWith(bad + " is not a thread count from 1 to " + std::to_string(max)));
+  CHECK_THROWS_WITH(ThreadPool::setGlobalThreads(0), Catch::StartsWith("0 is not a thread count"));
+  CHECK_THROWS_WITH(ThreadPool::setGlobalThreads(max + 1),
+                    Catch::Contains("is not a thread count"));
+
+  ::setenv("KILN_THREADS", "100000", 1);
+  CHECK_THROWS_WITH(ThreadPool::environmentThreads(),
+                    Catch::StartsWith("KILN_THREADS=100000: 100000 is not a thread count"));
+  ::setenv("KILN_THREADS", "0", 1);
+  CHECK_THROWS(ThreadPool::environmentThreads());
+  ::setenv("KILN_THREADS", "2", 1);
+  CHECK(ThreadPool::environmentThreads() == std::optional<int>(2));
+  ::unsetenv("KILN_THREADS");
+  CHECK(!ThreadPool::environmentThreads());
 }

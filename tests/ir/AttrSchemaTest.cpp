@@ -8,6 +8,7 @@
 
 #include <catch2/catch.hpp>
 
+#include <cmath>
 #include <set>
 
 using namespace kiln;
@@ -74,6 +75,29 @@ TEST_CASE("state takes its initializer typed, and metadata keys on any node", "[
   Graph g;
   CHECK_THROWS_WITH(g.addState("w", {DType::F32, {2}}, {{"trainable", int64_t{1}}}),
                     "state 'w': attribute 'trainable' must be a bool, got int");
+}
+
+TEST_CASE("a state's initializer has the attribute its rule needs, in range", "[ir][attrs]") {
+  auto init = [](const char *rule, const char *key, double value) {
+    return Attrs{{"init", std::string(rule)}, {key, value}};
+  };
+  CHECK_NOTHROW(checkAttrs(OpKind::State, init("normal", "std", 0.02)));
+  CHECK_NOTHROW(checkAttrs(OpKind::State, init("normal", "std", 0.0)));
+  CHECK_NOTHROW(checkAttrs(OpKind::State, init("constant", "value", -3.0)));
+  CHECK_THROWS_WITH(checkAttrs(OpKind::State, init("normal", "std", -0.5)),
+                    "attribute 'std' of init = \"normal\" must be finite and >= 0, got -0.5");
+  CHECK_THROWS_WITH(checkAttrs(OpKind::State, init("uniform", "bound", -1.0)),
+                    "attribute 'bound' of init = \"uniform\" must be finite and >= 0, got -1");
+  CHECK_THROWS_WITH(checkAttrs(OpKind::State, init("normal", "std", INFINITY)),
+                    "attribute 'std' of init = \"normal\" must be finite and >= 0, got inf");
+  CHECK_THROWS_WITH(checkAttrs(OpKind::State, init("constant", "value", NAN)),
+                    "attribute 'value' of init = \"constant\" must be finite, got nan");
+  CHECK_THROWS_WITH(checkAttrs(OpKind::State, {{"init", std::string("normal")}}),
+                    "init = \"normal\" needs attribute 'std'");
+  Graph g;
+  CHECK_THROWS_WITH(g.addState("w", {DType::F32, {2}}, init("normal", "std", -1.0)),
+                    "state 'w': attribute 'std' of init = \"normal\" must be finite and >= 0, "
+                    "got -1");
 }
 
 TEST_CASE("Graph::add checks the schema before the shape rule", "[ir][attrs]") {

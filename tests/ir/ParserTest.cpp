@@ -63,7 +63,8 @@ TEST_CASE("attributes of every kind round-trip with their kinds", "[ir][parser]"
               {"m.ints", std::vector<int64_t>{1, -2, 3}},
               {"m.empty", std::vector<int64_t>{}},
               {"m.floats", std::vector<double>{1.0, -2.5, 1e300}},
-              {"init", std::string("uniform")}};
+              {"init", std::string("uniform")},
+              {"bound", 0.5}}; // uniform's range: a state's initializer must be complete
   g.addState("s", {DType::F32, {2}}, attrs, "block-1/sub.layer");
   Graph parsed = roundTrip(g);
   CHECK(parsed.node(0).attrs == attrs);

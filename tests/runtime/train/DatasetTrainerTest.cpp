@@ -90,9 +90,12 @@ TEST_CASE("kiln's experiment writes every report for a user's model and data", "
   ModelRun run = trainModel(smallMlp(), config, clusters(100, 1), clusters(30, 2), paths);
   CHECK(run.state.epochsDone == 2);
   for (const char *file :
-       {"checkpoint/model.safetensors", "checkpoint/train_state.safetensors", "history.csv",
-        "learning_curves.svg", "classification_report.txt", "confusion_matrix.png"})
+       {"checkpoint/epoch-2/model.safetensors", "checkpoint/epoch-2/train_state.safetensors",
+        "checkpoint/epoch-2/manifest.json", "history.csv", "learning_curves.svg",
+        "classification_report.txt", "confusion_matrix.png"})
     CHECK(std::filesystem::exists(paths.out + "/" + file));
+  // The checkpoint of epoch 2 replaced that of epoch 1.
+  CHECK_FALSE(std::filesystem::exists(paths.out + "/checkpoint/epoch-1"));
   // Examples that are not images have no picture of the misclassified ones.
   CHECK_FALSE(std::filesystem::exists(paths.out + "/misclassified.png"));
 }

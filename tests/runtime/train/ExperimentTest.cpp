@@ -11,6 +11,7 @@
 #include "tests/runtime/io/TestDir.h"
 
 #include <catch2/catch.hpp>
+#include <nlohmann/json.hpp>
 
 #include <filesystem>
 
@@ -76,7 +77,7 @@ TEST_CASE("kiln train --resume continues with the saved optimizer, bit for bit",
   CHECK(resumed.state.history.epochs[1].lr == straight.state.history.epochs[1].lr);
   CHECK(resumed.finalEval.predictions == straight.finalEval.predictions);
   for (const char *file : {"history.csv", "learning_curves.svg", "classification_report.txt",
-                           "confusion_matrix.png", "checkpoint/model.safetensors"})
+                           "confusion_matrix.png", "checkpoint/epoch-2/model.safetensors"})
     CHECK(std::filesystem::exists(dir.file(std::string("halves/") + file)));
 }
 
@@ -136,4 +137,29 @@ TEST_CASE("a checkpoint that does not keep its model file reads the file", "[tra
   CHECK_THROWS_WITH(
       evaluateCheckpoint(dir.file("checkpoint"), std::nullopt, dir.str(), "", Backend::Interp, 50),
       model + ": cannot open the model file");
+}
+
+TEST_CASE("a run whose loss stops being finite ends with an error and keeps the last good "
+          "checkpoint",
+          "[train]") {
+  TestDir dir;
+  TrainConfig config = tinyConfig("mlp", 3);
+  config.lr = 1e-3;
+  // Epoch 1 trains at 1e-3, epoch 2 at 1e27: it diverges there.
+  config.schedule.kind = ScheduleKind::Step;
+  config.schedule.stepSize = 1;
+  config.schedule.gamma = 1e30;
+  RunPaths paths;
+  paths.out = dir.file("run");
+  CHECK_THROWS_WITH(trainModel(zooEntry("mlp"), config, tinyMnist(130), tinyMnist(50), paths),
+                    Catch::Matches("\\[mlp\\] training diverged at epoch 2, step [1-3] of 3: the "
+                                   "loss is (-?nan|-?inf) \\(learning rate 1e\\+27\\); stopped "
+                                   "without a checkpoint of this epoch"));
+  CheckpointFiles last = findCheckpoint(dir.file("run/checkpoint"));
+  CHECK(last.epoch == 1);
+  RunState state;
+  loadCheckpoint(last, buildStageGraph("mlp", Stage::Train, config.batch, config.step), state);
+  CHECK(state.epochsDone == 1);
+  for (const auto &entry : std::filesystem::directory_iterator(dir.file("run/checkpoint")))
+    CHECK(entry.path().filename() == "epoch-1");
 }

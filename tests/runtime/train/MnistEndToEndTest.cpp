@@ -37,10 +37,10 @@ TEST_CASE("one epoch of the MLP on MNIST reaches 95.5% and writes every report",
 
   REQUIRE(runs.size() == 1);
   CHECK(runs[0].finalEval.accuracy >= 0.955);
-  for (const char *file :
-       {"history.csv", "history.json", "learning_curves.svg", "confusion_matrix.png",
-        "misclassified.png", "classification_report.txt", "samples.png", "summary.txt",
-        "mlp/checkpoint/model.safetensors", "mlp/checkpoint/train_state.safetensors"}) {
+  for (const char *file : {"history.csv", "history.json", "learning_curves.svg",
+                           "confusion_matrix.png", "misclassified.png", "classification_report.txt",
+                           "samples.png", "summary.txt", "mlp/checkpoint/epoch-1/model.safetensors",
+                           "mlp/checkpoint/epoch-1/train_state.safetensors"}) {
     INFO(file);
     CHECK(std::filesystem::file_size(out.file(file)) > 0);
   }

@@ -51,7 +51,8 @@ TEST_CASE("a run normalizes with its training set's statistics and eval uses the
   const std::string checkpoint = dir.file("run/checkpoint");
   CHECK(sameNorm(*checkpointConfig(checkpoint).norm, stats));
   CHECK(sameNorm(checkpointNormalization(checkpoint), stats));
-  CHECK(sameNorm(checkpointNormalization(dir.file("run/checkpoint/model.safetensors")), stats));
+  CHECK(sameNorm(checkpointNormalization(dir.file("run/checkpoint/epoch-1/model.safetensors")),
+                 stats));
 
   // kiln eval feeds the test set exactly as the run's final evaluation did...
   EvalResult eval =
