@@ -150,6 +150,9 @@ private:
       // e.byte counts from 1 within the header text.
       uint64_t at = 8 + (e.byte > 0 ? e.byte - 1 : 0);
       failAt(at, "header is not valid JSON: {}", stripJsonPrefix(e.what()));
+    } catch (const Json::exception &e) {
+      // Valid syntax the parser still refuses: a number beyond double (out_of_range.406).
+      failAt(8, "header is not valid JSON: {}", stripJsonPrefix(e.what()));
     }
     if (duplicate)
       failTensor(*duplicate, "duplicate name in the header");
@@ -159,12 +162,17 @@ private:
   }
 
   /// "[json.exception.parse_error.101] parse error at line 1, column 3: syntax error ..."
-  /// -> "syntax error ... (line 1, column 3)".
+  /// -> "syntax error ... (line 1, column 3)";
+  /// "[json.exception.out_of_range.406] number overflow ..." -> "number overflow ...".
   static std::string stripJsonPrefix(std::string_view what) {
     size_t at = what.find("parse error");
     size_t colon = what.find(": ", at);
-    if (at == std::string_view::npos || colon == std::string_view::npos)
-      return std::string(what);
+    if (at == std::string_view::npos || colon == std::string_view::npos) {
+      size_t tag = what.find("] ");
+      return std::string(what.starts_with("[json.exception.") && tag != std::string_view::npos
+                             ? what.substr(tag + 2)
+                             : what);
+    }
     std::string_view where = what.substr(at, colon - at);
     if (where.starts_with("parse error at "))
       where.remove_prefix(std::string_view("parse error at ").size());

@@ -168,6 +168,10 @@ TEST_CASE("safetensors reader reports every malformation with its location", "[i
                                      "parsing value - unexpected '}'; expected '[', '{', or a "
                                      "literal (line 1, column 6)");
   }
+  SECTION("a number beyond double (found by the safetensors fuzzer)") {
+    check(assemble(R"({"w":{"dtype":"F32","shape":[2],"data_offsets":4e44444}})", ""),
+          "byte 8: header is not valid JSON: number overflow parsing '4e44444'");
+  }
   SECTION("header is not an object") {
     check(assemble("[1,2]", ""), "byte 8: header is a JSON array, not an object");
   }
