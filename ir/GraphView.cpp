@@ -183,10 +183,14 @@ void writeDot(std::ostream &os, const Graph &graph) {
   };
   // GCC 12 warns that Boost 1.74's edge iterator (a boost::optional) "may be used
   // uninitialized" once inlined here; it is initialized before use.
+#if defined(__GNUC__) && !defined(__clang__)
 #pragma GCC diagnostic push
 #pragma GCC diagnostic ignored "-Wmaybe-uninitialized"
+#endif
   boost::write_graphviz(os, g, vertexWriter, edgeWriter, graphWriter);
+#if defined(__GNUC__) && !defined(__clang__)
 #pragma GCC diagnostic pop
+#endif
 }
 
 } // namespace kiln

@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
-# Installs every Debian package kiln's build, tests and data fetch need, then configures
-# and builds kiln in ./build. Idempotent: a second run installs nothing and rebuilds only
-# what changed. Run as root on Debian 12 (bookworm).
+# Installs every Debian package kiln's build, tests, fuzzers and data fetch need, then
+# configures and builds kiln in ./build (`--no-build`: install only). Idempotent: a second
+# run installs nothing and rebuilds only what changed. Run as root on Debian 12 (bookworm).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -9,6 +9,7 @@ packages=(
   build-essential cmake ninja-build ccache pkg-config
   llvm-19-dev llvm-19-tools            # LLVM 19 (ORC LLJIT) and FileCheck for IR tests
   clang-19                             # compiles the JIT's libjit kernels to LLVM bitcode
+  libclang-rt-19-dev                   # libFuzzer and clang's sanitizer runtimes (scripts/fuzz.sh)
   libeigen3-dev libboost-graph-dev     # interpreter kernels; graph algorithms
   libbenchmark-dev catch2              # benchmarks; tests
   zlib1g-dev libpng-dev                # gzip'd IDX files; PNG reports
@@ -32,5 +33,6 @@ if ((${#missing[@]})); then
   apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
 fi
 
+[[ ${1:-} == --no-build ]] && exit 0
 cmake -S . -B build -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo >/dev/null
 ninja -C build
