@@ -26,13 +26,13 @@ constexpr std::optional<SourceOp> sourceOp(OpKind kind) {
 }
 
 enum class ElementwiseOp : uint8_t {
-#define ELEMENTWISE(Enum, Mnemonic, Arity, Cost, AttrSet, Differentiable) Enum,
+#define ELEMENTWISE(Enum, Mnemonic, Arity, Cost, AttrSet, Differentiable, Types, Domain) Enum,
 #include "kiln/ir/Ops.def"
 };
 
 constexpr std::optional<ElementwiseOp> elementwiseOp(OpKind kind) {
   switch (kind) {
-#define ELEMENTWISE(Enum, Mnemonic, Arity, Cost, AttrSet, Differentiable)                          \
+#define ELEMENTWISE(Enum, Mnemonic, Arity, Cost, AttrSet, Differentiable, Types, Domain)           \
   case OpKind::Enum:                                                                               \
     return ElementwiseOp::Enum;
 #include "kiln/ir/Ops.def"
@@ -40,6 +40,43 @@ constexpr std::optional<ElementwiseOp> elementwiseOp(OpKind kind) {
     return std::nullopt;
   }
 }
+
+/// Ops.def's Types column: the operand types an elementwise op takes.
+enum class OperandTypes : uint8_t { Numeric, Float, Own };
+/// Ops.def's Domain column: where an elementwise op is defined and smooth.
+enum class OperandDomain : uint8_t { Real, Positive, AwayFromZero, Own };
+
+constexpr OperandTypes operandTypes(ElementwiseOp op) {
+  switch (op) {
+#define ELEMENTWISE(Enum, Mnemonic, Arity, Cost, AttrSet, Differentiable, Types, Domain)           \
+  case ElementwiseOp::Enum:                                                                        \
+    return OperandTypes::Types;
+#include "kiln/ir/Ops.def"
+  }
+  return OperandTypes::Own;
+}
+
+constexpr OperandDomain operandDomain(ElementwiseOp op) {
+  switch (op) {
+#define ELEMENTWISE(Enum, Mnemonic, Arity, Cost, AttrSet, Differentiable, Types, Domain)           \
+  case ElementwiseOp::Enum:                                                                        \
+    return OperandDomain::Domain;
+#include "kiln/ir/Ops.def"
+  }
+  return OperandDomain::Own;
+}
+
+/// A plain elementwise op: no attributes, all operands and the result of one type; its
+/// shape rule and test cases come from the table (Types other than Own).
+constexpr bool isPlainElementwise(ElementwiseOp op) {
+  return operandTypes(op) != OperandTypes::Own;
+}
+
+// A switch over OpKind hands the whole category to one function, which switches over
+// ElementwiseOp with a default for the plain ops, by listing every elementwise op:
+//   #define ELEMENTWISE(Enum, ...) case OpKind::Enum:
+//   #include "kiln/ir/Ops.def"
+//     return elementwiseRule(...);
 
 enum class ReductionOp : uint8_t {
 #define REDUCTION(Enum, Mnemonic, Arity, Cost, AttrSet, Differentiable) Enum,

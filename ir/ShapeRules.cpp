@@ -7,6 +7,7 @@
 #include "kiln/ir/CheckedMath.h"
 #include "kiln/ir/Error.h"
 #include "kiln/ir/OpAttrs.h"
+#include "kiln/ir/OpGroups.h"
 
 #include <algorithm>
 #include <cassert>
@@ -81,10 +82,10 @@ Type convOutput(const Type &x, const Type &w, const ConvAttrs &c) {
   if (int64_t expected = checkedMul(w.shape[1], c.groups, "filter channels times groups");
       expected != channels)
     fail("filter expects {} input channels, input has {}", expected, channels);
-  int64_t ho = windowOutputSize(x.shape[2], w.shape[2], c.stride[0], c.padding[0],
-                                c.dilation[0], "height");
-  int64_t wo = windowOutputSize(x.shape[3], w.shape[3], c.stride[1], c.padding[1],
-                                c.dilation[1], "width");
+  int64_t ho =
+      windowOutputSize(x.shape[2], w.shape[2], c.stride[0], c.padding[0], c.dilation[0], "height");
+  int64_t wo =
+      windowOutputSize(x.shape[3], w.shape[3], c.stride[1], c.padding[1], c.dilation[1], "width");
   return {x.dtype, {x.shape[0], out, ho, wo}};
 }
 
@@ -120,18 +121,53 @@ Type matmulType(const Type &a, const Type &b, const Attrs &attrs) {
 
 int64_t windowOutputSize(int64_t input, int64_t kernel, int64_t stride, int64_t padding,
                          int64_t dilation, const char *axis) {
-  int64_t span = checkedAdd(checkedMul(dilation, kernel - 1, "the dilated window"), 1,
-                            "the dilated window");
+  int64_t span =
+      checkedAdd(checkedMul(dilation, kernel - 1, "the dilated window"), 1, "the dilated window");
   int64_t padded = checkedAdd(input, checkedMul(2, padding, "the padding"), "the padded input");
   if (span > padded)
-    fail("window {} (dilated {}) is larger than the padded input {} along {}", kernel, span,
-         padded, axis);
+    fail("window {} (dilated {}) is larger than the padded input {} along {}", kernel, span, padded,
+         axis);
   return (padded - span) / stride + 1;
 }
 
 namespace {
 
 /// The op's rule, without the final size check.
+/// The rule of the elementwise category: a plain op's follows from its Types column.
+Type elementwiseRule(ElementwiseOp op, const std::vector<Type> &in, const Attrs &attrs) {
+  switch (op) {
+  case ElementwiseOp::Convert:
+    return {dtypeAttr(attrs), in[0].shape};
+  case ElementwiseOp::Compare:
+    requireSame(in); // checkAttrs has checked the direction
+    return {DType::Bool, in[0].shape};
+  case ElementwiseOp::Select:
+    if (in[0].dtype != DType::Bool)
+      fail("the predicate must be bool, got {}", in[0].str());
+    if (in[0].shape != in[1].shape)
+      fail("predicate shape {} differs from {}", shapeStr(in[0].shape), in[1].str());
+    if (in[1] != in[2])
+      fail("branch types differ: {} vs {}", in[1].str(), in[2].str());
+    return in[1];
+  default: // a plain op
+    break;
+  }
+  const char *what = in.size() == 1 ? "operand" : "operands";
+  requireSame(in);
+  switch (operandTypes(op)) {
+  case OperandTypes::Numeric:
+    if (in[0].dtype == DType::Bool)
+      fail("{} must be numeric, got {}", what, in[0].str());
+    break;
+  case OperandTypes::Float:
+    requireFloat(in[0], "operand");
+    break;
+  case OperandTypes::Own:
+    fail("no shape rule: Ops.def gives this op Types Own, and elementwiseRule has no case");
+  }
+  return in[0];
+}
+
 Type applyRule(OpKind op, const std::vector<Type> &in, const Attrs &attrs) {
   int arity = opInfo(op).arity;
   if (arity >= 0 && in.size() != static_cast<size_t>(arity))
@@ -170,48 +206,9 @@ Type applyRule(OpKind op, const std::vector<Type> &in, const Attrs &attrs) {
       fail("the counter must be i32[], got {}", in[0].str());
     return {DType::F32, shapeAttr(attrs)};
 
-  case OpKind::Neg:
-  case OpKind::Abs:
-    if (in[0].dtype == DType::Bool)
-      fail("operand must be numeric, got {}", in[0].str());
-    return in[0];
-  case OpKind::Exp:
-  case OpKind::Log:
-  case OpKind::Sqrt:
-  case OpKind::Rsqrt:
-  case OpKind::Tanh:
-  case OpKind::Logistic:
-    requireFloat(in[0], "operand");
-    return in[0];
-  case OpKind::Convert:
-    return {dtypeAttr(attrs), in[0].shape};
-
-  case OpKind::Add:
-  case OpKind::Sub:
-  case OpKind::Mul:
-  case OpKind::Div:
-  case OpKind::Max:
-  case OpKind::Min:
-    requireSame(in);
-    if (in[0].dtype == DType::Bool)
-      fail("operands must be numeric, got {}", in[0].str());
-    return in[0];
-  case OpKind::Pow:
-    requireSame(in);
-    requireFloat(in[0], "operand");
-    return in[0];
-  case OpKind::Compare: {
-    requireSame(in); // checkAttrs has checked the direction
-    return {DType::Bool, in[0].shape};
-  }
-  case OpKind::Select:
-    if (in[0].dtype != DType::Bool)
-      fail("the predicate must be bool, got {}", in[0].str());
-    if (in[0].shape != in[1].shape)
-      fail("predicate shape {} differs from {}", shapeStr(in[0].shape), in[1].str());
-    if (in[1] != in[2])
-      fail("branch types differ: {} vs {}", in[1].str(), in[2].str());
-    return in[1];
+#define ELEMENTWISE(Enum, ...) case OpKind::Enum:
+#include "kiln/ir/Ops.def"
+    return elementwiseRule(*elementwiseOp(op), in, attrs);
 
   case OpKind::ReduceSum:
   case OpKind::ReduceMax:
@@ -288,8 +285,8 @@ Type applyRule(OpKind op, const std::vector<Type> &in, const Attrs &attrs) {
   case OpKind::Reshape: {
     Shape shape = shapeAttr(attrs);
     if (numElements(shape) != in[0].numElements())
-      fail("cannot reshape {} ({} elements) to {} ({} elements)", in[0].str(),
-           in[0].numElements(), shapeStr(shape), numElements(shape));
+      fail("cannot reshape {} ({} elements) to {} ({} elements)", in[0].str(), in[0].numElements(),
+           shapeStr(shape), numElements(shape));
     return {in[0].dtype, shape};
   }
   case OpKind::Transpose: {
@@ -330,8 +327,8 @@ Type applyRule(OpKind op, const std::vector<Type> &in, const Attrs &attrs) {
     Shape out;
     for (size_t i = 0; i < r; ++i) {
       if (start[i] < 0 || start[i] > limit[i] || limit[i] > in[0].shape[i] || stride[i] < 1)
-        fail("slice [{}:{}:{}] out of range for dim {} of size {}", start[i], limit[i],
-             stride[i], i, in[0].shape[i]);
+        fail("slice [{}:{}:{}] out of range for dim {} of size {}", start[i], limit[i], stride[i],
+             i, in[0].shape[i]);
       int64_t span = limit[i] - start[i]; // 0 <= start <= limit <= dim: no overflow
       out.push_back(span / stride[i] + (span % stride[i] != 0));
     }

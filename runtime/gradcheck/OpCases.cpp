@@ -5,6 +5,8 @@
 #include "kiln/runtime/gradcheck/OpCases.h"
 
 #include "kiln/ir/Builder.h"
+#include "kiln/ir/Error.h"
+#include "kiln/ir/OpGroups.h"
 #include "kiln/ir/ShapeRules.h"
 
 #include <fmt/format.h>
@@ -111,6 +113,21 @@ Shape resultShape(OpKind op, const std::vector<Shape> &operands, const Attrs &at
   return inferType(op, types, attrs).shape;
 }
 
+/// Operand values inside a plain elementwise op's domain (Ops.def), away from its edges.
+Tensor domainValues(Sampler &rng, OperandDomain domain, const Shape &shape) {
+  switch (domain) {
+  case OperandDomain::Real:
+    return rng.uniform(shape);
+  case OperandDomain::Positive:
+    return rng.uniform(shape, 0.5, 2.0);
+  case OperandDomain::AwayFromZero:
+    return rng.awayFromZero(shape, 0.5, 2.0);
+  case OperandDomain::Own:
+    break;
+  }
+  fail("gradcheck: an elementwise op of Domain Own needs cases of its own in opCases");
+}
+
 } // namespace
 
 std::vector<OpCase> opCases(OpKind op, Sampler &rng) {
@@ -124,12 +141,6 @@ std::vector<OpCase> opCases(OpKind op, Sampler &rng) {
       cases.push_back(c.finish(op, {}));
     }
   };
-  auto plain = [](CaseBuilder &c, const Shape &s) { c.uniform(s); };
-  auto positive = [](CaseBuilder &c, const Shape &s) { c.operand(c.rng().uniform(s, 0.5, 2.0)); };
-  auto plainPair = [](CaseBuilder &c, const Shape &s) {
-    c.uniform(s);
-    c.uniform(s);
-  };
 
   switch (op) {
   case OpKind::Input:
@@ -137,75 +148,60 @@ std::vector<OpCase> opCases(OpKind op, Sampler &rng) {
   case OpKind::Constant:
   case OpKind::Iota:
   case OpKind::RandomUniform:
-  case OpKind::Compare:
   case OpKind::Argmax:
   case OpKind::OneHot:
     break;
 
-  case OpKind::Neg:
-  case OpKind::Exp:
-  case OpKind::Tanh:
-  case OpKind::Logistic:
-    elementwise(plain);
-    break;
-  case OpKind::Log:
-  case OpKind::Sqrt:
-  case OpKind::Rsqrt:
-    elementwise(positive);
-    break;
-  case OpKind::Abs:
-    elementwise(
-        [](CaseBuilder &c, const Shape &s) { c.operand(c.rng().awayFromZero(s, 0.1, 1.0)); });
-    break;
-  case OpKind::Convert: {
-    // f64 -> f32 -> f64 on dyadic values and weights with a dyadic step: every value the
-    // differences visit, and the gradient (which passes through f32), is exact in f32,
-    // so the check stays tight although f32 is involved.
-    CaseBuilder c(rng);
-    ValueId x = c.operand(rng.dyadic({3, 17}));
-    ValueId y = c.ir().convert(c.ir().convert(x, DType::F32), DType::F64);
-    OpCase oc = c.finishWith(y, "convert f64 -> f32 -> f64", /*dyadicWeights=*/true);
-    oc.step = 1.0 / 64;
-    cases.push_back(std::move(oc));
-    break;
-  }
-
-  case OpKind::Add:
-  case OpKind::Sub:
-  case OpKind::Mul:
-    elementwise(plainPair);
-    break;
-  case OpKind::Div:
-    elementwise([](CaseBuilder &c, const Shape &s) {
-      c.uniform(s);
-      c.operand(c.rng().awayFromZero(s, 0.5, 2.0));
-    });
-    break;
-  case OpKind::Max:
-  case OpKind::Min:
-    // b = a +- (0.1 .. 1): the operands never come close to a tie.
-    elementwise([](CaseBuilder &c, const Shape &s) {
-      Tensor a = c.rng().uniform(s);
-      Tensor gap = c.rng().awayFromZero(s, 0.1, 1.0);
-      Tensor b(a.type());
-      for (int64_t i = 0; i < a.numElements(); ++i)
-        b.set(i, a.at(i) + gap.at(i));
-      c.operand(a);
-      c.operand(b);
-    });
-    break;
-  case OpKind::Pow:
-    elementwise([](CaseBuilder &c, const Shape &s) {
-      c.operand(c.rng().uniform(s, 0.5, 2.0));
-      c.operand(c.rng().uniform(s, -2.0, 2.0));
-    });
-    break;
-  case OpKind::Select:
-    elementwise([](CaseBuilder &c, const Shape &s) {
-      c.operand(c.rng().booleans(s));
-      c.uniform(s);
-      c.uniform(s);
-    });
+#define ELEMENTWISE(Enum, ...) case OpKind::Enum:
+#include "kiln/ir/Ops.def"
+    switch (ElementwiseOp e = *elementwiseOp(op)) {
+    case ElementwiseOp::Compare:
+      break; // not differentiable
+    case ElementwiseOp::Convert: {
+      // f64 -> f32 -> f64 on dyadic values and weights with a dyadic step: every value the
+      // differences visit, and the gradient (which passes through f32), is exact in f32,
+      // so the check stays tight although f32 is involved.
+      CaseBuilder c(rng);
+      ValueId x = c.operand(rng.dyadic({3, 17}));
+      ValueId y = c.ir().convert(c.ir().convert(x, DType::F32), DType::F64);
+      OpCase oc = c.finishWith(y, "convert f64 -> f32 -> f64", /*dyadicWeights=*/true);
+      oc.step = 1.0 / 64;
+      cases.push_back(std::move(oc));
+      break;
+    }
+    case ElementwiseOp::Max:
+    case ElementwiseOp::Min:
+      // b = a +- (0.1 .. 1): the operands never come close to a tie.
+      elementwise([](CaseBuilder &c, const Shape &s) {
+        Tensor a = c.rng().uniform(s);
+        Tensor gap = c.rng().awayFromZero(s, 0.1, 1.0);
+        Tensor b(a.type());
+        for (int64_t i = 0; i < a.numElements(); ++i)
+          b.set(i, a.at(i) + gap.at(i));
+        c.operand(a);
+        c.operand(b);
+      });
+      break;
+    case ElementwiseOp::Pow:
+      elementwise([](CaseBuilder &c, const Shape &s) {
+        c.operand(c.rng().uniform(s, 0.5, 2.0));
+        c.operand(c.rng().uniform(s, -2.0, 2.0));
+      });
+      break;
+    case ElementwiseOp::Select:
+      elementwise([](CaseBuilder &c, const Shape &s) {
+        c.operand(c.rng().booleans(s));
+        c.uniform(s);
+        c.uniform(s);
+      });
+      break;
+    default: // a plain op: its operands come from its Domain column
+      elementwise([e, arity = opInfo(op).arity](CaseBuilder &c, const Shape &s) {
+        for (int i = 0; i < arity; ++i)
+          c.operand(domainValues(c.rng(), operandDomain(e), s));
+      });
+      break;
+    }
     break;
 
   case OpKind::ReduceSum:

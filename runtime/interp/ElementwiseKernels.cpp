@@ -1,10 +1,9 @@
-// Elementwise kernels: unary maths, binary arithmetic, compare, select and convert.
-// Each op is a lambda handed to one loop template, so the loop body is inlined and
-// vectorizable; the switch on the op happens once per tensor, never per element.
-// i32 arithmetic wraps around (two's complement) instead of being undefined, and i32
-// division by zero gives 0.
+// Elementwise kernels: the plain ops of ScalarOps.h, compare, select and convert.
+// Each op's scalar function is handed to one loop template, so the loop body is inlined
+// and vectorizable; the switch on the op happens once per tensor, never per element.
 #include "kiln/runtime/interp/Dispatch.h"
 #include "kiln/runtime/interp/KernelFamilies.h"
+#include "kiln/runtime/interp/ScalarOps.h"
 
 #include <cmath>
 
@@ -31,105 +30,22 @@ Tensor map2(const Tensor &x, const Tensor &y, DType resultDType, F f) {
   return out;
 }
 
-/// Wrapping i32 arithmetic through uint32_t (defined for every input).
-int32_t wrap(uint32_t v) { return static_cast<int32_t>(v); }
-uint32_t bits(int32_t v) { return static_cast<uint32_t>(v); }
-
-/// 1 / (1 + e^-x) without overflow: for x < 0 it is e^x / (1 + e^x).
-template <typename T> T logistic(T x) {
-  if (x >= T(0))
-    return T(1) / (T(1) + std::exp(-x));
-  T e = std::exp(x);
-  return e / (T(1) + e);
-}
-
-template <typename T> Tensor floatUnary(UnaryOp op, const Tensor &x) {
-  switch (op) {
-  case UnaryOp::Neg:
-    return map1<T>(x, [](T v) { return -v; });
-  case UnaryOp::Abs:
-    return map1<T>(x, [](T v) { return std::abs(v); });
-  case UnaryOp::Exp:
-    return map1<T>(x, [](T v) { return std::exp(v); });
-  case UnaryOp::Log:
-    return map1<T>(x, [](T v) { return std::log(v); });
-  case UnaryOp::Sqrt:
-    return map1<T>(x, [](T v) { return std::sqrt(v); });
-  case UnaryOp::Rsqrt:
-    return map1<T>(x, [](T v) { return T(1) / std::sqrt(v); });
-  case UnaryOp::Tanh:
-    return map1<T>(x, [](T v) { return std::tanh(v); });
-  case UnaryOp::Logistic:
-    return map1<T>(x, [](T v) { return logistic(v); });
-  }
-  unreachable("unknown unary op");
-}
-
-Tensor intUnary(UnaryOp op, const Tensor &x) {
-  switch (op) {
-  case UnaryOp::Neg:
-    return map1<int32_t>(x, [](int32_t v) { return wrap(0u - bits(v)); });
-  case UnaryOp::Abs:
-    return map1<int32_t>(x, [](int32_t v) { return v < 0 ? wrap(0u - bits(v)) : v; });
-  case UnaryOp::Exp:
-  case UnaryOp::Log:
-  case UnaryOp::Sqrt:
-  case UnaryOp::Rsqrt:
-  case UnaryOp::Tanh:
-  case UnaryOp::Logistic:
-    break;
-  }
-  unreachable("float-only unary op on i32");
-}
-
-template <typename T> Tensor floatBinary(BinaryOp op, const Tensor &a, const Tensor &b) {
-  DType d = a.dtype();
-  switch (op) {
-  case BinaryOp::Add:
-    return map2<T>(a, b, d, [](T x, T y) { return x + y; });
-  case BinaryOp::Sub:
-    return map2<T>(a, b, d, [](T x, T y) { return x - y; });
-  case BinaryOp::Mul:
-    return map2<T>(a, b, d, [](T x, T y) { return x * y; });
-  case BinaryOp::Div:
-    return map2<T>(a, b, d, [](T x, T y) { return x / y; });
-  case BinaryOp::Max:
-    return map2<T>(a, b, d, [](T x, T y) { return maxValue(x, y); });
-  case BinaryOp::Min:
-    return map2<T>(a, b, d, [](T x, T y) { return minValue(x, y); });
-  case BinaryOp::Pow:
-    return map2<T>(a, b, d, [](T x, T y) { return std::pow(x, y); });
-  }
-  unreachable("unknown binary op");
-}
-
-Tensor intBinary(BinaryOp op, const Tensor &a, const Tensor &b) {
-  using I = int32_t;
-  DType d = DType::I32;
-  switch (op) {
-  case BinaryOp::Add:
-    return map2<I>(a, b, d, [](I x, I y) { return wrap(bits(x) + bits(y)); });
-  case BinaryOp::Sub:
-    return map2<I>(a, b, d, [](I x, I y) { return wrap(bits(x) - bits(y)); });
-  case BinaryOp::Mul:
-    return map2<I>(a, b, d, [](I x, I y) { return wrap(bits(x) * bits(y)); });
-  case BinaryOp::Div:
-    // Truncates toward zero; x / 0 is 0 and INT_MIN / -1 wraps to INT_MIN.
-    return map2<I>(a, b, d, [](I x, I y) {
-      if (y == 0)
-        return I(0);
-      if (y == -1)
-        return wrap(0u - bits(x));
-      return I(x / y);
-    });
-  case BinaryOp::Max:
-    return map2<I>(a, b, d, [](I x, I y) { return maxValue(x, y); });
-  case BinaryOp::Min:
-    return map2<I>(a, b, d, [](I x, I y) { return minValue(x, y); });
-  case BinaryOp::Pow:
-    break;
-  }
-  unreachable("float-only binary op on i32");
+/// A plain op (ScalarOps.h) over each element of its operands, all of one type.
+template <ElementwiseOp Op, int Arity, bool TakesInts>
+Tensor plainKernel(std::span<const Tensor> in) {
+  return visitDType(in[0].dtype(), [&](auto tag) -> Tensor {
+    using T = decltype(tag);
+    if constexpr (std::is_floating_point_v<T> || (TakesInts && std::is_same_v<T, int32_t>)) {
+      static_assert(Arity == 1 || Arity == 2, "plain elementwise ops are unary or binary");
+      if constexpr (Arity == 1)
+        return map1<T>(in[0], [](T v) { return Scalar<Op>::apply(v); });
+      else
+        return map2<T>(in[0], in[1], in[0].dtype(),
+                       [](T x, T y) { return Scalar<Op>::apply(x, y); });
+    } else {
+      unreachable("an elementwise op on a type its shape rule refuses");
+    }
+  });
 }
 
 template <typename T> Tensor compareTyped(CompareOp op, const Tensor &a, const Tensor &b) {
@@ -160,30 +76,6 @@ template <typename To, typename From> void convertInto(const Tensor &x, Tensor &
 
 } // namespace
 
-Tensor unaryKernel(UnaryOp op, const Tensor &x) {
-  return visitDType(x.dtype(), [&](auto tag) -> Tensor {
-    using T = decltype(tag);
-    if constexpr (std::is_floating_point_v<T>)
-      return floatUnary<T>(op, x);
-    else if constexpr (std::is_same_v<T, int32_t>)
-      return intUnary(op, x);
-    else
-      unreachable("unary op on bool");
-  });
-}
-
-Tensor binaryKernel(BinaryOp op, const Tensor &a, const Tensor &b) {
-  return visitDType(a.dtype(), [&](auto tag) -> Tensor {
-    using T = decltype(tag);
-    if constexpr (std::is_floating_point_v<T>)
-      return floatBinary<T>(op, a, b);
-    else if constexpr (std::is_same_v<T, int32_t>)
-      return intBinary(op, a, b);
-    else
-      unreachable("binary arithmetic on bool");
-  });
-}
-
 Tensor convertKernel(const Tensor &x, DType to) {
   Tensor out = Tensor::uninitialized({to, x.shape()});
   visitDType(x.dtype(), [&](auto fromTag) {
@@ -205,6 +97,33 @@ CompareOp compareOp(const std::string &direction) {
 Tensor compareKernel(CompareOp op, const Tensor &a, const Tensor &b) {
   return visitDType(a.dtype(),
                     [&](auto tag) -> Tensor { return compareTyped<decltype(tag)>(op, a, b); });
+}
+
+Tensor elementwiseKernel(ElementwiseOp op, std::span<const Tensor> in, const Attrs &attrs,
+                         const Type &result) {
+  switch (op) {
+  case ElementwiseOp::Convert:
+    return convertKernel(in[0], result.dtype);
+  case ElementwiseOp::Compare:
+    return compareKernel(compareOp(attrs.getString("direction")), in[0], in[1]);
+  case ElementwiseOp::Select:
+    return selectKernel(in[0], in[1], in[2]);
+    // One case per plain op of Ops.def; Types Own ops are the cases above.
+#define KILN_PLAIN_Numeric(Enum, Arity)                                                            \
+  case ElementwiseOp::Enum:                                                                        \
+    return plainKernel<ElementwiseOp::Enum, Arity, true>(in);
+#define KILN_PLAIN_Float(Enum, Arity)                                                              \
+  case ElementwiseOp::Enum:                                                                        \
+    return plainKernel<ElementwiseOp::Enum, Arity, false>(in);
+#define KILN_PLAIN_Own(Enum, Arity)
+#define ELEMENTWISE(Enum, Mnemonic, Arity, Cost, AttrSet, Differentiable, Types, Domain)           \
+  KILN_PLAIN_##Types(Enum, Arity)
+#include "kiln/ir/Ops.def"
+#undef KILN_PLAIN_Numeric
+#undef KILN_PLAIN_Float
+#undef KILN_PLAIN_Own
+  }
+  unreachable("an elementwise op of Types Own without a kernel");
 }
 
 Tensor selectKernel(const Tensor &pred, const Tensor &onTrue, const Tensor &onFalse) {

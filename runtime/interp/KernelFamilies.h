@@ -5,6 +5,7 @@
 #pragma once
 
 #include "kiln/ir/OpAttrs.h"
+#include "kiln/ir/OpGroups.h"
 #include "kiln/runtime/Tensor.h"
 
 #include <array>
@@ -25,12 +26,12 @@ Tensor iotaKernel(const Type &type, int64_t axis);
 Tensor randomUniformKernel(const Type &type, int64_t seed, const Tensor &counter);
 
 // ---- elementwise (ElementwiseKernels.cpp) -------------------------------------------
-enum class UnaryOp { Neg, Abs, Exp, Log, Sqrt, Rsqrt, Tanh, Logistic };
-enum class BinaryOp { Add, Sub, Mul, Div, Max, Min, Pow };
 enum class CompareOp { Eq, Ne, Lt, Le, Gt, Ge };
 
-Tensor unaryKernel(UnaryOp op, const Tensor &x);
-Tensor binaryKernel(BinaryOp op, const Tensor &a, const Tensor &b);
+/// Any elementwise op: the plain ones through their Scalar<Op> (ScalarOps.h), the rest
+/// through the kernels below. `result` is the shape rule's type.
+Tensor elementwiseKernel(ElementwiseOp op, std::span<const Tensor> in, const Attrs &attrs,
+                         const Type &result);
 Tensor convertKernel(const Tensor &x, DType to);
 /// Parses a compare direction ("eq", "lt", ...) checked by the shape rule.
 CompareOp compareOp(const std::string &direction);

@@ -66,43 +66,9 @@ Tensor evalNode(const Node &node, std::span<const Tensor> in) {
   case OpKind::RandomUniform:
     return randomUniformKernel(type, attrs.getInt("seed"), in[0]);
 
-  case OpKind::Neg:
-    return unaryKernel(UnaryOp::Neg, in[0]);
-  case OpKind::Exp:
-    return unaryKernel(UnaryOp::Exp, in[0]);
-  case OpKind::Log:
-    return unaryKernel(UnaryOp::Log, in[0]);
-  case OpKind::Sqrt:
-    return unaryKernel(UnaryOp::Sqrt, in[0]);
-  case OpKind::Rsqrt:
-    return unaryKernel(UnaryOp::Rsqrt, in[0]);
-  case OpKind::Tanh:
-    return unaryKernel(UnaryOp::Tanh, in[0]);
-  case OpKind::Logistic:
-    return unaryKernel(UnaryOp::Logistic, in[0]);
-  case OpKind::Abs:
-    return unaryKernel(UnaryOp::Abs, in[0]);
-  case OpKind::Convert:
-    return convertKernel(in[0], type.dtype);
-
-  case OpKind::Add:
-    return binaryKernel(BinaryOp::Add, in[0], in[1]);
-  case OpKind::Sub:
-    return binaryKernel(BinaryOp::Sub, in[0], in[1]);
-  case OpKind::Mul:
-    return binaryKernel(BinaryOp::Mul, in[0], in[1]);
-  case OpKind::Div:
-    return binaryKernel(BinaryOp::Div, in[0], in[1]);
-  case OpKind::Max:
-    return binaryKernel(BinaryOp::Max, in[0], in[1]);
-  case OpKind::Min:
-    return binaryKernel(BinaryOp::Min, in[0], in[1]);
-  case OpKind::Pow:
-    return binaryKernel(BinaryOp::Pow, in[0], in[1]);
-  case OpKind::Compare:
-    return compareKernel(compareOp(attrs.getString("direction")), in[0], in[1]);
-  case OpKind::Select:
-    return selectKernel(in[0], in[1], in[2]);
+#define ELEMENTWISE(Enum, ...) case OpKind::Enum:
+#include "kiln/ir/Ops.def"
+    return elementwiseKernel(*elementwiseOp(node.op), in, attrs, type);
 
   case OpKind::ReduceSum:
     return reduceKernel(ReduceOp::Sum, in[0], attrs.getInts("axes"), type);

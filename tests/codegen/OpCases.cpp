@@ -1,6 +1,8 @@
-// jitOpCases: one exhaustive switch over OpKind.
+// jitOpCases: one exhaustive switch over OpKind; a plain elementwise op's cases follow
+// from its columns in Ops.def unless it has cases of its own.
 #include "OpCases.h"
 
+#include "kiln/ir/OpGroups.h"
 #include "kiln/ir/ShapeRules.h"
 
 #include <fmt/format.h>
@@ -303,67 +305,69 @@ std::vector<OpCase> jitOpCases(OpKind op) {
               ValueId p = b.add(OpKind::Constant, {}, constant("f32", {3, 1, 31}, 0.25));
               return b.add(OpKind::Compare, {r, p}, {{"direction", std::string("ge")}});
             })};
-  case OpKind::Neg:
-  case OpKind::Abs:
-    return unary(op, range(-3, 3), 0, /*withInts=*/true);
-  case OpKind::Exp:
-    return unary(op, range(-5, 5), kMathTolerance, false);
-  case OpKind::Log:
-    return unary(op, range(0.01, 4), kMathTolerance, false);
-  case OpKind::Sqrt:
-  case OpKind::Rsqrt:
-    return unary(op, range(0.01, 4), 0, false);
-  case OpKind::Tanh:
-  case OpKind::Logistic:
-    return unary(op, range(-8, 8), kMathTolerance, false);
-  case OpKind::Convert: {
-    std::vector<OpCase> cases;
-    const DType all[] = {DType::F32, DType::F64, DType::I32, DType::Bool};
-    for (DType from : all)
-      for (DType to : all) {
-        CaseBuilder b(fmt::format("convert {} -> {}", dtypeName(from), dtypeName(to)),
-                      range(-3e9, 3e9, /*specials=*/true));
-        cases.push_back(
-            b.out(b.add(op, {b.in(from, {3, 17})}, {{"dtype", std::string(dtypeName(to))}})));
-      }
-    return cases;
-  }
-  case OpKind::Add:
-  case OpKind::Sub:
-  case OpKind::Mul:
-  case OpKind::Max:
-  case OpKind::Min:
-  case OpKind::Div:
-    return binary(op, range(-3, 3), 0, /*withInts=*/true);
-  case OpKind::Pow: {
-    std::vector<OpCase> cases = binary(op, range(0.1, 3), kMathTolerance, false);
-    cases.pop_back(); // specials: pow(NaN, 0) and friends differ between libm and libmvec
-    return cases;
-  }
-  case OpKind::Compare: {
-    std::vector<OpCase> cases;
-    for (const char *dir : {"eq", "ne", "lt", "le", "gt", "ge"})
-      for (DType t : {DType::F32, DType::I32, DType::Bool}) {
-        CaseBuilder b(fmt::format("compare {} {}", dir, dtypeName(t)), range(-1, 1, true));
-        b.c.domain.intLimit = 3; // ties
-        cases.push_back(b.out(
-            b.add(op, {b.in(t, {17, 31}), b.in(t, {17, 31})}, {{"direction", std::string(dir)}})));
-      }
-    return cases;
-  }
-  case OpKind::Select:
-    return {single(
-                "select f32",
-                [](CaseBuilder &b) {
-                  Shape s{17, 31};
-                  return b.add(OpKind::Select,
-                               {b.in(DType::Bool, s), b.in(DType::F32, s), b.in(DType::F32, s)});
-                },
-                range(-1, 1, true)),
-            single("select i32 scalar", [](CaseBuilder &b) {
-              return b.add(OpKind::Select,
-                           {b.in(DType::Bool, {}), b.in(DType::I32, {}), b.in(DType::I32, {})});
-            })};
+#define ELEMENTWISE(Enum, ...) case OpKind::Enum:
+#include "kiln/ir/Ops.def"
+    switch (ElementwiseOp e = *elementwiseOp(op)) {
+    case ElementwiseOp::Exp:
+      return unary(op, range(-5, 5), kMathTolerance, false);
+    case ElementwiseOp::Sqrt:
+    case ElementwiseOp::Rsqrt:
+      return unary(op, range(0.01, 4), 0, false);
+    case ElementwiseOp::Tanh:
+    case ElementwiseOp::Logistic:
+      return unary(op, range(-8, 8), kMathTolerance, false);
+    case ElementwiseOp::Convert: {
+      std::vector<OpCase> cases;
+      const DType all[] = {DType::F32, DType::F64, DType::I32, DType::Bool};
+      for (DType from : all)
+        for (DType to : all) {
+          CaseBuilder b(fmt::format("convert {} -> {}", dtypeName(from), dtypeName(to)),
+                        range(-3e9, 3e9, /*specials=*/true));
+          cases.push_back(
+              b.out(b.add(op, {b.in(from, {3, 17})}, {{"dtype", std::string(dtypeName(to))}})));
+        }
+      return cases;
+    }
+    case ElementwiseOp::Div: // exactly rounded, as in the interpreter
+      return binary(op, range(-3, 3), 0, /*withInts=*/true);
+    case ElementwiseOp::Pow: {
+      std::vector<OpCase> cases = binary(op, range(0.1, 3), kMathTolerance, false);
+      cases.pop_back(); // specials: pow(NaN, 0) and friends differ between libm and libmvec
+      return cases;
+    }
+    case ElementwiseOp::Compare: {
+      std::vector<OpCase> cases;
+      for (const char *dir : {"eq", "ne", "lt", "le", "gt", "ge"})
+        for (DType t : {DType::F32, DType::I32, DType::Bool}) {
+          CaseBuilder b(fmt::format("compare {} {}", dir, dtypeName(t)), range(-1, 1, true));
+          b.c.domain.intLimit = 3; // ties
+          cases.push_back(b.out(b.add(op, {b.in(t, {17, 31}), b.in(t, {17, 31})},
+                                      {{"direction", std::string(dir)}})));
+        }
+      return cases;
+    }
+    case ElementwiseOp::Select:
+      return {single(
+                  "select f32",
+                  [](CaseBuilder &b) {
+                    Shape s{17, 31};
+                    return b.add(OpKind::Select,
+                                 {b.in(DType::Bool, s), b.in(DType::F32, s), b.in(DType::F32, s)});
+                  },
+                  range(-1, 1, true)),
+              single("select i32 scalar", [](CaseBuilder &b) {
+                return b.add(OpKind::Select,
+                             {b.in(DType::Bool, {}), b.in(DType::I32, {}), b.in(DType::I32, {})});
+              })};
+    default: { // a plain op: its cases follow from its Types, Domain and Cost columns
+      ValueDomain domain =
+          operandDomain(e) == OperandDomain::Positive ? range(0.01, 4) : range(-3, 3);
+      double rtol = opInfo(op).cost == OpCost::Cheap ? 0 : kMathTolerance; // libm calls
+      bool withInts = operandTypes(e) == OperandTypes::Numeric;
+      return opInfo(op).arity == 1 ? unary(op, domain, rtol, withInts)
+                                   : binary(op, domain, rtol, withInts);
+    }
+    }
   case OpKind::ReduceSum:
     return reductions(op, kSumTolerance, false);
   case OpKind::ReduceMean:

@@ -1,6 +1,7 @@
 #include "SampleGraphs.h"
 
 #include "kiln/ir/Builder.h"
+#include "kiln/ir/OpGroups.h"
 
 #include <cassert>
 #include <limits>
@@ -37,30 +38,24 @@ ValueId addOpExample(Graph &g, OpKind op) {
   case OpKind::RandomUniform:
     return g.add(op, {input(g, DType::I32, {})}, {{"seed", int64_t{42}}, {"shape", Ints{2, 3}}},
                  "dropout");
-  case OpKind::Neg:
-  case OpKind::Exp:
-  case OpKind::Log:
-  case OpKind::Sqrt:
-  case OpKind::Rsqrt:
-  case OpKind::Tanh:
-  case OpKind::Logistic:
-  case OpKind::Abs:
-    return g.add(op, {input(g, f32, {2, 3})}, {}, "act");
-  case OpKind::Convert:
-    return g.add(op, {input(g, f32, {2, 3})}, {{"dtype", std::string("f64")}});
-  case OpKind::Add:
-  case OpKind::Sub:
-  case OpKind::Mul:
-  case OpKind::Div:
-  case OpKind::Max:
-  case OpKind::Min:
-  case OpKind::Pow:
-    return g.add(op, {input(g, f32, {2, 3}), input(g, f32, {2, 3})});
-  case OpKind::Compare:
-    return g.add(op, {input(g, f32, {2, 3}), input(g, f32, {2, 3})},
-                 {{"direction", std::string("lt")}});
-  case OpKind::Select:
-    return g.add(op, {input(g, DType::Bool, {2, 3}), input(g, f32, {2, 3}), input(g, f32, {2, 3})});
+#define ELEMENTWISE(Enum, ...) case OpKind::Enum:
+#include "kiln/ir/Ops.def"
+    switch (*elementwiseOp(op)) {
+    case ElementwiseOp::Convert:
+      return g.add(op, {input(g, f32, {2, 3})}, {{"dtype", std::string("f64")}});
+    case ElementwiseOp::Compare:
+      return g.add(op, {input(g, f32, {2, 3}), input(g, f32, {2, 3})},
+                   {{"direction", std::string("lt")}});
+    case ElementwiseOp::Select:
+      return g.add(op,
+                   {input(g, DType::Bool, {2, 3}), input(g, f32, {2, 3}), input(g, f32, {2, 3})});
+    default: { // a plain op: f32 operands, unary ones in an activation's scope
+      std::vector<ValueId> operands;
+      for (int i = 0; i < opInfo(op).arity; ++i)
+        operands.push_back(input(g, f32, {2, 3}));
+      return g.add(op, operands, {}, operands.size() == 1 ? "act" : "");
+    }
+    }
   case OpKind::ReduceSum:
   case OpKind::ReduceMax:
   case OpKind::ReduceMean:
