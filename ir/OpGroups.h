@@ -46,31 +46,24 @@ enum class OperandTypes : uint8_t { Numeric, Float, Own };
 /// Ops.def's Domain column: where an elementwise op is defined and smooth.
 enum class OperandDomain : uint8_t { Real, Positive, AwayFromZero, Own };
 
-constexpr OperandTypes operandTypes(ElementwiseOp op) {
+/// An elementwise op's two columns of its own in Ops.def.
+struct ElementwiseColumns {
+  OperandTypes types;
+  OperandDomain domain;
+};
+
+constexpr ElementwiseColumns elementwiseColumns(ElementwiseOp op) {
   switch (op) {
 #define ELEMENTWISE(Enum, Mnemonic, Arity, Cost, AttrSet, Differentiable, Types, Domain)           \
   case ElementwiseOp::Enum:                                                                        \
-    return OperandTypes::Types;
+    return {OperandTypes::Types, OperandDomain::Domain};
 #include "kiln/ir/Ops.def"
   }
-  return OperandTypes::Own;
+  return {OperandTypes::Own, OperandDomain::Own};
 }
 
-constexpr OperandDomain operandDomain(ElementwiseOp op) {
-  switch (op) {
-#define ELEMENTWISE(Enum, Mnemonic, Arity, Cost, AttrSet, Differentiable, Types, Domain)           \
-  case ElementwiseOp::Enum:                                                                        \
-    return OperandDomain::Domain;
-#include "kiln/ir/Ops.def"
-  }
-  return OperandDomain::Own;
-}
-
-/// A plain elementwise op: no attributes, all operands and the result of one type; its
-/// shape rule and test cases come from the table (Types other than Own).
-constexpr bool isPlainElementwise(ElementwiseOp op) {
-  return operandTypes(op) != OperandTypes::Own;
-}
+constexpr OperandTypes operandTypes(ElementwiseOp op) { return elementwiseColumns(op).types; }
+constexpr OperandDomain operandDomain(ElementwiseOp op) { return elementwiseColumns(op).domain; }
 
 // A switch over OpKind hands the whole category to one function, which switches over
 // ElementwiseOp with a default for the plain ops, by listing every elementwise op:
