@@ -66,5 +66,6 @@ std::unique_ptr<Command> makeTrainCommand();
 std::unique_ptr<Command> makeEvalCommand();
 std::unique_ptr<Command> makeMnistCommand();
 std::unique_ptr<Command> makePredictCommand();
+std::unique_ptr<Command> makeProfileCommand();
 
 } // namespace kiln::cli

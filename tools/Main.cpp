@@ -29,6 +29,7 @@ int main(int argc, char **argv) {
   commands.push_back(makeEvalCommand());
   commands.push_back(makeMnistCommand());
   commands.push_back(makePredictCommand());
+  commands.push_back(makeProfileCommand());
   std::vector<CLI::App *> subs;
   for (auto &c : commands)
     subs.push_back(c->declare(app));

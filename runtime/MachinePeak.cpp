@@ -1,0 +1,117 @@
+// The FMA chains and the copy loop behind MachinePeak.h.
+#include "kiln/runtime/MachinePeak.h"
+
+#include <algorithm>
+#include <chrono>
+#include <cstring>
+#include <vector>
+
+#if defined(__x86_64__)
+#include <immintrin.h>
+#endif
+
+namespace kiln {
+
+namespace {
+
+using Clock = std::chrono::steady_clock;
+
+double secondsSince(Clock::time_point start) {
+  return std::chrono::duration<double>(Clock::now() - start).count();
+}
+
+#if defined(__x86_64__)
+constexpr int kChains = 12; // covers FMA latency on every x86 core with two FMA pipes
+
+// noipa: a call without side effects would otherwise be hoisted out of timing loops.
+__attribute__((target("avx2,fma"), noipa)) float avx2Chains(int64_t steps) {
+  __m256 acc[kChains];
+  for (int i = 0; i < kChains; ++i)
+    acc[i] = _mm256_set1_ps(float(i));
+  __m256 scale = _mm256_set1_ps(0.999999f), shift = _mm256_set1_ps(1e-7f);
+  for (int64_t s = 0; s < steps; ++s)
+#pragma GCC unroll 12 // the chains stay in registers
+    for (int i = 0; i < kChains; ++i)
+      acc[i] = _mm256_fmadd_ps(acc[i], scale, shift);
+  __m256 sum = acc[0];
+  for (int i = 1; i < kChains; ++i)
+    sum = _mm256_add_ps(sum, acc[i]);
+  return _mm256_cvtss_f32(sum);
+}
+
+__attribute__((target("avx512f"), noipa)) float avx512Chains(int64_t steps) {
+  __m512 acc[kChains];
+  for (int i = 0; i < kChains; ++i)
+    acc[i] = _mm512_set1_ps(float(i));
+  __m512 scale = _mm512_set1_ps(0.999999f), shift = _mm512_set1_ps(1e-7f);
+  for (int64_t s = 0; s < steps; ++s)
+#pragma GCC unroll 12
+    for (int i = 0; i < kChains; ++i)
+      acc[i] = _mm512_fmadd_ps(acc[i], scale, shift);
+  __m512 sum = acc[0];
+  for (int i = 1; i < kChains; ++i)
+    sum = _mm512_add_ps(sum, acc[i]);
+  return _mm512_cvtss_f32(sum);
+}
+
+bool hasAvx512() { return __builtin_cpu_supports("avx512f"); }
+#endif
+
+bool hasFma() {
+#if defined(__x86_64__)
+  return __builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma");
+#else
+  return false;
+#endif
+}
+
+} // namespace
+
+int fmaWidth() {
+#if defined(__x86_64__)
+  if (hasAvx512())
+    return 16;
+#endif
+  return hasFma() ? 8 : 0;
+}
+
+float fmaChains(int64_t steps) {
+#if defined(__x86_64__)
+  if (hasAvx512())
+    return avx512Chains(steps);
+  if (hasFma())
+    return avx2Chains(steps);
+#endif
+  (void)steps;
+  return 0;
+}
+
+double measureFmaPeakGflops(double seconds) {
+  if (!hasFma())
+    return 0;
+  constexpr int64_t kSteps = 1 << 16;
+  double best = 0;
+  volatile float sink = 0;
+  for (Clock::time_point begin = Clock::now(); secondsSince(begin) < seconds;) {
+    Clock::time_point start = Clock::now();
+    sink = sink + fmaChains(kSteps);
+    best = std::max(best, fmaChainsFlops(kSteps) / secondsSince(start) * 1e-9);
+  }
+  return best;
+}
+
+double measureCopyBandwidthGBs(double seconds) {
+  constexpr size_t kBytes = size_t(64) << 20; // beyond any last-level cache of these VMs
+  std::vector<char> from(kBytes, 1), to(kBytes, 0);
+  double best = 0;
+  for (Clock::time_point begin = Clock::now(); secondsSince(begin) < seconds;) {
+    Clock::time_point start = Clock::now();
+    std::memcpy(to.data(), from.data(), kBytes);
+    double elapsed = secondsSince(start);
+    from[size_t(elapsed * 1e9) % kBytes] = to[kBytes / 2]; // keeps the copy observable
+    best = std::max(best, 2.0 * double(kBytes) / elapsed * 1e-9);
+  }
+  return best;
+}
+
+} // namespace kiln

@@ -1,0 +1,275 @@
+// `kiln profile MODEL|FILE.kir`: compiles a step graph with per-kernel timing, runs it
+// on seeded inputs, and rates each kernel of the program (the rows `kiln ir --stage
+// program` prints, in the same order and with the same names) against the machine: its
+// FLOPs and bytes (passes/KernelCost.h), GFLOP/s and GB/s, its share of the FMA peak,
+// and whether the peak or the copy bandwidth bounds it (the roofline: whichever of
+// FLOPs / peak and bytes / bandwidth takes longer).
+//
+// The machine's figures (runtime/MachinePeak.h, one thread) are measured once and kept in
+// kiln's cache directory (machine.json, keyed by the CPU), then scaled by the threads the
+// step runs on.
+#include "kiln/codegen/CompiledGraph.h"
+#include "kiln/codegen/ObjectCache.h"
+#include "kiln/codegen/Pipeline.h"
+#include "kiln/frontend/GraphModel.h"
+#include "kiln/ir/Error.h"
+#include "kiln/passes/KernelCost.h"
+#include "kiln/runtime/Init.h"
+#include "kiln/runtime/MachinePeak.h"
+#include "kiln/runtime/Random.h"
+#include "kiln/runtime/io/AtomicFile.h"
+#include "kiln/runtime/train/StepGraphs.h"
+#include "tools/Command.h"
+
+#include <fmt/core.h>
+#include <nlohmann/json.hpp>
+
+#include <algorithm>
+#include <cmath>
+#include <fstream>
+#include <numeric>
+#include <sstream>
+#include <thread>
+#include <unistd.h>
+
+namespace kiln::cli {
+namespace {
+
+struct MachineFigures {
+  std::string cpu;
+  double gflopsPerThread = 0;
+  double bandwidthGBs = 0; ///< copy bandwidth of one thread
+  bool fromCache = false;
+};
+
+std::string cpuName() {
+  std::ifstream info("/proc/cpuinfo");
+  for (std::string line; std::getline(info, line);)
+    if (line.rfind("model name", 0) == 0)
+      return line.substr(line.find(':') + 2);
+  return "unknown";
+}
+
+/// The cached figures for this CPU, else measured now (and cached when a cache exists).
+MachineFigures machineFigures() {
+  MachineFigures m{cpuName()};
+  std::filesystem::path dir = codegen::ObjectCache::defaultDirectory();
+  std::filesystem::path file = dir.empty() ? dir : dir / "machine.json";
+  if (!file.empty()) {
+    std::ifstream in(file);
+    nlohmann::json cached = nlohmann::json::parse(in, nullptr, /*allow_exceptions=*/false);
+    if (cached.is_object() && cached.value("cpu", "") == m.cpu &&
+        cached.value("fma_gflops_per_thread", 0.0) > 0 && cached.value("copy_gbs", 0.0) > 0) {
+      m.gflopsPerThread = cached["fma_gflops_per_thread"];
+      m.bandwidthGBs = cached["copy_gbs"];
+      m.fromCache = true;
+      return m;
+    }
+  }
+  m.gflopsPerThread = measureFmaPeakGflops();
+  m.bandwidthGBs = measureCopyBandwidthGBs();
+  if (!file.empty() && m.gflopsPerThread > 0) {
+    try {
+      std::filesystem::create_directories(dir);
+      writeFileAtomically(file.string(),
+                          nlohmann::json{{"cpu", m.cpu},
+                                         {"fma_gflops_per_thread", m.gflopsPerThread},
+                                         {"copy_gbs", m.bandwidthGBs}}
+                                  .dump(2) +
+                              "\n");
+    } catch (const std::exception &) {
+      // The cache only saves the next run a measurement.
+    }
+  }
+  return m;
+}
+
+/// Seeded inputs: images in [0, 1), class labels in [0, classes), lr 1e-3.
+std::vector<Tensor> stepInputs(const Graph &graph, int64_t classes) {
+  std::vector<Tensor> inputs;
+  for (ValueId id : graph.inputs()) {
+    const Node &node = graph.node(id);
+    Tensor t = Tensor::uninitialized(node.type);
+    for (int64_t i = 0; i < t.numElements(); ++i) {
+      double u = uniformFloat(7, inputs.size(), uint64_t(i));
+      t.set(i, node.name == "lr"          ? 1e-3
+               : isFloat(node.type.dtype) ? u
+                                          : std::floor(u * double(std::max<int64_t>(classes, 1))));
+    }
+    inputs.push_back(std::move(t));
+  }
+  return inputs;
+}
+
+struct Row {
+  size_t index;
+  std::string name, kind;
+  double ms = 0, flops = 0, bytes = 0;
+};
+
+class ProfileCommand : public Command {
+public:
+  CLI::App *declare(CLI::App &app) override {
+    CLI::App *sub = app.add_subcommand(
+        "profile", "Time every kernel of a compiled step and rate it against the machine");
+    sub->add_option("MODEL", model_, "zoo model (see `kiln models`) or model file (.kir)")
+        ->required();
+    sub->add_option("--step", step_, "the step graph to profile (train, eval, predict, ...)")
+        ->capture_default_str();
+    sub->add_option("--batch", batch_, "batch size")->capture_default_str()->check(AtLeastOne);
+    sub->add_option("--runs", runs_, "timed runs of the step (after one warm-up run)")
+        ->capture_default_str()
+        ->check(AtLeastOne);
+    sub->add_option("--format", format_, "table | json")
+        ->capture_default_str()
+        ->check(CLI::IsMember({"table", "json"}));
+    sub->add_option_function<int>(
+           "--threads", [](int n) { ThreadPool::setGlobalThreads(n); },
+           "threads of the JIT's parallel loops (default: $KILN_THREADS, else all cores)")
+        ->check(ThreadCount);
+    return sub;
+  }
+
+  int run() override {
+    ModelSpec model = resolveModel(model_);
+    Graph graph = buildStageGraph(model, parseStage(step_), batch_);
+    codegen::JitOptions options;
+    options.profile = true;
+    codegen::PlanOptions target = codegen::planOptions(options);
+    codegen::LowerOptions lower;
+    lower.target = target;
+    std::unique_ptr<codegen::LoweredStep> lowered = codegen::lowerStep(graph, lower);
+    std::unique_ptr<codegen::CompiledGraph> compiled =
+        codegen::CompiledGraph::compile(graph, options);
+    const codegen::KernelProfile &profile = *compiled->profile();
+    if (profile.names.size() != lowered->program.kernels.size())
+      fail("internal error: the JIT timed {} kernels, the program has {}", profile.names.size(),
+           lowered->program.kernels.size());
+
+    std::vector<Tensor> inputs = stepInputs(graph, model.numClasses);
+    std::vector<Tensor> state = initialStates(graph, 0);
+    compiled->run(inputs, state); // warm-up: page faults, caches, the thread pool
+    codegen::KernelProfile warm = profile;
+    for (int64_t r = 0; r < runs_; ++r) {
+      if (format_ == "table" && isatty(fileno(stderr)))
+        fmt::print(stderr, "\rrun {}/{}", r + 1, runs_);
+      compiled->run(inputs, state);
+    }
+    if (format_ == "table" && isatty(fileno(stderr)))
+      fmt::print(stderr, "\r\033[K");
+
+    std::vector<Row> rows;
+    const KernelProgram &program = lowered->program;
+    for (size_t k = 0; k < program.kernels.size(); ++k) {
+      const Kernel &kernel = program.kernels[k];
+      KernelCost cost = kernelCost(program, kernel);
+      double seconds = profile.seconds[k] - warm.seconds[k];
+      rows.push_back({k, kernel.name, std::string(kernelKindName(kernel.kind)),
+                      seconds / double(runs_) * 1e3, cost.flops, cost.bytes});
+    }
+    MachineFigures machine = machineFigures();
+    int threads = compiled->stats().workers;
+    double peak = machine.gflopsPerThread * threads;
+    double bandwidth = machine.bandwidthGBs * threads;
+    if (format_ == "json")
+      printJson(graph, rows, machine, threads, peak, bandwidth);
+    else
+      printTable(graph, rows, machine, threads, peak, bandwidth);
+    return 0;
+  }
+
+private:
+  static std::string bound(const Row &row, double peak, double bandwidth) {
+    if (peak <= 0 || bandwidth <= 0)
+      return "-";
+    return row.flops / peak > row.bytes / bandwidth ? "compute" : "memory";
+  }
+
+  void printTable(const Graph &graph, std::vector<Row> rows, const MachineFigures &machine,
+                  int threads, double peak, double bandwidth) const {
+    double totalMs = 0, totalFlops = 0, totalBytes = 0;
+    for (const Row &r : rows) {
+      totalMs += r.ms;
+      totalFlops += r.flops;
+      totalBytes += r.bytes;
+    }
+    fmt::print("{}: {} kernels, batch {}, {} threads, {} timed runs\n", graph.name(), rows.size(),
+               batch_, threads, runs_);
+    fmt::print("machine: {}; FMA peak {:.1f} GFLOP/s x {} threads = {:.1f}; copy {:.1f} GB/s x "
+               "{} = {:.1f}{}\n\n",
+               machine.cpu, machine.gflopsPerThread, threads, peak, machine.bandwidthGBs, threads,
+               bandwidth, machine.fromCache ? " (cached)" : " (measured now)");
+    std::stable_sort(rows.begin(), rows.end(),
+                     [](const Row &a, const Row &b) { return a.ms > b.ms; });
+    size_t nameWidth = 6;
+    for (const Row &r : rows)
+      nameWidth = std::max(nameWidth, r.name.size());
+    std::string header =
+        fmt::format("{:>4}  {:<{}}  {:<9}  {:>9}  {:>6}  {:>9}  {:>8}  {:>6}  {:>9}  "
+                    "{:>7}  {}",
+                    "#", "kernel", nameWidth, "kind", "ms", "share", "MFLOP", "GFLOP/s", "%peak",
+                    "MB", "GB/s", "bound");
+    fmt::print("{}\n{}\n", header, std::string(header.size(), '-'));
+    auto line = [&](std::string index, const std::string &name, const std::string &kind, double ms,
+                    double flops, double bytes, const std::string &boundBy) {
+      double gflops = ms > 0 ? flops / (ms * 1e6) : 0;
+      double gbs = ms > 0 ? bytes / (ms * 1e6) : 0;
+      fmt::print("{:>4}  {:<{}}  {:<9}  {:>9.3f}  {:>5.1f}%  {:>9.3f}  {:>8.2f}  {:>5.1f}%  "
+                 "{:>9.3f}  {:>7.2f}  {}\n",
+                 index, name, nameWidth, kind, ms, totalMs > 0 ? 100 * ms / totalMs : 0,
+                 flops * 1e-6, gflops, peak > 0 ? 100 * gflops / peak : 0, bytes * 1e-6, gbs,
+                 boundBy);
+    };
+    for (const Row &r : rows)
+      line(std::to_string(r.index), r.name, r.kind, r.ms, r.flops, r.bytes,
+           bound(r, peak, bandwidth));
+    fmt::print("{}\n", std::string(header.size(), '-'));
+    line("", "total", "", totalMs, totalFlops, totalBytes, "");
+  }
+
+  void printJson(const Graph &graph, const std::vector<Row> &rows, const MachineFigures &machine,
+                 int threads, double peak, double bandwidth) const {
+    nlohmann::json kernels = nlohmann::json::array();
+    double totalMs = 0, totalFlops = 0;
+    for (const Row &r : rows) {
+      totalMs += r.ms;
+      totalFlops += r.flops;
+      double gflops = r.ms > 0 ? r.flops / (r.ms * 1e6) : 0;
+      kernels.push_back({{"index", r.index},
+                         {"name", r.name},
+                         {"kind", r.kind},
+                         {"ms", r.ms},
+                         {"flops", r.flops},
+                         {"bytes", r.bytes},
+                         {"gflops", gflops},
+                         {"percent_of_peak", peak > 0 ? 100 * gflops / peak : 0},
+                         {"gbs", r.ms > 0 ? r.bytes / (r.ms * 1e6) : 0},
+                         {"bound", bound(r, peak, bandwidth)}});
+    }
+    nlohmann::json out{{"graph", graph.name()},
+                       {"batch", batch_},
+                       {"threads", threads},
+                       {"runs", runs_},
+                       {"machine",
+                        {{"cpu", machine.cpu},
+                         {"fma_gflops_per_thread", machine.gflopsPerThread},
+                         {"copy_gbs_per_thread", machine.bandwidthGBs},
+                         {"peak_gflops", peak},
+                         {"bandwidth_gbs", bandwidth}}},
+                       {"total", {{"ms", totalMs}, {"flops", totalFlops}}},
+                       {"kernels", kernels}};
+    fmt::print("{}\n", out.dump(2));
+  }
+
+  std::string model_;
+  std::string step_ = "train";
+  int64_t batch_ = 64;
+  int64_t runs_ = 20;
+  std::string format_ = "table";
+};
+
+} // namespace
+
+std::unique_ptr<Command> makeProfileCommand() { return std::make_unique<ProfileCommand>(); }
+
+} // namespace kiln::cli
