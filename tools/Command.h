@@ -46,6 +46,15 @@ inline const CLI::Validator
     ThreadCount([](std::string &text) { return kiln::ThreadPool::checkThreadCount(text); },
                 "INT in 1..4x cores");
 
+/// `--threads N`: the threads of the JIT's parallel loops, set as soon as it is parsed.
+inline CLI::Option *addThreadsOption(CLI::App *sub) {
+  return sub
+      ->add_option_function<int>(
+          "--threads", [](int n) { ThreadPool::setGlobalThreads(n); },
+          "threads of the JIT's parallel loops (default: $KILN_THREADS, else all cores)")
+      ->check(ThreadCount);
+}
+
 class Command {
 public:
   virtual ~Command() = default;

@@ -123,10 +123,7 @@ public:
     sub->add_option("--format", format_, "table | json")
         ->capture_default_str()
         ->check(CLI::IsMember({"table", "json"}));
-    sub->add_option_function<int>(
-           "--threads", [](int n) { ThreadPool::setGlobalThreads(n); },
-           "threads of the JIT's parallel loops (default: $KILN_THREADS, else all cores)")
-        ->check(ThreadCount);
+    addThreadsOption(sub);
     return sub;
   }
 

@@ -97,10 +97,7 @@ public:
     sub->add_option("--backend", backend_, "interp | jit")
         ->capture_default_str()
         ->check(CLI::IsMember({"interp", "jit"}));
-    sub->add_option_function<int>(
-           "--threads", [](int n) { ThreadPool::setGlobalThreads(n); },
-           "threads of the JIT's parallel loops (default: $KILN_THREADS, else all cores)")
-        ->check(ThreadCount);
+    addThreadsOption(sub);
     return sub;
   }
 

@@ -31,10 +31,7 @@ void TrainFlags::declare(CLI::App *sub) {
   sub->add_flag("--augment", augment, "random shifts and small rotations of training images");
   sub->add_option("--freeze", freeze, "parameter name prefixes to keep fixed (e.g. conv1 conv2)");
   sub->add_option("--backend", backend, "jit (LLVM-compiled step) | interp (reference interpreter)")->capture_default_str();
-  sub->add_option_function<int>(
-      "--threads", [](int n) { ThreadPool::setGlobalThreads(n); },
-      "threads of the JIT's parallel loops (default: $KILN_THREADS, else all cores)")
-      ->check(ThreadCount);
+  addThreadsOption(sub);
   sub->add_option("--data", data, "folder with the four MNIST-format IDX files (raw or .gz)")
       ->capture_default_str();
   sub->add_option("--norm-mean", normMean,
