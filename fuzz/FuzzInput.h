@@ -1,21 +1,26 @@
 // What every fuzz harness shares: the readers under test take a path, so each input is
-// written to one file on tmpfs first (which also sends gzip'd IDX bytes through zlib as a
-// real file would), and an outcome the contract forbids stops the run with a message
-// libFuzzer keeps beside the crashing input.
+// written to one file (on tmpfs where there is one) first (which also sends gzip'd IDX bytes
+// through zlib as a real file would), and an outcome the contract forbids stops the run with a
+// message libFuzzer keeps beside the crashing input.
 #pragma once
 
 #include <cstdint>
 #include <cstdio>
 #include <cstdlib>
+#include <filesystem>
 #include <fstream>
 #include <string>
 #include <unistd.h>
 
 namespace kiln::fuzz {
 
-/// Writes `size` bytes to this process's scratch file and returns its path.
+/// Writes `size` bytes to this process's scratch file (in /dev/shm when the machine has
+/// it, else the temporary directory) and returns its path.
 inline const std::string &writeInput(const uint8_t *data, size_t size) {
-  static const std::string path = "/dev/shm/kiln-fuzz-" + std::to_string(::getpid());
+  static const std::string path =
+      (std::filesystem::is_directory("/dev/shm") ? std::filesystem::path("/dev/shm")
+                                                 : std::filesystem::temp_directory_path()) /
+      ("kiln-fuzz-" + std::to_string(::getpid()));
   std::ofstream out(path, std::ios::binary | std::ios::trunc);
   out.write(reinterpret_cast<const char *>(data), static_cast<std::streamsize>(size));
   out.close();

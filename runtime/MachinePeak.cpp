@@ -23,8 +23,11 @@ double secondsSince(Clock::time_point start) {
 #if defined(__x86_64__)
 constexpr int kChains = 12; // covers FMA latency on every x86 core with two FMA pipes
 
-// noipa: a call without side effects would otherwise be hoisted out of timing loops.
-__attribute__((target("avx2,fma"), noipa)) float avx2Chains(int64_t steps) {
+// Each chain function starts with an empty asm statement that clobbers memory: a side
+// effect, so neither compiler treats a call as pure and hoists or merges it out of a
+// timing loop.
+__attribute__((target("avx2,fma"), noinline)) float avx2Chains(int64_t steps) {
+  asm volatile("" ::: "memory");
   __m256 acc[kChains];
   for (int i = 0; i < kChains; ++i)
     acc[i] = _mm256_set1_ps(float(i));
@@ -39,7 +42,8 @@ __attribute__((target("avx2,fma"), noipa)) float avx2Chains(int64_t steps) {
   return _mm256_cvtss_f32(sum);
 }
 
-__attribute__((target("avx512f"), noipa)) float avx512Chains(int64_t steps) {
+__attribute__((target("avx512f"), noinline)) float avx512Chains(int64_t steps) {
+  asm volatile("" ::: "memory");
   __m512 acc[kChains];
   for (int i = 0; i < kChains; ++i)
     acc[i] = _mm512_set1_ps(float(i));
