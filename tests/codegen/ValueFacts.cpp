@@ -1,5 +1,6 @@
 // transfer: interval bounds and error bounds, one case per op (an exhaustive switch, so
-// a new op must say how it propagates both).
+// a new op must say how it propagates both), except the plain elementwise ops, whose
+// bounds follow from their Scalar<Op> (runtime/interp/ScalarOps.h) by one rule.
 //
 // Error bounds are absolute and deliberately generous (worst cases, times a few ulp),
 // since the check multiplies nothing: a bound must hold for every seed. Where the two
@@ -9,7 +10,11 @@
 // contractions (reassociated), and by any op whose operands already differ.
 #include "ValueFacts.h"
 
+#include "kiln/ir/OpGroups.h"
+#include "kiln/runtime/interp/ScalarOps.h"
+
 #include <algorithm>
+#include <array>
 #include <cassert>
 
 namespace kiln::test {
@@ -75,6 +80,39 @@ Facts contraction(const Facts &a, const Facts &b, int64_t terms, DType dtype) {
   return range(-bound, bound, err);
 }
 
+interp::Interval interval(const Facts &f, double widen = 0) { return {f.lo - widen, f.hi + widen}; }
+
+/// A plain elementwise op's facts from its Scalar<Op>: the image of the operands'
+/// intervals, and an error of at most sum_i slope_i * err_i by the mean value theorem,
+/// the slopes bounded over the intervals widened by each operand's error (where the
+/// JIT's operands may lie), plus the op's own: one rounding for IEEE arithmetic, libm's
+/// ulps for the rest. Integer results are exact or wrap (`integer`).
+template <ElementwiseOp Op, int Arity> Facts plain(const std::vector<Facts> &in, DType dtype) {
+  using S = interp::Scalar<Op>;
+  static_assert(Arity == 1 || Arity == 2, "plain elementwise ops are unary or binary");
+  interp::Interval image;
+  double err = 0;
+  if constexpr (Arity == 1) {
+    image = S::image(interval(in[0]));
+    if (in[0].err > 0)
+      err = S::slope(interval(in[0], in[0].err)) * in[0].err;
+  } else {
+    image = S::image(interval(in[0]), interval(in[1]));
+    std::array<double, 2> slopes =
+        S::slopes(interval(in[0], in[0].err), interval(in[1], in[1].err));
+    for (int i = 0; i < 2; ++i)
+      if (in[size_t(i)].err > 0)
+        err += slopes[size_t(i)] * in[size_t(i)].err;
+  }
+  if (dtype == DType::I32) // truncation is monotone: the image's ends bound the results
+    return integer(range(std::trunc(image.lo), std::trunc(image.hi)), in);
+  Facts r = range(image.lo, image.hi);
+  r.err = S::kSameBits ? rounded(err, r.magnitude(), dtype) : err + mathError(r.magnitude(), dtype);
+  if (std::isnan(r.err)) // an unbounded slope met an unbounded image
+    r.err = kInf;
+  return r;
+}
+
 /// Windows overlapping one input cell along one axis.
 int64_t overlaps(int64_t window, int64_t stride) { return (window + stride - 1) / stride; }
 
@@ -101,38 +139,6 @@ Facts transfer(OpKind op, const std::vector<Type> &types, const std::vector<Fact
     return range(0, double(result.shape[attrs.getInt("axis")] - 1));
   case OpKind::RandomUniform:
     return range(0, 1, needsExact(in));
-  case OpKind::Neg:
-    return isInt ? integer(range(-a.hi, -a.lo), in) : range(-a.hi, -a.lo, a.err);
-  case OpKind::Abs: {
-    double lo = a.lo >= 0 ? a.lo : a.hi <= 0 ? -a.hi : 0;
-    return isInt ? integer(range(lo, a.magnitude()), in) : range(lo, a.magnitude(), a.err);
-  }
-  case OpKind::Exp: {
-    double hi = std::exp(a.hi);
-    return range(std::exp(a.lo), hi, hi * a.err + mathError(hi, dtype));
-  }
-  case OpKind::Log: {
-    Facts r = range(std::log(a.lo), std::log(a.hi));
-    r.err = a.lo > 0 ? a.err / a.lo + mathError(r.magnitude(), dtype) : kInf;
-    return r;
-  }
-  case OpKind::Sqrt: {
-    // |sqrt x - sqrt y| <= sqrt |x - y| bounds the error even near 0; sqrt itself is
-    // correctly rounded on both sides.
-    double lo = std::sqrt(std::max(a.lo, 0.0)), hi = std::sqrt(std::max(a.hi, 0.0));
-    double err = a.lo > 0 ? std::min(a.err / (2 * lo), std::sqrt(a.err)) : std::sqrt(a.err);
-    return range(lo, hi, rounded(err, hi, dtype));
-  }
-  case OpKind::Rsqrt: {
-    Facts r = range(1 / std::sqrt(a.hi), 1 / std::sqrt(a.lo));
-    r.err = a.lo > 0 ? rounded(0.5 * a.err * std::pow(a.lo, -1.5), r.hi, dtype) : kInf;
-    return r;
-  }
-  case OpKind::Tanh:
-    return range(std::tanh(a.lo), std::tanh(a.hi), a.err + mathError(1, dtype));
-  case OpKind::Logistic:
-    return range(1 / (1 + std::exp(-a.lo)), 1 / (1 + std::exp(-a.hi)),
-                 a.err / 4 + mathError(1, dtype));
   case OpKind::Convert:
     switch (dtype) {
     case DType::F32:
@@ -144,50 +150,18 @@ Facts transfer(OpKind op, const std::vector<Type> &types, const std::vector<Fact
       return range(0, 1, needsExact(in));
     }
     break;
-  case OpKind::Add:
-  case OpKind::Sub: {
-    Facts r = op == OpKind::Add ? range(a.lo + b.lo, a.hi + b.hi) : range(a.lo - b.hi, a.hi - b.lo);
-    if (isInt)
-      return integer(r, in);
-    r.err = rounded(a.err + b.err, r.magnitude(), dtype);
-    return r;
-  }
-  case OpKind::Mul: {
-    Facts r = hull({a.lo * b.lo, a.lo * b.hi, a.hi * b.lo, a.hi * b.hi}, 0);
-    if (isInt)
-      return integer(r, in);
-    r.err = rounded(a.err * b.magnitude() + b.err * a.magnitude() + a.err * b.err, r.magnitude(),
-                    dtype);
-    return r;
-  }
-  case OpKind::Div: {
-    if (isInt) // truncating, x / 0 = 0: |x / y| <= |x|
-      return integer(range(-a.magnitude(), a.magnitude()), in);
-    if (b.lo <= 0 && b.hi >= 0)
-      return range(-kInf, kInf, kInf);
-    Facts r = hull({a.lo / b.lo, a.lo / b.hi, a.hi / b.lo, a.hi / b.hi}, 0);
-    double smallest = std::min(std::abs(b.lo), std::abs(b.hi));
-    r.err = rounded(a.err / smallest + a.magnitude() * b.err / (smallest * (smallest - b.err)),
-                    r.magnitude(), dtype);
-    return r;
-  }
-  case OpKind::Max:
-  case OpKind::Min: {
-    Facts r = op == OpKind::Max ? range(std::max(a.lo, b.lo), std::max(a.hi, b.hi))
-                                : range(std::min(a.lo, b.lo), std::min(a.hi, b.hi));
-    r.err = std::max(a.err, b.err);
-    return r;
-  }
-  case OpKind::Pow: {
-    if (a.lo <= 0)
-      return range(-kInf, kInf, kInf);
-    Facts r = hull(
-        {std::pow(a.lo, b.lo), std::pow(a.lo, b.hi), std::pow(a.hi, b.lo), std::pow(a.hi, b.hi)},
-        0);
-    double logBase = std::max(std::abs(std::log(a.lo)), std::abs(std::log(a.hi)));
-    r.err = r.hi * (b.err * logBase + a.err * b.magnitude() / a.lo) + mathError(r.hi, dtype);
-    return r;
-  }
+    // Each plain op (Types Numeric or Float) by its Scalar<Op>'s bounds.
+#define KILN_FACTS_Numeric(Enum, Arity)                                                            \
+  case OpKind::Enum:                                                                               \
+    return plain<ElementwiseOp::Enum, Arity>(in, dtype);
+#define KILN_FACTS_Float(Enum, Arity) KILN_FACTS_Numeric(Enum, Arity)
+#define KILN_FACTS_Own(Enum, Arity)
+#define ELEMENTWISE(Enum, Mnemonic, Arity, Cost, AttrSet, Differentiable, Types, Domain)           \
+  KILN_FACTS_##Types(Enum, Arity)
+#include "kiln/ir/Ops.def"
+#undef KILN_FACTS_Numeric
+#undef KILN_FACTS_Float
+#undef KILN_FACTS_Own
   case OpKind::Compare:
     return range(0, 1, needsExact(in));
   case OpKind::Select: {
