@@ -23,19 +23,6 @@ inline Tensor randomTensor(const Type &type, uint64_t stream, double lo = -1, do
   return t;
 }
 
-/// One tensor per input of `graph`: pixels in [0, 1), labels in [0, 10), lr = 1e-3.
-inline std::vector<Tensor> stepInputs(const Graph &graph) {
-  std::vector<Tensor> inputs;
-  for (ValueId id : graph.inputs()) {
-    const Node &node = graph.node(id);
-    if (node.name == "lr")
-      inputs.push_back(Tensor::full(node.type, 1e-3));
-    else
-      inputs.push_back(randomTensor(node.type, inputs.size(), 0, 1));
-  }
-  return inputs;
-}
-
 /// Random arguments for every input and state of a (single-op) graph.
 inline void randomArguments(const Graph &graph, std::vector<Tensor> &inputs,
                             std::vector<Tensor> &state) {

@@ -3,6 +3,7 @@
 #include "kiln/ir/Error.h"
 #include "kiln/runtime/Random.h"
 
+#include <algorithm>
 #include <cmath>
 #include <functional>
 
@@ -49,6 +50,22 @@ std::vector<Tensor> initialStates(const Graph &graph, uint64_t seed) {
   for (ValueId id : graph.states())
     states.push_back(initialState(graph, id, seed));
   return states;
+}
+
+std::vector<Tensor> syntheticInputs(const Graph &graph, int64_t classes, uint64_t seed) {
+  std::vector<Tensor> inputs;
+  for (ValueId id : graph.inputs()) {
+    const Node &node = graph.node(id);
+    Tensor t = Tensor::uninitialized(node.type);
+    for (int64_t i = 0; i < t.numElements(); ++i) {
+      double u = uniformFloat(seed, inputs.size(), uint64_t(i));
+      t.set(i, node.name == "lr"          ? 1e-3
+               : isFloat(node.type.dtype) ? u
+                                          : std::floor(u * double(std::max<int64_t>(classes, 1))));
+    }
+    inputs.push_back(std::move(t));
+  }
+  return inputs;
 }
 
 } // namespace kiln

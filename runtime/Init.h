@@ -16,4 +16,9 @@ Tensor initialState(const Graph &graph, ValueId id, uint64_t seed);
 /// initialState for every state of the graph, in graph.states() order.
 std::vector<Tensor> initialStates(const Graph &graph, uint64_t seed);
 
+/// Stand-in inputs for timing a step graph without data: `lr` is 1e-3, float inputs
+/// (pixels) uniform in [0, 1), integer inputs (labels) uniform below `classes`. Input k
+/// draws element i from stream (seed, k, i).
+std::vector<Tensor> syntheticInputs(const Graph &graph, int64_t classes, uint64_t seed);
+
 } // namespace kiln

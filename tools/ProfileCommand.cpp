@@ -16,7 +16,6 @@
 #include "kiln/passes/KernelCost.h"
 #include "kiln/runtime/Init.h"
 #include "kiln/runtime/MachinePeak.h"
-#include "kiln/runtime/Random.h"
 #include "kiln/runtime/io/AtomicFile.h"
 #include "kiln/runtime/train/StepGraphs.h"
 #include "tools/Command.h"
@@ -27,9 +26,6 @@
 #include <algorithm>
 #include <cmath>
 #include <fstream>
-#include <numeric>
-#include <sstream>
-#include <thread>
 #include <unistd.h>
 
 namespace kiln::cli {
@@ -84,23 +80,6 @@ MachineFigures machineFigures() {
   return m;
 }
 
-/// Seeded inputs: images in [0, 1), class labels in [0, classes), lr 1e-3.
-std::vector<Tensor> stepInputs(const Graph &graph, int64_t classes) {
-  std::vector<Tensor> inputs;
-  for (ValueId id : graph.inputs()) {
-    const Node &node = graph.node(id);
-    Tensor t = Tensor::uninitialized(node.type);
-    for (int64_t i = 0; i < t.numElements(); ++i) {
-      double u = uniformFloat(7, inputs.size(), uint64_t(i));
-      t.set(i, node.name == "lr"          ? 1e-3
-               : isFloat(node.type.dtype) ? u
-                                          : std::floor(u * double(std::max<int64_t>(classes, 1))));
-    }
-    inputs.push_back(std::move(t));
-  }
-  return inputs;
-}
-
 struct Row {
   size_t index;
   std::string name, kind;
@@ -143,7 +122,7 @@ public:
       fail("internal error: the JIT timed {} kernels, the program has {}", profile.names.size(),
            lowered->program.kernels.size());
 
-    std::vector<Tensor> inputs = stepInputs(graph, model.numClasses);
+    std::vector<Tensor> inputs = syntheticInputs(graph, model.numClasses, 7);
     std::vector<Tensor> state = initialStates(graph, 0);
     compiled->run(inputs, state); // warm-up: page faults, caches, the thread pool
     codegen::KernelProfile warm = profile;
