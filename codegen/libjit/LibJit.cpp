@@ -6,6 +6,7 @@
 #include "kiln/codegen/libjit/Conv.h"
 #include "kiln/codegen/libjit/ConvShifted.h"
 #include "kiln/codegen/libjit/Gemm.h"
+#include "kiln/codegen/libjit/GemmSmallRows.h"
 #include "kiln/codegen/libjit/Pool.h"
 #include "kiln/runtime/Random.h"
 
@@ -34,10 +35,16 @@ using kiln::libjit::PoolShape;
     Index batch = item / (mBlocks * nBlocks), rest = item - batch * mBlocks * nBlocks;             \
     Index mi = rest / nBlocks, ni = rest - mi * nBlocks;                                           \
     Index m0 = mi * mItem, n0 = ni * nItem;                                                        \
+    Index m1 = minIndex(m, m0 + mItem), n1 = minIndex(n, n0 + nItem);                              \
+    if (gemmSmallRowsApplies(m1 - m0, acs, brs, bcs)) {                                            \
+      gemmSmallRows<T, ISA>(a + batch * aBatch, ars, acs, b + batch * bBatch, brs, bcs,            \
+                            c + batch * cBatch, n, m0, m1, n0, n1, k, int(accumulate));            \
+      return;                                                                                      \
+    }                                                                                              \
     StridedA<T, ISA> pa{a + batch * aBatch, ars, acs};                                             \
     StridedB<T, ISA> pb{b + batch * bBatch, brs, bcs};                                             \
-    gemmBlocked<T, ISA>(pa, pb, c + batch * cBatch, n, m0, minIndex(m, m0 + mItem), n0,            \
-                        minIndex(n, n0 + nItem), k, int(accumulate), scratch, m, n);               \
+    gemmBlocked<T, ISA>(pa, pb, c + batch * cBatch, n, m0, m1, n0, n1, k, int(accumulate),         \
+                        scratch, m, n);                                                            \
   }                                                                                                \
   KILN_ENTRY void kiln_conv2d_##SUFFIX(const T *x, const T *wt, T *y, KILN_CONV_PARAMS,            \
                                        Index item, T *scratch) {                                   \

@@ -398,8 +398,10 @@ std::vector<OpCase> jitOpCases(OpKind op) {
     struct Mnk {
       int64_t m, n, k;
     };
+    // 2x150x70 and 4x70x150: few rows (libjit's direct path, GemmSmallRows.h) over
+    // whole blocks of vectors of columns and of depth, with tails.
     for (Mnk s : {Mnk{1, 1, 1}, Mnk{3, 31, 17}, Mnk{63, 17, 31}, Mnk{17, 3, 63}, Mnk{64, 128, 300},
-                  Mnk{200, 70, 520}})
+                  Mnk{200, 70, 520}, Mnk{2, 150, 70}, Mnk{4, 70, 150}})
       for (bool ta : {false, true})
         for (bool tb : {false, true}) {
           CaseBuilder b(fmt::format("matmul {}x{}x{} ta={} tb={}", s.m, s.n, s.k, ta, tb),

@@ -39,13 +39,15 @@ TEST_CASE("contractions agree with every thread count and kernel variant", "[jit
     std::vector<OpCase> all = jitOpCases(op);
     std::vector<OpCase> cases(all.begin(), all.begin() + std::min<size_t>(all.size(), 4));
     // The small shapes (compiling dominates), and for matmul whole register tiles with
-    // depth-contiguous operands: the packers' transposing paths.
+    // depth-contiguous operands (the packers' transposing paths) and few rows (the
+    // direct path, in every layout).
     for (const OpCase &c : all)
       if (c.label.starts_with("matmul 64x128x300 ta=false tb=true ") ||
-          c.label.starts_with("matmul 200x70x520 ta=false tb=false "))
+          c.label.starts_with("matmul 200x70x520 ta=false tb=false ") ||
+          c.label.starts_with("matmul 2x150x70 ") || c.label.starts_with("matmul 4x70x150 "))
         cases.push_back(c);
     if (op == OpKind::Matmul)
-      REQUIRE(cases.size() == 6);
+      REQUIRE(cases.size() == 14);
     for (const OpCase &c : cases)
       for (Variant v : variants) {
         codegen::JitOptions options = testJitOptions();
