@@ -135,7 +135,10 @@ void sizeStage(const Graph &graph, Stage &k, const PlanOptions &options) {
                          ? node.type.shape
                          : graph.type(node.operands[0]).shape;
     int64_t planes = x[0] * x[1], plane = std::max<int64_t>(x[2] * x[3], 1);
-    k.itemRows = std::max<int64_t>(1, ceilDiv(16384, plane));
+    // Items of at least 32K input cells: waking a worker costs more than pooling fewer
+    // (a batch-1 prediction's pools run on the calling thread).
+    constexpr int64_t kMinItemCells = 32768;
+    k.itemRows = std::max<int64_t>(1, ceilDiv(kMinItemCells, plane));
     k.items = std::max<int64_t>(1, ceilDiv(planes, k.itemRows));
     return;
   }
