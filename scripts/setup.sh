@@ -1,7 +1,9 @@
 #!/usr/bin/env bash
 # Installs every Debian package kiln's build, tests, fuzzers and data fetch need, then
-# configures and builds kiln in ./build (`--no-build`: install only). Idempotent: a second
-# run installs nothing and rebuilds only what changed. Run as root on Debian 12 (bookworm).
+# configures and builds kiln in ./build (`--no-build`: install only; `--pytorch`: also
+# PyTorch 1.13 and OpenBLAS, the yardstick bench/compare.sh measures kiln against).
+# Idempotent: a second run installs nothing and rebuilds only what changed. Run as root
+# on Debian 12 (bookworm).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -21,6 +23,16 @@ packages=(
 # Debian's npm package conflicts with it (apt: "held broken packages"), so Debian's npm
 # is installed only when no npm is on the PATH.
 command -v npm >/dev/null 2>&1 || packages+=(npm)
+# Debian's PyTorch calls the system BLAS for Linear layers; without OpenBLAS that is the
+# reference BLAS, and PyTorch would be a strawman.
+build=yes
+for arg in "$@"; do
+  case $arg in
+    --no-build) build=no ;;
+    --pytorch) packages+=(python3-torch python3-torchvision libopenblas0-pthread) ;;
+    *) echo "setup: unknown option '$arg' (--no-build, --pytorch)" >&2; exit 2 ;;
+  esac
+done
 
 missing=()
 for p in "${packages[@]}"; do
@@ -33,6 +45,6 @@ if ((${#missing[@]})); then
   apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
 fi
 
-[[ ${1:-} == --no-build ]] && exit 0
+[[ $build == no ]] && exit 0
 cmake -S . -B build -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo >/dev/null
 ninja -C build
