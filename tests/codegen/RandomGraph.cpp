@@ -13,6 +13,7 @@
 #include "SplitMix.h"
 
 #include "kiln/ir/Error.h"
+#include "kiln/ir/OpGroups.h"
 #include "kiln/ir/ShapeRules.h"
 
 #include <fmt/format.h>
@@ -266,30 +267,49 @@ private:
     return std::nullopt;
   }
 
-  std::optional<ValueId> unary() {
-    static const std::vector<OpKind> ops = {OpKind::Neg,      OpKind::Exp,   OpKind::Log,
-                                            OpKind::Sqrt,     OpKind::Rsqrt, OpKind::Tanh,
-                                            OpKind::Logistic, OpKind::Abs};
-    OpKind op = rng_.pick(ops);
-    bool numeric = op == OpKind::Neg || op == OpKind::Abs;
-    ValueId a = operand(numeric ? numericType() : float_);
-    if (op == OpKind::Exp)
-      a = bounded(a, 6);
-    if (op == OpKind::Log || op == OpKind::Sqrt || op == OpKind::Rsqrt)
+  /// The plain elementwise ops (Ops.def's Types Numeric or Float) of one arity, so a
+  /// new op is in the random graphs as soon as it is in the table.
+  static std::vector<OpKind> plainOps(int arity) {
+    std::vector<OpKind> ops;
+    for (const OpInfo &info : kOpInfos)
+      if (auto e = elementwiseOp(info.kind);
+          e && info.arity == arity && operandTypes(*e) != OperandTypes::Own)
+        ops.push_back(info.kind);
+    return ops;
+  }
+
+  /// An operand for a plain op: of a type it takes, inside its Domain column's domain.
+  ValueId plainOperand(ElementwiseOp op, DType dtype) {
+    ValueId a = operand(dtype);
+    if (operandDomain(op) == OperandDomain::Positive)
       a = positive(a);
-    return tryAdd(op, {a});
+    return a;
+  }
+
+  std::optional<ValueId> unary() {
+    static const std::vector<OpKind> ops = plainOps(1);
+    OpKind op = rng_.pick(ops);
+    ElementwiseOp e = *elementwiseOp(op);
+    ValueId a =
+        plainOperand(e, operandTypes(e) == OperandTypes::Numeric ? numericType() : float_);
+    if (auto v = tryAdd(op, {a}))
+      return v;
+    // Refused (exp overflowing, say): once more on the operand scaled into [-4, 4].
+    if (!isFloat(type(a).dtype))
+      return std::nullopt;
+    return tryAdd(op, {bounded(a, 4)});
   }
 
   std::optional<ValueId> binary() {
-    static const std::vector<OpKind> ops = {OpKind::Add, OpKind::Sub, OpKind::Mul, OpKind::Div,
-                                            OpKind::Max, OpKind::Min, OpKind::Pow};
+    static const std::vector<OpKind> ops = plainOps(2);
     OpKind op = rng_.pick(ops);
-    ValueId a = operand(op == OpKind::Pow ? float_ : numericType());
+    ElementwiseOp e = *elementwiseOp(op);
+    ValueId a = plainOperand(e, operandTypes(e) == OperandTypes::Numeric ? numericType() : float_);
     ValueId b = partner(a);
     if (isFloat(type(a).dtype)) {
-      if (op == OpKind::Div)
+      if (operandDomain(e) == OperandDomain::AwayFromZero)
         b = positive(b);
-      if (op == OpKind::Pow) {
+      if (op == OpKind::Pow) { // Domain Own: a positive base, an exponent that cannot overflow
         a = positive(bounded(a, 8));
         b = bounded(b, 3);
       }
