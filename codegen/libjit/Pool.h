@@ -94,26 +94,35 @@ KILN_INLINE Index windowArgmax(const T *in, const PoolShape &s, const Window &wi
   return best;
 }
 
+/// N adjacent 2x2 windows of two input rows, as four vectors: a and b the left and
+/// right cells of the top row, c and d of the bottom row.
+template <typename T, int N> struct Windows2x2 {
+  typedef T V __attribute__((ext_vector_type(N)));
+  V a, b, c, d;
+  KILN_INLINE Windows2x2(const T *r0, const T *r1) {
+    typedef T W __attribute__((ext_vector_type(2 * N)));
+    W top, bottom;
+    __builtin_memcpy(&top, r0, sizeof(W));
+    __builtin_memcpy(&bottom, r1, sizeof(W));
+    for (int i = 0; i < N; ++i) {
+      a[i] = top[2 * i];
+      b[i] = top[2 * i + 1];
+      c[i] = bottom[2 * i];
+      d[i] = bottom[2 * i + 1];
+    }
+  }
+};
+
 /// N windows of one output row of the 2x2, stride-2 case, with vector selects: the
 /// scalar scan's result (row-major order; a NaN wins over everything before it).
 template <typename T, int N> KILN_INLINE void maxPool2x2Block(const T *r0, const T *r1, T *out) {
-  typedef T V __attribute__((ext_vector_type(N)));
-  typedef T W __attribute__((ext_vector_type(2 * N)));
-  W top, bottom;
-  __builtin_memcpy(&top, r0, sizeof(W));
-  __builtin_memcpy(&bottom, r1, sizeof(W));
-  V a, b, c, d;
-  for (int i = 0; i < N; ++i) {
-    a[i] = top[2 * i];
-    b[i] = top[2 * i + 1];
-    c[i] = bottom[2 * i];
-    d[i] = bottom[2 * i + 1];
-  }
-  V best = a;
+  Windows2x2<T, N> in(r0, r1);
+  const auto &b = in.b, &c = in.c, &d = in.d;
+  auto best = in.a;
   best = ((b > best) | (b != b)) ? b : best;
   best = ((c > best) | (c != c)) ? c : best;
   best = ((d > best) | (d != d)) ? d : best;
-  __builtin_memcpy(out, &best, sizeof(V));
+  __builtin_memcpy(out, &best, sizeof(best));
 }
 
 /// One plane of the 2x2, stride-2 case without padding (most CNNs), 8 or 4 windows at
@@ -201,16 +210,8 @@ KILN_INLINE void maxPoolGrad2x2Block(const T *r0, const T *r1, const T *grad, T 
   typedef T V __attribute__((ext_vector_type(N)));
   typedef T W __attribute__((ext_vector_type(2 * N)));
   using M = decltype(V{} > V{}); // comparison masks: int or long lanes
-  W top, bottom;
-  __builtin_memcpy(&top, r0, sizeof(W));
-  __builtin_memcpy(&bottom, r1, sizeof(W));
-  V a, b, c, d;
-  for (int i = 0; i < N; ++i) {
-    a[i] = top[2 * i];
-    b[i] = top[2 * i + 1];
-    c[i] = bottom[2 * i];
-    d[i] = bottom[2 * i + 1];
-  }
+  Windows2x2<T, N> in(r0, r1);
+  V a = in.a, b = in.b, c = in.c, d = in.d;
   // The first maximum in row-major order (a, b, c, d); NaN beats a number.
   V best = a;
   M index = 0;
