@@ -15,6 +15,8 @@
 #include <memory>
 #include <system_error>
 
+#include <sched.h>
+
 #if defined(__x86_64__)
 #include <immintrin.h>
 #endif
@@ -146,6 +148,11 @@ void ThreadPool::workerLoop() {
 }
 
 int ThreadPool::hardwareThreads() {
+  // The CPUs this process may run on: mpirun binds each rank to its own cores, and more
+  // threads than those would take turns on them.
+  cpu_set_t allowed;
+  if (sched_getaffinity(0, sizeof allowed, &allowed) == 0 && CPU_COUNT(&allowed) > 0)
+    return CPU_COUNT(&allowed);
   return std::max(1, static_cast<int>(std::thread::hardware_concurrency()));
 }
 

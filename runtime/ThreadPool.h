@@ -46,7 +46,7 @@ public:
   /// Resizes the global pool (`--threads N`); kiln::Error unless 1 <= n <= maxThreads().
   /// Must not be called while a parallel loop runs.
   static void setGlobalThreads(int n);
-  /// The hardware thread count (at least 1).
+  /// The hardware threads this process may run on (its CPU affinity; at least 1).
   static int hardwareThreads();
   /// The most threads the global pool takes: 4x the hardware threads. More only adds
   /// switching, and a mistyped count would try to start that many threads.
