@@ -18,6 +18,8 @@ DataLoader::DataLoader(const Dataset &data, LoaderOptions options)
     : data_(data), options_(options) {
   if (options_.batchSize < 1)
     fail("DataLoader: batch size must be at least 1, got {}", options_.batchSize);
+  if (options_.ranks < 1 || options_.rank < 0 || options_.rank >= options_.ranks)
+    fail("DataLoader: rank {} is not one of {} ranks", options_.rank, options_.ranks);
   if (!(options_.norm.std > 0) || !std::isfinite(options_.norm.std) ||
       !std::isfinite(options_.norm.mean))
     fail("DataLoader: normalization needs a finite mean and std > 0, got mean {} std {}",
@@ -40,7 +42,14 @@ int64_t DataLoader::size() const { return data_.size(); }
 
 int64_t DataLoader::batchesPerEpoch() const {
   const int64_t n = data_.size(), b = options_.batchSize;
+  if (options_.ranks > 1)
+    return n / (b * options_.ranks);
   return options_.dropLast ? n / b : (n + b - 1) / b;
+}
+
+int64_t DataLoader::droppedPerEpoch() const {
+  int64_t served = batchesPerEpoch() * options_.batchSize * options_.ranks;
+  return std::max<int64_t>(0, data_.size() - served);
 }
 
 void DataLoader::startEpoch(int64_t epoch) {
@@ -123,7 +132,7 @@ void DataLoader::stopPrefetch() {
 
 Batch DataLoader::makeBatch(int64_t b) const {
   const int64_t n = data_.size();
-  const int64_t begin = b * options_.batchSize;
+  const int64_t begin = (b * options_.ranks + options_.rank) * options_.batchSize;
   const int64_t count = std::min(options_.batchSize, n - begin);
   assert(count > 0 && "DataLoader::makeBatch: batch index past the end of the epoch");
   Batch batch;

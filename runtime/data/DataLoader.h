@@ -38,6 +38,14 @@ struct LoaderOptions {
   Augmentation augment;
   /// Prepare batches on a background thread (same batches as without).
   bool prefetch = true;
+  /// Data-parallel training (PyTorch's DistributedSampler, cut per step): the epoch's
+  /// order is cut into global batches of `ranks` x batchSize samples, and this loader
+  /// serves part `rank` of each, so the ranks' batches of one step are together the
+  /// global batch a single process would take. With ranks > 1 the last partial global
+  /// batch is dropped (the ranks must take equal batches for the average of their
+  /// gradients to be the global one).
+  int rank = 0;
+  int ranks = 1;
 };
 
 /// One batch: B = batchSize, except possibly for the last batch of an epoch.
@@ -67,8 +75,11 @@ public:
   /// The next batch of the epoch, or nullopt after its last batch. Fails if no epoch
   /// was started.
   std::optional<Batch> next();
-  /// ceil(size / batchSize), or floor(size / batchSize) with dropLast.
+  /// ceil(size / batchSize), or floor(size / batchSize) with dropLast; with ranks > 1,
+  /// floor(size / (ranks x batchSize)).
   int64_t batchesPerEpoch() const;
+  /// Samples of an epoch that no rank serves (the dropped partial batch).
+  int64_t droppedPerEpoch() const;
   /// The number of samples in the data set.
   int64_t size() const;
 

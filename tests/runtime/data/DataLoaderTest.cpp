@@ -271,3 +271,53 @@ TEST_CASE("DataLoader reports misuse and bad options", "[data][loader]") {
     CHECK_THROWS_WITH(DataLoader(data, options), Contains("maxShift must be >= 0"));
   }
 }
+
+TEST_CASE("DataLoader ranks serve together the global batch of each step", "[data][loader]") {
+  // 103 samples, 3 ranks x batch 5: 6 global batches of 15, the last 13 samples dropped.
+  MnistDataset data = syntheticDataset(103, 4, 3);
+  LoaderOptions global;
+  global.seed = 4;
+  global.batchSize = 15;
+  global.augment = {.enabled = true, .maxShift = 1, .maxRotationDegrees = 5};
+  global.dropLast = true;
+  DataLoader whole(data, global);
+  std::vector<Batch> expected = drain(whole, 2);
+  REQUIRE(expected.size() == 6);
+
+  std::vector<std::vector<Batch>> parts;
+  for (int rank = 0; rank < 3; ++rank) {
+    LoaderOptions options = global;
+    options.dropLast = false; // ranks drop the partial global batch by themselves
+    options.batchSize = 5;
+    options.rank = rank;
+    options.ranks = 3;
+    DataLoader loader(data, options);
+    CHECK(loader.batchesPerEpoch() == 6);
+    CHECK(loader.droppedPerEpoch() == 13);
+    parts.push_back(drain(loader, 2));
+    REQUIRE(parts.back().size() == 6);
+  }
+  const size_t pixels = 12;
+  for (size_t b = 0; b < expected.size(); ++b)
+    for (int rank = 0; rank < 3; ++rank) {
+      const Batch &part = parts[size_t(rank)][b];
+      INFO("step " << b << ", rank " << rank);
+      REQUIRE(part.indices.size() == 5);
+      for (size_t i = 0; i < 5; ++i) {
+        size_t g = size_t(rank) * 5 + i; // its place in the global batch
+        CHECK(part.indices[i] == expected[b].indices[g]);
+        CHECK(part.y.data<int32_t>()[i] == expected[b].y.data<int32_t>()[g]);
+        CHECK(std::equal(part.x.data<float>().begin() + long(i * pixels),
+                         part.x.data<float>().begin() + long((i + 1) * pixels),
+                         expected[b].x.data<float>().begin() + long(g * pixels)));
+      }
+    }
+}
+
+TEST_CASE("DataLoader refuses a rank outside its ranks", "[data][loader]") {
+  MnistDataset data = syntheticDataset(10, 2, 2);
+  LoaderOptions options;
+  options.rank = 2;
+  options.ranks = 2;
+  CHECK_THROWS_WITH(DataLoader(data, options), Contains("rank 2 is not one of 2 ranks"));
+}
