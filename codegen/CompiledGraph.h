@@ -37,6 +37,10 @@ struct JitOptions {
   /// Time every kernel (also switched on by the environment variable KILN_JIT_PROFILE=1);
   /// see CompiledGraph::profile().
   bool profile = false;
+  /// The size at which all_reduce buckets close (runtime/BucketedAllReduce.h); unset
+  /// means $KILN_BUCKET_BYTES, else 1 MiB (PyTorch DDP's first bucket). 0: one all_reduce
+  /// per bucket.
+  std::optional<int64_t> bucketBytes;
 };
 
 /// The wall time of one pipeline step (Pipeline.h) of a compile.

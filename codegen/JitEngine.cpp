@@ -20,6 +20,7 @@
 #include "kiln/codegen/ModuleSplit.h"
 #include "kiln/codegen/Profile.h"
 #include "kiln/ir/Error.h"
+#include "kiln/runtime/BucketedAllReduce.h"
 #include "kiln/runtime/ThreadPool.h"
 
 #include <llvm/ADT/SmallString.h>
@@ -125,9 +126,9 @@ private:
   std::map<std::string, std::function<void(MemoryBufferRef)>> hooks_;
 };
 
-/// The runtime symbols JIT code may call, by name: the thread pool, the profiler and
-/// the libc memory functions. The maths library comes from MathSymbolGenerator. Nothing
-/// else from the process is visible to JIT code.
+/// The runtime symbols JIT code may call, by name: the thread pool, the profiler, the
+/// bucketed all_reduce and the libc memory functions. The maths library comes from
+/// MathSymbolGenerator. Nothing else from the process is visible to JIT code.
 SymbolMap runtimeSymbols(MangleAndInterner &mangle) {
   SymbolMap symbols;
   auto define = [&](const char *name, const void *address) {
@@ -135,6 +136,9 @@ SymbolMap runtimeSymbols(MangleAndInterner &mangle) {
   };
   define("kiln_parallel_for", reinterpret_cast<const void *>(&kiln_parallel_for));
   define("kiln_profile_mark", reinterpret_cast<const void *>(&kiln_profile_mark));
+  define("kiln_profile_waited", reinterpret_cast<const void *>(&kiln_profile_waited));
+  define("kiln_all_reduce_start", reinterpret_cast<const void *>(&kiln_all_reduce_start));
+  define("kiln_all_reduce_wait", reinterpret_cast<const void *>(&kiln_all_reduce_wait));
   define("memcpy", reinterpret_cast<const void *>(&::memcpy));
   define("memmove", reinterpret_cast<const void *>(&::memmove));
   define("memset", reinterpret_cast<const void *>(&::memset));

@@ -1,6 +1,7 @@
 // emitKernelCall: contraction and window kernels as calls of libjit entries, one per
 // work item, with every shape and stride a constant so that inlining specializes the
-// libjit code to this graph.
+// libjit code to this graph; an all_reduce as one call that adds its operand to its
+// bucket (runtime/BucketedAllReduce.h).
 #include "kiln/codegen/EmitContext.h"
 #include "kiln/ir/OpAttrs.h"
 
@@ -195,6 +196,17 @@ public:
       pool("kiln_avg_pool_grad_", {node_.operands[0]}, node_.type.shape,
            g.type(node_.operands[0]).shape);
       break;
+    case StageKind::AllReduce: {
+      Value *in = kf_.buffer(node_.operands[0]), *out = kf_.buffer(kernel_.value);
+      auto i32 = [&](int v) { return ConstantInt::get(Type::getInt32Ty(ec_.context), v); };
+      bool mean = node_.attrs.getString("reduction") == "mean";
+      forEachItem([&](Value *) {
+        call("kiln_all_reduce_start",
+             {constant(kernel_.bucket), in, out, constant(node_.type.numElements()),
+              i32(static_cast<int>(dtype_)), i32(mean), i32(kernel_.closesBucket)});
+      });
+      break;
+    }
     case StageKind::Loop:
     case StageKind::ConcatPart:
     case StageKind::Reduce:
@@ -237,6 +249,7 @@ int64_t elementsPerItem(const Graph &g, const Stage &kernel) {
   case StageKind::Loop:
   case StageKind::ConcatPart:
   case StageKind::Reduce:
+  case StageKind::AllReduce:
     break;
   }
   return 0;

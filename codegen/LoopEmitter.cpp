@@ -252,6 +252,7 @@ public:
     case OpKind::Concat:
     case OpKind::Pad:
     case OpKind::OneHot:
+    case OpKind::AllReduce:
       break;
     }
     assert(false && "not an elementwise op");

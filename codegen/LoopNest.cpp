@@ -97,6 +97,7 @@ private:
     case OpCategory::Reduction:
     case OpCategory::Contraction:
     case OpCategory::Window:
+    case OpCategory::Collective:
       break;
     }
     assert(false && "a kernel's value is always materialized");
@@ -122,6 +123,7 @@ private:
     case SourceOp::RandomUniform: {
       Expr e{Expr::Kind::Random, dtype, v};
       e.index = linear(v, index);
+      e.index.offset += node.attrs.getInt("offset", 0); // where this rank's draws start
       e.operands = {build(node.operands[0], {})};
       return add(std::move(e));
     }

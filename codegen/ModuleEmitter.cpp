@@ -94,7 +94,8 @@ EmittedModule emitModule(const Graph &graph, const StepPlan &plan) {
     case StageKind::MaxPool2d:
     case StageKind::MaxPool2dGrad:
     case StageKind::AvgPool2d:
-    case StageKind::AvgPool2dGrad: {
+    case StageKind::AvgPool2dGrad:
+    case StageKind::AllReduce: {
       // An elementwise stage right after it may run inside it, item by item.
       std::optional<LoopNest> next;
       std::optional<Epilogue> epilogue;
@@ -135,9 +136,20 @@ EmittedModule emitModule(const Graph &graph, const StepPlan &plan) {
                                            {ec.ptr(), ec.ptr(), ec.i64(), ec.i64()});
   Value *workers = ConstantInt::get(ec.i64(), plan.options.workers);
   FunctionCallee mark = ec.function("kiln_profile_mark", Type::getVoidTy(*out.context), {ec.i64()});
+  FunctionCallee waited = ec.function("kiln_profile_waited", Type::getVoidTy(*out.context), {});
+  FunctionCallee wait =
+      ec.function("kiln_all_reduce_wait", Type::getVoidTy(*out.context), {ec.i64()});
+  // Waiting for all_reduce buckets is timed apart from the kernels.
+  auto waitFor = [&](const std::vector<int64_t> &buckets) {
+    for (int64_t bucket : buckets)
+      b.CreateCall(wait, {ConstantInt::get(ec.i64(), bucket)});
+    if (plan.options.profile && !buckets.empty())
+      b.CreateCall(waited, {});
+  };
   for (size_t k = 0; k < kernels.size(); ++k) {
     if (plan.options.profile)
       b.CreateCall(mark, {ConstantInt::get(ec.i64(), int64_t(k))});
+    waitFor(plan.waitsBefore[k]);
     for (auto [launcher, items] : kernels[k]) {
       if (items > 1 && plan.options.workers > 1)
         b.CreateCall(parallelFor, {launcher, ctx, ConstantInt::get(ec.i64(), items), workers});
@@ -148,6 +160,7 @@ EmittedModule emitModule(const Graph &graph, const StepPlan &plan) {
   }
   if (plan.options.profile)
     b.CreateCall(mark, {ConstantInt::get(ec.i64(), int64_t(kernels.size()))});
+  waitFor(plan.waitsAtEnd);
   for (const FinalCopy &copy : plan.copies) {
     const Storage &st = copy.from;
     Value *source = nullptr;

@@ -10,12 +10,30 @@
 #include <fmt/format.h>
 
 #include <algorithm>
+#include <charconv>
 #include <chrono>
 #include <cstdlib>
+#include <cstring>
 
 namespace kiln::codegen {
 
 const std::vector<PassInfo> &pipelineSteps() { return loweringSteps(); }
+
+namespace {
+
+/// $KILN_BUCKET_BYTES, when set: a whole number of bytes >= 0.
+std::optional<int64_t> bucketBytesFromEnvironment() {
+  const char *env = std::getenv("KILN_BUCKET_BYTES");
+  if (!env || !*env)
+    return std::nullopt;
+  int64_t bytes = -1;
+  auto [end, ec] = std::from_chars(env, env + std::strlen(env), bytes);
+  if (ec != std::errc() || *end || bytes < 0)
+    fail("KILN_BUCKET_BYTES={}: not a byte count (a whole number >= 0)", env);
+  return bytes;
+}
+
+} // namespace
 
 PlanOptions planOptions(const JitOptions &options) {
   const char *env = std::getenv("KILN_JIT_PROFILE");
@@ -23,6 +41,9 @@ PlanOptions planOptions(const JitOptions &options) {
   p.isa = options.isa.value_or(hostTarget().isa);
   p.workers = options.threads > 0 ? options.threads : ThreadPool::global().threads();
   p.profile = options.profile || (env && *env && std::string_view(env) != "0");
+  if (std::optional<int64_t> bytes = options.bucketBytes ? options.bucketBytes
+                                                         : bucketBytesFromEnvironment())
+    p.bucketBytes = *bytes;
   return p;
 }
 

@@ -25,6 +25,9 @@ std::string KernelProfile::report(size_t top) const {
   double perRun = runs ? total / double(runs) : 0;
   std::string text = fmt::format("{} kernels, {:.3f} ms per run over {} runs\n", seconds.size(),
                                  perRun * 1e3, runs);
+  if (waitSeconds > 0)
+    text += fmt::format("  {:8.3f} ms waiting for all_reduce buckets\n",
+                        runs ? waitSeconds / double(runs) * 1e3 : 0);
   for (size_t i = 0; i < std::min(top, order.size()); ++i) {
     size_t k = order[i];
     text += fmt::format("  {:8.3f} ms {:5.1f}%  {}\n", runs ? seconds[k] / double(runs) * 1e3 : 0,
@@ -40,5 +43,13 @@ extern "C" void kiln_profile_mark(int64_t kernel) noexcept {
   auto now = std::chrono::steady_clock::now();
   if (current && kernel > 0 && size_t(kernel) <= current->seconds.size())
     current->seconds[size_t(kernel) - 1] += std::chrono::duration<double>(now - last).count();
+  last = now;
+}
+
+extern "C" void kiln_profile_waited() noexcept {
+  using namespace kiln::codegen;
+  auto now = std::chrono::steady_clock::now();
+  if (current)
+    current->waitSeconds += std::chrono::duration<double>(now - last).count();
   last = now;
 }

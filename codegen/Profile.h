@@ -1,6 +1,8 @@
 // Per-kernel timing of compiled steps (KILN_JIT_PROFILE=1 or JitOptions::profile): the
 // entry calls kiln_profile_mark(k) before kernel k and after the last, and the marks
-// accumulate wall time per kernel into the profile of the run in progress.
+// accumulate wall time per kernel into the profile of the run in progress. Waiting for
+// all_reduce buckets between kernels is not a kernel's: kiln_profile_waited() after the
+// waits counts it apart.
 #pragma once
 
 #include <cstdint>
@@ -12,6 +14,7 @@ namespace kiln::codegen {
 struct KernelProfile {
   std::vector<std::string> names;
   std::vector<double> seconds; ///< per kernel, summed over runs
+  double waitSeconds = 0;      ///< waiting for all_reduce buckets, summed over runs
   int64_t runs = 0;
 
   /// The kernels by time, most expensive first, with their share; `top` lines at most.
@@ -26,3 +29,4 @@ void setCurrentProfile(KernelProfile *profile);
 
 /// The symbol profiled JIT code calls.
 extern "C" void kiln_profile_mark(int64_t kernel) noexcept;
+extern "C" void kiln_profile_waited() noexcept;

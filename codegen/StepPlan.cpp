@@ -1,6 +1,7 @@
 // planStages and addScratch: a kernel program's kernels as stages over the memory plan's
 // buffers (see the header).
 #include "kiln/codegen/StepPlan.h"
+#include "kiln/codegen/Buckets.h"
 
 #include "kiln/ir/Error.h"
 #include "kiln/ir/OpAttrs.h"
@@ -147,6 +148,7 @@ void sizeStage(const Graph &graph, Stage &k, const PlanOptions &options) {
   case StageKind::Reduce:
   case StageKind::SumChunks:
   case StageKind::PackFilter:
+  case StageKind::AllReduce:
     return; // sized by the loop emitter, or serial; no scratch
   }
 }
@@ -352,6 +354,10 @@ StepPlan planStages(const Graph &graph, const KernelProgram &program, const Memo
         continue;
       }
       written(int(plan.stages.size())); // a concat: by its first part (no part reads it)
+      if (node.op == OpKind::AllReduce) { // one call, on one thread: 1 item
+        plan.stages.push_back({StageKind::AllReduce, v, {}, int(ki), 0, stageName(node, v)});
+        continue;
+      }
       if (node.op == OpKind::Concat) {
         for (size_t p = 0; p < node.operands.size(); ++p)
           plan.stages.push_back({StageKind::ConcatPart, v, {}, int(ki), int(p),
@@ -385,6 +391,7 @@ StepPlan planStages(const Graph &graph, const KernelProgram &program, const Memo
     copy(o.buffer, results++);
   for (const auto &u : program.updates)
     copy(u.value, results++);
+  planBuckets(plan);
   return plan;
 }
 
@@ -415,10 +422,19 @@ std::string describeStages(const Graph &graph, const StepPlan &plan) {
     }
     bool loop = k.kind == StageKind::Loop || k.kind == StageKind::ConcatPart ||
                 k.kind == StageKind::Reduce; // sized when their loop nest is built
-    text += fmt::format(";     {:<46} -> %{} {}{}\n", k.name, k.value,
+    if (s == 0 || plan.stages[s - 1].kernel != k.kernel)
+      for (int64_t b : plan.waitsBefore[k.kernel])
+        text += fmt::format(";     wait for all_reduce bucket {}\n", b);
+    std::string bucket = k.kind != StageKind::AllReduce
+                             ? ""
+                             : fmt::format(", bucket {}{}", k.bucket,
+                                           k.closesBucket ? " (closes it: reducing starts)" : "");
+    text += fmt::format(";     {:<46} -> %{} {}{}{}\n", k.name, k.value,
                         where(plan.storage(k.value, s)),
-                        loop ? "" : fmt::format(" ({} items)", k.items));
+                        loop ? "" : fmt::format(" ({} items)", k.items), bucket);
   }
+  for (int64_t b : plan.waitsAtEnd)
+    text += fmt::format(";   wait for all_reduce bucket {}\n", b);
   for (const FinalCopy &c : plan.copies)
     text += fmt::format(";   copy %{} {} -> args[{}]\n", c.value, where(c.from), c.slot);
   return text;

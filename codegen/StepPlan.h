@@ -59,6 +59,7 @@ enum class StageKind {
   MaxPool2dGrad,
   AvgPool2d,
   AvgPool2dGrad,
+  AllReduce, ///< adds its operand to a bucket of all-reduces (runtime/BucketedAllReduce.h)
 };
 
 struct Stage {
@@ -78,6 +79,8 @@ struct Stage {
   /// Conv2dFilterGrad / SumChunks: per-chunk results; PackFilter and the shifted
   /// convolution after it: the packed filter.
   int64_t partsOffset = -1;
+  int64_t bucket = -1;       ///< AllReduce: its bucket (codegen/Buckets.h)
+  bool closesBucket = false; ///< AllReduce: the bucket's last member; reducing starts
 };
 
 /// A copy made after all kernels: a result that lives elsewhere (an input, a state, a
@@ -92,12 +95,18 @@ struct PlanOptions {
   libjit::Isa isa = libjit::Isa::Generic;
   int workers = 1;      ///< parallel loop participants (scratch is carved per worker)
   bool profile = false; ///< time every kernel (kiln_profile_mark around each)
+  /// all_reduce buckets close once they hold this many bytes (0: one per all_reduce).
+  int64_t bucketBytes = int64_t(1) << 20;
 };
 
 struct StepPlan {
   std::vector<Stage> stages; ///< in execution order, grouped by program kernel
   std::vector<std::string> kernelNames; ///< per program kernel
   std::vector<FinalCopy> copies;
+  /// Per program kernel: the all_reduce buckets to wait for before it runs; then the
+  /// buckets to wait for before the final copies.
+  std::vector<std::vector<int64_t>> waitsBefore;
+  std::vector<int64_t> waitsAtEnd;
   int64_t arenaBytes = 0;
   PlanOptions options;
 

@@ -203,6 +203,7 @@ void Analysis::forward(ValueId i) {
   case OpCategory::Source:
     return;
   case OpCategory::Elementwise:
+  case OpCategory::Collective: // elementwise across ranks: the batch dim stays where it is
     if (std::optional<BatchDim> d = agreed(i)) {
       require(i, *d, i);
       for (ValueId operand : ops)
@@ -429,6 +430,7 @@ void Analysis::backward(ValueId i) {
   case OpCategory::Source:
     return; // their own `shape` follows the batch (a random draw's counter does not)
   case OpCategory::Elementwise:
+  case OpCategory::Collective:
     for (ValueId operand : ops)
       require(operand, d, i);
     return;

@@ -36,7 +36,11 @@ constexpr AttrSpec kIota[] = {
     {"dtype", T::DType, kRequired},
     {"shape", T::Shape, kRequired},
 };
+// `offset`: the stream index of the first element. A data-parallel rank draws its part
+// of the global batch's stream (passes/DataParallel.h), so masks do not depend on how
+// the batch is split.
 constexpr AttrSpec kRandomUniform[] = {
+    {"offset", T::Int, kOptional, "0"},
     {"seed", T::Int, kRequired},
     {"shape", T::Shape, kRequired},
 };
@@ -90,6 +94,8 @@ constexpr AttrSpec kOneHot[] = {
     {"depth", T::Int, kRequired},
     {"dtype", T::DType, kRequired},
 };
+constexpr std::string_view kReductions[] = {"sum", "mean"};
+constexpr AttrSpec kAllReduce[] = {{"reduction", T::Enum, kRequired, {}, kReductions}};
 
 const char *kindName(const AttrValue &v) {
   constexpr const char *names[] = {"bool", "int", "float", "int list", "float list", "string"};
@@ -183,6 +189,8 @@ AttrSchema attrSchema(AttrSet set) {
     return {kPad};
   case AttrSet::OneHot:
     return {kOneHot};
+  case AttrSet::AllReduce:
+    return {kAllReduce};
   }
   return {};
 }

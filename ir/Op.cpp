@@ -25,6 +25,8 @@ std::string_view categoryName(OpCategory category) {
     return "window";
   case OpCategory::Layout:
     return "layout";
+  case OpCategory::Collective:
+    return "collective";
   }
   assert(false && "unknown category");
   return "?";

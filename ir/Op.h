@@ -14,7 +14,15 @@ enum class OpKind : uint8_t {
 #include "kiln/ir/Ops.def"
 };
 
-enum class OpCategory : uint8_t { Source, Elementwise, Reduction, Contraction, Window, Layout };
+enum class OpCategory : uint8_t {
+  Source,
+  Elementwise,
+  Reduction,
+  Contraction,
+  Window,
+  Layout,
+  Collective,
+};
 
 /// What one result element costs (see Ops.def): the recompute-or-store decisions of
 /// fusion and codegen read it.
@@ -43,6 +51,7 @@ enum class AttrSet : uint8_t {
   Slice,
   Pad,
   OneHot,
+  AllReduce,
 };
 
 struct OpInfo {

@@ -135,4 +135,20 @@ constexpr std::optional<LayoutOp> layoutOp(OpKind kind) {
   }
 }
 
+enum class CollectiveOp : uint8_t {
+#define COLLECTIVE(Enum, Mnemonic, Arity, Cost, AttrSet, Differentiable) Enum,
+#include "kiln/ir/Ops.def"
+};
+
+constexpr std::optional<CollectiveOp> collectiveOp(OpKind kind) {
+  switch (kind) {
+#define COLLECTIVE(Enum, Mnemonic, Arity, Cost, AttrSet, Differentiable)                           \
+  case OpKind::Enum:                                                                               \
+    return CollectiveOp::Enum;
+#include "kiln/ir/Ops.def"
+  default: // every op of another category
+    return std::nullopt;
+  }
+}
+
 } // namespace kiln

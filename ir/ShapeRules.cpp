@@ -374,6 +374,14 @@ Type applyRule(OpKind op, const std::vector<Type> &in, const Attrs &attrs) {
     checkShape(out, "one_hot shape");
     return {dtypeAttr(attrs), out};
   }
+  case OpKind::AllReduce:
+    // A mean of integers would round differently on every machine count.
+    if (in[0].dtype == DType::Bool ||
+        (attrs.getString("reduction") == "mean" && !isFloat(in[0].dtype)))
+      fail("all_reduce {} takes {}, got {}", attrs.getString("reduction"),
+           attrs.getString("reduction") == "mean" ? "f32 or f64" : "f32, f64 or i32",
+           in[0].str());
+    return in[0];
   }
   assert(false && "unknown op");
   return {};

@@ -59,7 +59,10 @@ public:
     const Node &node = rw_.source().node(old);
     if (node.op == OpKind::Constant)
       return canonical(node);
-    if (opInfo(node.op).category == OpCategory::Source || node.operands.empty())
+    // A collective's value depends on the other ranks' operands: only a step can know it.
+    OpCategory category = opInfo(node.op).category;
+    if (category == OpCategory::Source || category == OpCategory::Collective ||
+        node.operands.empty())
       return std::nullopt;
     std::vector<ValueId> ops;
     for (ValueId v : node.operands) {

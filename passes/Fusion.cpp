@@ -422,17 +422,25 @@ private:
         home[v] = index[ks[0]];
     }
     std::vector<fusion::ScheduleItem> items(n);
+    auto collective = [&](ValueId v) {
+      return opInfo(g_.node(v).op).category == OpCategory::Collective;
+    };
     for (size_t i = 0; i < n; ++i) {
       const std::vector<ValueId> &members = groups_[alive[i]].members;
       items[i].key = members.back();
       for (ValueId m : members) {
         if (home[m] == static_cast<int>(i))
           items[i].writes.push_back(m);
+        if (collective(m))
+          items[i].urgency = fusion::ScheduleItem::Urgency::Early;
         for (ValueId o : g_.node(m).operands)
           if (home[o] >= 0 && home[o] != static_cast<int>(i) &&
               std::find(items[i].reads.begin(), items[i].reads.end(), o) == items[i].reads.end())
             items[i].reads.push_back(o);
       }
+      if (items[i].urgency == fusion::ScheduleItem::Urgency::Normal &&
+          std::any_of(items[i].reads.begin(), items[i].reads.end(), collective))
+        items[i].urgency = fusion::ScheduleItem::Urgency::Late;
     }
     std::vector<bool> inPlace(g_.size(), false);
     for (size_t v = 0; v < g_.size(); ++v)

@@ -5,6 +5,8 @@
 // are index arithmetic over buffers (a broadcast bias, a reshaped input) and are allowed
 // anywhere; the rules constrain the heavy ones.
 //
+//   R0 collective kernels: an all_reduce alone, from a buffer into a buffer (the call
+//      reduces the whole buffer over the ranks once; nothing can run inside it).
 //   R1 anchor kernels (matmul, conv, window): exactly one contraction or window op (the
 //      anchor) and no reduction. Every other heavy member is elementwise with the
 //      anchor's result shape S: the epilogue (bias, activation, scale, residual add,
@@ -58,6 +60,8 @@ NodeClass nodeClass(const Node &node) {
     return NodeClass::Window;
   case OpCategory::Layout:
     return NodeClass::Layout;
+  case OpCategory::Collective:
+    return NodeClass::Collective;
   }
   return NodeClass::Elementwise;
 }
@@ -113,6 +117,9 @@ public:
     if (!statesOk() || !randomOk())
       return std::nullopt;
     std::vector<ValueId> anchors, reductions;
+    for (ValueId m : heavy_)
+      if (nodeClass(g_.node(m)) == NodeClass::Collective)
+        return collectiveKernel(m);
     for (ValueId m : heavy_) {
       NodeClass c = nodeClass(g_.node(m));
       if (isAnchor(g_.node(m).op))
@@ -182,6 +189,14 @@ private:
     return KernelShape{kind, s, {}, anchor};
   }
 
+  /// R0: a collective alone, between buffers. Its call reduces a whole buffer once per
+  /// step on one thread, so nothing can be computed inside it.
+  std::optional<KernelShape> collectiveKernel(ValueId c) const {
+    if (heavy_.size() != 1 || member(g_.node(c).operands[0]) || outputs() != std::vector{c})
+      return std::nullopt;
+    return KernelShape{KernelKind::Collective, shape(c), {}, c};
+  }
+
   /// R2 with the loop structure of reduction `r`.
   std::optional<KernelShape> reductionKernel(ValueId r) const {
     const Shape &full = operandShape(r, 0);
@@ -215,6 +230,7 @@ private:
       case NodeClass::ConstantData:
       case NodeClass::Contraction:
       case NodeClass::Window:
+      case NodeClass::Collective:
         return std::nullopt;
       }
     }

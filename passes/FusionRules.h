@@ -22,6 +22,7 @@ enum class NodeClass {
   Reduction,    ///< reduce_*, argmax
   Contraction,  ///< matmul, conv2d and its backward ops
   Window,       ///< pooling and its backward ops
+  Collective,   ///< all_reduce: the communicator's call, a kernel of its own
 };
 
 NodeClass nodeClass(const Node &node);

@@ -61,6 +61,12 @@ std::vector<std::optional<ValueId>> gradientRule(IRBuilder &ir, const Node &node
   case OpKind::OneHot:
     break;
 
+  case OpKind::AllReduce:
+    // y_r = sum over ranks s of a_s (or its mean) on every rank r: a symmetric linear map,
+    // so its adjoint is itself: da_r = sum over s of dy_s (or the mean).
+    give(0, [&] { return ir.op(OpKind::AllReduce, {dy}, attrs); });
+    break;
+
   case OpKind::Neg:
     // d/da -a = -1
     give(0, [&] { return ir.neg(dy); });

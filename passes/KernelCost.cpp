@@ -19,6 +19,7 @@ double nodeFlops(const Node &node, const std::vector<Type> &in) {
   switch (opInfo(node.op).category) {
   case OpCategory::Source:
   case OpCategory::Layout:
+  case OpCategory::Collective: // communication, not arithmetic
     return 0;
   case OpCategory::Elementwise:
     return elements(node.type);

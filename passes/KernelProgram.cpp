@@ -39,6 +39,8 @@ std::string_view kernelKindName(KernelKind kind) {
     return "conv";
   case KernelKind::Window:
     return "window";
+  case KernelKind::Collective:
+    return "collective";
   }
   return "?";
 }

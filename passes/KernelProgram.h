@@ -47,6 +47,7 @@ enum class KernelKind {
   Matmul,    ///< a matmul with an elementwise epilogue over its output
   Conv,      ///< conv2d or one of its backward ops with an elementwise epilogue
   Window,    ///< a pooling op (or its backward op) with an elementwise epilogue
+  Collective, ///< an all_reduce over the ranks (runtime/Communicator.h), alone
 };
 
 std::string_view kernelKindName(KernelKind kind);

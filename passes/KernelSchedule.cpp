@@ -2,7 +2,8 @@
 //
 // Algorithm:
 //   1. readersLeft[v] = the number of groups that read buffer v.
-//   2. Repeat: among the groups whose predecessors have all run, pick the one with the
+//   2. Repeat: among the groups whose predecessors have all run, pick the most urgent
+//      (collectives first, readers of their results last), then the one with the
 //      smallest net allocation (bytes it writes minus bytes of the buffers whose last
 //      reader it is), ties broken by the graph position of its last node; run it and
 //      release its predecessors' hold on its successors.
@@ -47,6 +48,8 @@ std::vector<int> scheduleGroups(const std::vector<std::set<int>> &succ,
       ready.push_back(static_cast<int>(k));
   while (!ready.empty()) {
     auto best = std::min_element(ready.begin(), ready.end(), [&](int a, int b) {
+      if (items[a].urgency != items[b].urgency)
+        return items[a].urgency < items[b].urgency;
       int64_t na = net(a), nb = net(b);
       return na != nb ? na < nb : items[a].key < items[b].key;
     });

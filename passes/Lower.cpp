@@ -110,6 +110,7 @@ private:
     case fusion::NodeClass::Reduction:
     case fusion::NodeClass::Contraction:
     case fusion::NodeClass::Window:
+    case fusion::NodeClass::Collective:
       return true;
     default:
       break;

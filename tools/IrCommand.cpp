@@ -60,6 +60,14 @@ public:
     sub->add_option("--optimizer", optimizer_, "update rule of the train step")
         ->capture_default_str();
     sub->add_option("--freeze", freeze_, "parameter name prefixes that get no gradient");
+    sub->add_option("--world-size", dp_.worldSize,
+                    "data-parallel ranks the step is built for (`mpirun -np N kiln train`): "
+                    "above 1, gradients are averaged by all_reduce before the update")
+        ->capture_default_str()
+        ->check(AtLeastOne);
+    sub->add_option("--rank", dp_.rank, "the rank the step is built for (its dropout draws)")
+        ->capture_default_str()
+        ->check(CLI::NonNegativeNumber);
     sub->add_option("--step", step_, "the step graph --stage program|llvm|asm lowers")
         ->capture_default_str();
     sub->add_option("--passes", passes_,
@@ -94,6 +102,10 @@ public:
     StepOptions options;
     options.optimizer = defaultConfig(parseOptimizerKind(optimizer_));
     options.freeze = freeze_;
+    if (dp_.rank >= dp_.worldSize)
+      fail("--rank {} is not a rank of --world-size {} (0 to {})", dp_.rank, dp_.worldSize,
+           dp_.worldSize - 1);
+    options.dp = dp_;
     checkStageName(stage_);
     bool program = stage_ == "program";
     bool jit = stage_ == "llvm" || stage_ == "asm";
@@ -198,6 +210,7 @@ private:
   }
 
   std::string model_, stage_ = "forward", format_ = "text", optimizer_ = "adam", step_ = "train";
+  DataParallel dp_;
   std::string passes_, arena_ = "best-fit";
   int64_t batch_ = 64;
   std::vector<std::string> freeze_, printBefore_, printAfter_;

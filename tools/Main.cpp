@@ -2,6 +2,7 @@
 // one line on stderr and a non-zero exit (DESIGN §8).
 #include "kiln/ir/Error.h"
 #include "kiln/runtime/ThreadPool.h"
+#include "kiln/runtime/dist/ProcessGroup.h"
 #include "tools/Command.h"
 
 #include <fmt/core.h>
@@ -57,9 +58,17 @@ int main(int argc, char **argv) {
     for (size_t i = 0; i < commands.size(); ++i)
       if (subs[i]->parsed())
         return commands[i]->run();
-  } catch (const kiln::Error &e) {
-    fmt::print(stderr, "kiln: error: {}\n", e.what());
+  } catch (const kiln::GroupError &e) { // every rank has it: one line for the job
+    if (kiln::leadRank())
+      fmt::print(stderr, "kiln: error: {}\n", e.what());
     return 1;
+  } catch (const kiln::Error &e) {
+    if (kiln::communicator().size() == 1) {
+      fmt::print(stderr, "kiln: error: {}\n", e.what());
+      return 1;
+    }
+    fmt::print(stderr, "kiln: error: rank {}: {}\n", kiln::communicator().rank(), e.what());
+    kiln::abortProcessGroup(1); // the other ranks may wait for this one in a collective
   } catch (const std::exception &e) {
     fmt::print(stderr, "kiln: internal error: {}\n", e.what());
     return 3;

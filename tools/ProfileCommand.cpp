@@ -14,11 +14,13 @@
 #include "kiln/frontend/GraphModel.h"
 #include "kiln/ir/Error.h"
 #include "kiln/passes/KernelCost.h"
+#include "kiln/runtime/Communicator.h"
 #include "kiln/runtime/Init.h"
 #include "kiln/runtime/MachinePeak.h"
 #include "kiln/runtime/io/AtomicFile.h"
 #include "kiln/runtime/train/StepGraphs.h"
 #include "tools/Command.h"
+#include "tools/WorldSize.h"
 
 #include <fmt/core.h>
 #include <nlohmann/json.hpp>
@@ -103,12 +105,16 @@ public:
         ->capture_default_str()
         ->check(CLI::IsMember({"table", "json"}));
     addThreadsOption(sub);
+    worldSize_.declare(sub);
     return sub;
   }
 
   int run() override {
+    ranks_ = worldSize_.join();
     ModelSpec model = resolveModel(model_);
-    Graph graph = buildStageGraph(model, parseStage(step_), batch_);
+    StepOptions stepOptions;
+    stepOptions.dp = {communicator().rank(), ranks_};
+    Graph graph = buildStageGraph(model, parseStage(step_), batch_, stepOptions);
     codegen::JitOptions options;
     options.profile = true;
     codegen::PlanOptions target = codegen::planOptions(options);
@@ -143,6 +149,9 @@ public:
       rows.push_back({k, kernel.name, std::string(kernelKindName(kernel.kind)),
                       seconds / double(runs_) * 1e3, cost.flops, cost.bytes});
     }
+    waitMs_ = (profile.waitSeconds - warm.waitSeconds) / double(runs_) * 1e3;
+    if (!leadRank())
+      return 0; // every rank ran the step (they reduce together); rank 0 reports
     MachineFigures machine = machineFigures();
     int threads = compiled->stats().workers;
     double peak = machine.gflopsPerThread * threads;
@@ -156,14 +165,24 @@ public:
 
 private:
   static std::string bound(const Row &row, double peak, double bandwidth) {
+    if (row.kind == kernelKindName(KernelKind::Collective))
+      return "ranks"; // the all-reduce: moving gradients and waiting for the slowest rank
     if (peak <= 0 || bandwidth <= 0)
       return "-";
     return row.flops / peak > row.bytes / bandwidth ? "compute" : "memory";
   }
 
+  static double communicationMs(const std::vector<Row> &rows) {
+    double ms = 0;
+    for (const Row &r : rows)
+      if (r.kind == kernelKindName(KernelKind::Collective))
+        ms += r.ms;
+    return ms;
+  }
+
   void printTable(const Graph &graph, std::vector<Row> rows, const MachineFigures &machine,
                   int threads, double peak, double bandwidth) const {
-    double totalMs = 0, totalFlops = 0, totalBytes = 0;
+    double totalMs = waitMs_, totalFlops = 0, totalBytes = 0;
     for (const Row &r : rows) {
       totalMs += r.ms;
       totalFlops += r.flops;
@@ -175,9 +194,15 @@ private:
                "{} = {:.1f}{}\n\n",
                machine.cpu, machine.gflopsPerThread, threads, peak, machine.bandwidthGBs, threads,
                bandwidth, machine.fromCache ? " (cached)" : " (measured now)");
+    if (ranks_ > 1)
+      fmt::print("data-parallel: {} ranks x batch {}; all_reduce kernels (copying gradients into "
+                 "buckets) {:.3f} ms, waiting for buckets {:.3f} ms = {:.1f}% of the step\n\n",
+                 ranks_, batch_, communicationMs(rows), waitMs_,
+                 totalMs > 0 ? 100 * waitMs_ / totalMs : 0);
     std::stable_sort(rows.begin(), rows.end(),
                      [](const Row &a, const Row &b) { return a.ms > b.ms; });
-    size_t nameWidth = 6;
+    const std::string waiting = "(waiting for all_reduce buckets)";
+    size_t nameWidth = ranks_ > 1 ? waiting.size() : 6;
     for (const Row &r : rows)
       nameWidth = std::max(nameWidth, r.name.size());
     std::string header =
@@ -199,6 +224,8 @@ private:
     for (const Row &r : rows)
       line(std::to_string(r.index), r.name, r.kind, r.ms, r.flops, r.bytes,
            bound(r, peak, bandwidth));
+    if (ranks_ > 1)
+      line("", waiting, "wait", waitMs_, 0, 0, "ranks");
     fmt::print("{}\n", std::string(header.size(), '-'));
     line("", "total", "", totalMs, totalFlops, totalBytes, "");
   }
@@ -206,7 +233,7 @@ private:
   void printJson(const Graph &graph, const std::vector<Row> &rows, const MachineFigures &machine,
                  int threads, double peak, double bandwidth) const {
     nlohmann::json kernels = nlohmann::json::array();
-    double totalMs = 0, totalFlops = 0;
+    double totalMs = waitMs_, totalFlops = 0;
     for (const Row &r : rows) {
       totalMs += r.ms;
       totalFlops += r.flops;
@@ -225,6 +252,9 @@ private:
     nlohmann::json out{{"graph", graph.name()},
                        {"batch", batch_},
                        {"threads", threads},
+                       {"ranks", ranks_},
+                       {"all_reduce_ms", communicationMs(rows)},
+                       {"waiting_ms", waitMs_},
                        {"runs", runs_},
                        {"machine",
                         {{"cpu", machine.cpu},
@@ -242,6 +272,9 @@ private:
   int64_t batch_ = 64;
   int64_t runs_ = 20;
   std::string format_ = "table";
+  WorldSizeOption worldSize_{"profile"};
+  int ranks_ = 1;
+  double waitMs_ = 0; ///< per step, waiting for all_reduce buckets between kernels
 };
 
 } // namespace

@@ -1,9 +1,11 @@
 // `kiln train MODEL`: train one zoo model on MNIST-format data with checkpoints and
 // reports in --out.
 #include "kiln/ir/Error.h"
+#include "kiln/runtime/dist/ProcessGroup.h"
 #include "kiln/runtime/train/Experiment.h"
 #include "tools/Command.h"
 #include "tools/TrainFlags.h"
+#include "tools/WorldSize.h"
 
 namespace kiln::cli {
 namespace {
@@ -24,10 +26,12 @@ public:
                     "name and shape (transfer learning)");
     sub->add_option("--reinit", paths_.reinit,
                     "module paths to re-initialize after --init (a new head, e.g. fc1 fc2)");
+    worldSize_.declare(sub);
     return sub;
   }
 
   int run() override {
+    worldSize_.join();
     paths_.data = flags_.data;
     if (paths_.out.empty())
       paths_.out = "runs/" + model_;
@@ -39,6 +43,7 @@ private:
   std::string model_;
   TrainFlags flags_;
   RunPaths paths_;
+  WorldSizeOption worldSize_{"train"};
 };
 
 class MnistCommand : public Command {
@@ -56,6 +61,10 @@ public:
   }
 
   int run() override {
+    if (int ranks = joinProcessGroup(); ranks > 1)
+      throw GroupError(fmt::format("kiln mnist runs in one process; train each model with "
+                                   "`mpirun -np {} kiln train MODEL`",
+                                   ranks));
     paths_.data = flags_.data;
     std::vector<TrainConfig> configs;
     for (const std::string &model : models_)

@@ -359,6 +359,13 @@ std::vector<OpCase> opCases(OpKind op, Sampler &rng) {
     cases.push_back(d.finish(op, {{"low", Ints{0}}, {"high", Ints{0}}}));
     break;
   }
+  case OpKind::AllReduce: // over the current communicator: one process checks the identity
+    for (const char *reduction : {"sum", "mean"}) {
+      CaseBuilder c(rng);
+      c.uniform({3, 17});
+      cases.push_back(c.finish(op, {{"reduction", std::string(reduction)}}));
+    }
+    break;
   }
   return cases;
 }

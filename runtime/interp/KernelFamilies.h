@@ -23,7 +23,8 @@ Tensor constantKernel(const Type &type, const std::vector<double> &data, double 
 Tensor iotaKernel(const Type &type, int64_t axis);
 /// Element i is uniformFloat(seed, counter, i). The i32 counter is sign-extended to the
 /// 64-bit step (counters are never negative in practice).
-Tensor randomUniformKernel(const Type &type, int64_t seed, const Tensor &counter);
+/// Element i is draw `offset + i` of the stream (seed, counter).
+Tensor randomUniformKernel(const Type &type, int64_t seed, int64_t offset, const Tensor &counter);
 
 // ---- elementwise (ElementwiseKernels.cpp) -------------------------------------------
 enum class CompareOp { Eq, Ne, Lt, Le, Gt, Ge };
@@ -78,5 +79,9 @@ Tensor padKernel(const Tensor &x, const std::vector<int64_t> &low, double value,
                  const Type &result);
 /// One row of `depth` per index; an index outside [0, depth) gives a row of zeros.
 Tensor oneHotKernel(const Tensor &indices, const Type &result);
+
+/// x summed (or averaged) over the ranks of the current communicator
+/// (runtime/Communicator.h); x itself, copied, in a single process.
+Tensor allReduceKernel(const Tensor &x, bool mean);
 
 } // namespace kiln::interp

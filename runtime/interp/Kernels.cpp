@@ -64,7 +64,7 @@ Tensor evalNode(const Node &node, std::span<const Tensor> in) {
   case OpKind::Iota:
     return iotaKernel(type, attrs.getInt("axis"));
   case OpKind::RandomUniform:
-    return randomUniformKernel(type, attrs.getInt("seed"), in[0]);
+    return randomUniformKernel(type, attrs.getInt("seed"), attrs.getInt("offset", 0), in[0]);
 
 #define ELEMENTWISE(Enum, ...) case OpKind::Enum:
 #include "kiln/ir/Ops.def"
@@ -117,6 +117,8 @@ Tensor evalNode(const Node &node, std::span<const Tensor> in) {
   }
   case OpKind::OneHot:
     return oneHotKernel(in[0], type);
+  case OpKind::AllReduce:
+    return allReduceKernel(in[0], attrs.getString("reduction") == "mean");
   }
   unreachable("unknown op");
 }

@@ -71,16 +71,17 @@ void uniformLanes(uint64_t seed, uint64_t step, uint64_t base, float *out) {
 }
 } // namespace
 
-Tensor randomUniformKernel(const Type &type, int64_t seed, const Tensor &counter) {
+Tensor randomUniformKernel(const Type &type, int64_t seed, int64_t offset, const Tensor &counter) {
   Tensor out = Tensor::uninitialized(type);
   auto step = static_cast<uint64_t>(static_cast<int64_t>(counter.data<int32_t>()[0]));
   auto key = static_cast<uint64_t>(seed);
+  auto first = static_cast<uint64_t>(offset);
   std::span<float> o = out.data<float>();
   size_t i = 0;
   for (; i + kLanes <= o.size(); i += kLanes)
-    uniformLanes(key, step, i, o.data() + i);
+    uniformLanes(key, step, first + i, o.data() + i);
   for (; i < o.size(); ++i)
-    o[i] = uniformFloat(key, step, i);
+    o[i] = uniformFloat(key, step, first + i);
   return out;
 }
 

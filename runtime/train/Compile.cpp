@@ -7,6 +7,7 @@
 #include "kiln/ir/Printer.h"
 #include "kiln/passes/Lower.h"
 #include "kiln/passes/PassManager.h"
+#include "kiln/runtime/Communicator.h"
 
 #include <fmt/ranges.h>
 
@@ -29,9 +30,13 @@ TrainStep::TrainStep(ModelSpec model, int64_t batch, CompileOptions options)
     : model_(std::move(model)), batch_(batch), options_(std::move(options)) {
   validate(options_.optimizer);
   Graph graph =
-      buildStageGraph(model_, Stage::Train, batch_, {options_.optimizer, options_.freeze});
+      buildStageGraph(model_, Stage::Train, batch_, stepOptions());
   params_.bind(graph, options_.seed);
   executor_ = makeExecutor(options_.backend, std::move(graph));
+}
+
+StepOptions TrainStep::stepOptions() const {
+  return {options_.optimizer, options_.freeze, {communicator().rank(), communicator().size()}};
 }
 
 StepResult TrainStep::run(const Tensor &x, const Tensor &y, double lr) {
@@ -48,7 +53,7 @@ StepResult TrainStep::run(const Tensor &x, const Tensor &y, double lr) {
 }
 
 std::string TrainStep::ir(std::string_view stage) const {
-  return stageText(model_, stage, batch_, {options_.optimizer, options_.freeze});
+  return stageText(model_, stage, batch_, stepOptions());
 }
 
 Predictor::Predictor(ModelSpec model, int64_t batch, ParamStore &params, Backend backend)

@@ -57,6 +57,10 @@ public:
   std::string ir(std::string_view stage) const;
 
 private:
+  /// The step's graph options: under mpirun (joinProcessGroup), this rank of a
+  /// data-parallel step whose gradients are averaged over the ranks.
+  StepOptions stepOptions() const;
+
   ModelSpec model_;
   int64_t batch_;
   CompileOptions options_;

@@ -1,6 +1,7 @@
 #include "kiln/runtime/train/Executor.h"
 
 #include "kiln/ir/Error.h"
+#include "kiln/runtime/Communicator.h"
 #include "kiln/runtime/interp/Interpreter.h"
 #include "kiln/runtime/train/JitExecutor.h"
 
@@ -54,7 +55,7 @@ Executor &StepCache::forBatch(int64_t batch) {
   if (it == cache_.end()) {
     it = cache_.emplace(batch, makeExecutor(backend_, build_(batch))).first;
     // Compile time and cache hit or miss of each JIT variant (issue 5).
-    if (std::string report = compileReport(*it->second); !report.empty())
+    if (std::string report = compileReport(*it->second); !report.empty() && leadRank())
       fmt::print(stderr, "[jit] {}\n", report);
   }
   return *it->second;

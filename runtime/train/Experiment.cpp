@@ -2,6 +2,7 @@
 
 #include "kiln/frontend/GraphModel.h"
 #include "kiln/ir/Error.h"
+#include "kiln/runtime/Communicator.h"
 #include "kiln/runtime/io/AtomicFile.h"
 #include "kiln/runtime/report/Charts.h"
 #include "kiln/runtime/report/History.h"
@@ -129,7 +130,8 @@ void checkModelFitsImages(const ModelSpec &model, const std::string &dir,
 
 Data loadData(const std::string &dir) {
   Data d{loadMnist(dir, Split::Train), loadMnist(dir, Split::Test)};
-  fmt::print(stderr, "data: {} training and {} test images of {}x{} from {}\n", d.train.size(),
+  if (leadRank())
+    fmt::print(stderr, "data: {} training and {} test images of {}x{} from {}\n", d.train.size(),
              d.test.size(), d.train.height, d.train.width, dir);
   return d;
 }
@@ -163,7 +165,8 @@ ModelRun prepareRun(ModelSpec model, TrainConfig config, const RunPaths &paths) 
     resumed.epochs = config.epochs;
     resumed.backend = config.backend;
     config = resumed;
-    fmt::print(stderr, "[{}] resuming after epoch {} of {} from {}\n", config.model,
+    if (leadRank())
+      fmt::print(stderr, "[{}] resuming after epoch {} of {} from {}\n", config.model,
                run.state.epochsDone, config.epochs, found.dir);
   } else {
     // Building the step checks the freeze prefixes and the optimizer's settings.
@@ -174,8 +177,9 @@ ModelRun prepareRun(ModelSpec model, TrainConfig config, const RunPaths &paths) 
       InitReport report = loadMatchingModelState(paths.init, graph, run.state.store);
       std::vector<std::string> fresh =
           reinitializeModules(graph, paths.reinit, config.seed, run.state.store);
-      fmt::print(stderr, "[{}] --init: {}\n", config.model, formatInitReport(report));
-      if (!fresh.empty())
+      if (leadRank())
+        fmt::print(stderr, "[{}] --init: {}\n", config.model, formatInitReport(report));
+      if (!fresh.empty() && leadRank())
         fmt::print(stderr, "[{}] --reinit: fresh initial values for {}\n", config.model,
                    fmt::join(fresh, ", "));
     }
@@ -187,16 +191,22 @@ ModelRun prepareRun(ModelSpec model, TrainConfig config, const RunPaths &paths) 
   return run;
 }
 
+/// Data-parallel ranks other than 0 train and evaluate, and write and print nothing.
 ModelRun trainOne(ModelRun run, const Dataset &train, const Dataset &test, const std::string &out) {
-  ensureWritableDir(out);
+  const bool lead = leadRank();
+  if (lead)
+    ensureWritableDir(out);
   const TrainConfig config = run.config;
 
   Trainer trainer(run.model, config, run.state);
   std::string checkpoint = join(out, "checkpoint");
   run.stoppedEarly = trainer.fit(train, test, [&](const EpochRecord &) {
-    saveCheckpoint(checkpoint, config, run.state, run.model.source);
+    if (lead)
+      saveCheckpoint(checkpoint, config, run.state, run.model.source);
   });
   run.finalEval = trainer.evaluate(test);
+  if (!lead)
+    return run;
   writeHistories(out, {run.state.history});
   std::string report = writeEvaluation(out, config.model, test, run.finalEval);
   fmt::print("{}\n", report);
@@ -217,7 +227,8 @@ ModelRun trainModel(TrainConfig config, const RunPaths &paths) {
   checkModelFitsData(run.model, data.train, paths.data);
   checkModelFitsData(run.model, data.test, paths.data);
   resolveNormalization(run.config, data.train);
-  ensureWritableDir(paths.out);
+  if (leadRank())
+    ensureWritableDir(paths.out);
   return trainOne(std::move(run), data.train, data.test, paths.out);
 }
 
@@ -227,7 +238,8 @@ ModelRun trainModel(const ModelSpec &model, TrainConfig config, const Dataset &t
   ModelRun run = prepareRun(model, std::move(config), paths);
   checkModelFitsData(run.model, train, "the training set");
   checkModelFitsData(run.model, test, "the test set");
-  ensureWritableDir(paths.out);
+  if (leadRank())
+    ensureWritableDir(paths.out);
   return trainOne(std::move(run), train, test, paths.out);
 }
 
@@ -235,6 +247,10 @@ std::vector<ModelRun> runMnistExperiment(const std::vector<TrainConfig> &configs
                                          const RunPaths &paths) {
   if (configs.empty())
     fail("--models: no model given");
+  if (communicator().size() > 1)
+    fail("kiln mnist runs in one process; train each model with `mpirun -np {} kiln train "
+         "MODEL`",
+         communicator().size());
   std::vector<ModelRun> prepared;
   for (const TrainConfig &config : configs)
     prepared.push_back(prepareRun(resolveModel(config.model), config, paths));

@@ -9,8 +9,8 @@ namespace kiln {
 
 bool ProgressBar::enabled() { return isatty(STDERR_FILENO) == 1; }
 
-ProgressBar::ProgressBar(std::string label, int64_t total)
-    : label_(std::move(label)), total_(total), enabled_(enabled()),
+ProgressBar::ProgressBar(std::string label, int64_t total, bool visible)
+    : label_(std::move(label)), total_(total), enabled_(visible && enabled()),
       start_(std::chrono::steady_clock::now()), lastDraw_(start_) {}
 
 void ProgressBar::update(int64_t done, int64_t samples, double loss, double accuracy) {

@@ -12,7 +12,8 @@ namespace kiln {
 class ProgressBar {
 public:
   /// `label` prefixes the bar ("[cnn] epoch 3/10"); `total` is the number of steps.
-  ProgressBar(std::string label, int64_t total);
+  /// `visible` false draws nothing (the ranks of a data-parallel run other than 0).
+  ProgressBar(std::string label, int64_t total, bool visible = true);
   /// Step `done` of `total` finished with these running averages.
   void update(int64_t done, int64_t samples, double loss, double accuracy);
   /// Clears the bar's line.

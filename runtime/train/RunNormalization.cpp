@@ -1,5 +1,6 @@
 #include "kiln/runtime/train/RunNormalization.h"
 
+#include "kiln/runtime/Communicator.h"
 #include "kiln/runtime/data/PixelStats.h"
 
 #include <fmt/core.h>
@@ -12,7 +13,8 @@ void resolveNormalization(TrainConfig &config, const MnistDataset &train) {
     config.norm = pixelStatistics(train);
     source = fmt::format("statistics of the {} training images", train.size());
   }
-  fmt::print(stderr, "[{}] normalization: mean {:.4f} std {:.4f} ({})\n", config.model,
+  if (leadRank())
+    fmt::print(stderr, "[{}] normalization: mean {:.4f} std {:.4f} ({})\n", config.model,
              config.norm->mean, config.norm->std, source);
 }
 

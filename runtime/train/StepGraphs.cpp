@@ -1,7 +1,8 @@
 // Assembles kiln's step graphs from a traced zoo model:
 //   1. trace the model (train mode for forward/backward/train, eval mode for eval);
 //   2. add the labels input, the loss, and the metrics (correct count, predictions);
-//   3. backward/train: differentiate the loss w.r.t. every parameter not frozen;
+//   3. backward/train: differentiate the loss w.r.t. every parameter not frozen (and,
+//      data-parallel, average the gradients over the ranks);
 //   4. train: append the optimizer update and `step <- step + 1`.
 #include "kiln/runtime/train/StepGraphs.h"
 
@@ -130,6 +131,8 @@ Graph buildStageGraph(const ModelSpec &model, Stage stage, int64_t batch,
   Mode mode = stage == Stage::Eval || stage == Stage::Predict ? Mode::Eval : Mode::Train;
   BuiltModel built = buildModel(model, batch, mode);
   Graph graph = std::move(built.graph);
+  if (mode == Mode::Train)
+    shardRandomStreams(graph, options.dp);
   graph.setName(model.name + "." + std::string(stageName(stage)));
   if (stage == Stage::Forward || stage == Stage::Predict) {
     graph.addOutput("logits", built.logits);
@@ -152,7 +155,8 @@ Graph buildStageGraph(const ModelSpec &model, Stage stage, int64_t batch,
   std::vector<ValueId> params;
   for (const std::string &name : names)
     params.push_back(*graph.findNamed(name));
-  std::vector<ValueId> grads = differentiate(graph, head.loss, params);
+  std::vector<ValueId> grads = averageOverRanks(graph, differentiate(graph, head.loss, params),
+                                               options.dp);
   if (stage == Stage::Backward) {
     for (size_t i = 0; i < names.size(); ++i)
       graph.addOutput("grad." + names[i], grads[i]);

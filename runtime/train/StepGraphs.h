@@ -11,6 +11,7 @@
 
 #include "kiln/frontend/Zoo.h"
 #include "kiln/ir/Graph.h"
+#include "kiln/passes/DataParallel.h"
 #include "kiln/runtime/optim/Optimizer.h"
 
 #include <iterator>
@@ -43,6 +44,10 @@ struct StepOptions {
   OptimizerConfig optimizer;
   /// Parameters whose name starts with one of these get no gradient and no update.
   std::vector<std::string> freeze;
+  /// This process's rank among the data-parallel ranks: above one rank, backward and
+  /// train average the gradients over the ranks and dropout draws the rank's part of the
+  /// global batch's masks (passes/DataParallel.h). `batch` stays the per-rank batch.
+  DataParallel dp;
 };
 
 /// Builds the `stage` graph of `model` at batch size `batch`.

@@ -1,7 +1,10 @@
 #include "kiln/runtime/train/Trainer.h"
 
 #include "kiln/ir/Error.h"
+#include "kiln/runtime/Communicator.h"
+#include "kiln/runtime/dist/ProcessGroup.h"
 #include "kiln/runtime/train/Progress.h"
+#include "kiln/runtime/train/Replicas.h"
 
 #include <fmt/core.h>
 
@@ -16,6 +19,12 @@ constexpr int kLossOutput = 0, kCorrectOutput = 1, kPredOutput = 2;
 double seconds(std::chrono::steady_clock::time_point since) {
   return std::chrono::duration<double>(std::chrono::steady_clock::now() - since).count();
 }
+
+/// Sums over the ranks (the values themselves in a single process).
+template <size_t N> std::array<double, N> sumOverRanks(std::array<double, N> values) {
+  communicator().allReduceSum(values.data(), N, DType::F64);
+  return values;
+}
 } // namespace
 
 void checkModelFitsData(const ModelSpec &model, const Dataset &data, const std::string &what) {
@@ -26,7 +35,8 @@ void checkModelFitsData(const ModelSpec &model, const Dataset &data, const std::
 }
 
 Trainer::Trainer(ModelSpec model, TrainConfig config, RunState &state)
-    : model_(std::move(model)), config_(std::move(config)), state_(state),
+    : model_(std::move(model)), config_(std::move(config)),
+      state_(state), dp_{communicator().rank(), communicator().size()},
       trainSteps_(config_.backend,
                   [this](int64_t batch) {
                     return buildStageGraph(model_, Stage::Train, batch, config_.step);
@@ -35,6 +45,7 @@ Trainer::Trainer(ModelSpec model, TrainConfig config, RunState &state)
         return buildStageGraph(model_, Stage::Eval, batch, config_.step);
       }) {
   config_.model = model_.name;
+  config_.step.dp = dp_;
   if (model_.output != OutputKind::Logits)
     fail("model '{}': the Trainer trains classifiers (logits); compile a TrainStep for other "
          "outputs",
@@ -52,13 +63,23 @@ EpochRecord Trainer::runEpoch(const Dataset &train, const Dataset &test, int64_t
   options.seed = config_.seed;
   options.norm = config_.norm.value_or(Normalization{});
   options.augment.enabled = config_.augment;
+  options.rank = dp_.rank;
+  options.ranks = dp_.worldSize;
   DataLoader loader(train, options);
   loader.startEpoch(epoch);
+  if (loader.batchesPerEpoch() == 0)
+    fail("[{}] {} training samples do not fill one global batch of {} x {}", config_.model,
+         train.size(), dp_.worldSize, config_.batch);
+  if (epoch == state_.epochsDone && dp_.rank == 0 && loader.droppedPerEpoch() > 0)
+    fmt::print(stderr,
+               "[{}] data-parallel: {} ranks x batch {}; the last {} of {} training samples of "
+               "each epoch's order are dropped (ranks take equal batches)\n",
+               config_.model, dp_.worldSize, config_.batch, loader.droppedPerEpoch(), train.size());
 
   double lr = learningRate(config_.schedule, config_.lr, epoch);
   Tensor lrTensor = Tensor::full({DType::F32, {}}, lr);
   ProgressBar bar(fmt::format("[{}] epoch {}/{}", config_.model, epoch + 1, config_.epochs),
-                  loader.batchesPerEpoch());
+                  loader.batchesPerEpoch(), /*visible=*/dp_.rank == 0);
   double lossSum = 0;
   int64_t correct = 0, seen = 0, steps = 0;
   while (std::optional<Batch> batch = loader.next()) {
@@ -84,6 +105,11 @@ EpochRecord Trainer::runEpoch(const Dataset &train, const Dataset &test, int64_t
   }
   bar.finish();
   double trainSeconds = seconds(start);
+  // The epoch's training figures over every rank's samples.
+  auto [allLoss, allCorrect, allSeen] =
+      sumOverRanks<3>({lossSum, static_cast<double>(correct), static_cast<double>(seen)});
+  alignReplicas(trainSteps_.forBatch(config_.batch).graph(), state_.store,
+                fmt::format("after epoch {}", epoch + 1));
 
   EvalResult eval = evaluate(test);
   if (!std::isfinite(eval.loss))
@@ -91,19 +117,20 @@ EpochRecord Trainer::runEpoch(const Dataset &train, const Dataset &test, int64_t
          "without a checkpoint of this epoch",
          config_.model, epoch + 1, eval.loss, lr);
   EpochRecord record{static_cast<int>(epoch) + 1,
-                     lossSum / static_cast<double>(seen),
-                     static_cast<double>(correct) / static_cast<double>(seen),
+                     allLoss / allSeen,
+                     allCorrect / allSeen,
                      eval.loss,
                      eval.accuracy,
                      seconds(start),
                      lr};
   state_.history.epochs.push_back(record);
   state_.epochsDone = epoch + 1;
-  fmt::print(stderr,
-             "[{}] epoch {:2d} | train loss {:.4f} acc {:.4f} | test loss {:.4f} acc {:.4f} | "
-             "{:.1f}s ({:.2f} ms/step)\n",
-             config_.model, record.epoch, record.trainLoss, record.trainAcc, record.testLoss,
-             record.testAcc, record.seconds, 1000.0 * trainSeconds / static_cast<double>(steps));
+  if (dp_.rank == 0)
+    fmt::print(stderr,
+               "[{}] epoch {:2d} | train loss {:.4f} acc {:.4f} | test loss {:.4f} acc {:.4f} | "
+               "{:.1f}s ({:.2f} ms/step)\n",
+               config_.model, record.epoch, record.trainLoss, record.trainAcc, record.testLoss,
+               record.testAcc, record.seconds, 1000.0 * trainSeconds / static_cast<double>(steps));
   return record;
 }
 
@@ -111,6 +138,17 @@ bool Trainer::fit(const Dataset &train, const Dataset &test,
                   const std::function<void(const EpochRecord &)> &afterEpoch) {
   checkModelFitsData(model_, train, "the training set");
   checkModelFitsData(model_, test, "the test set");
+  if (dp_.worldSize > 1) {
+    // Ranks that would build different steps (another kiln, model file or flag) stop
+    // here rather than reduce unrelated gradients.
+    DataParallel alone;
+    StepOptions single = config_.step;
+    single.dp = alone;
+    Graph step = buildStageGraph(model_, Stage::Train, config_.batch, single);
+    requireSameOnEveryRank(graphFingerprint(step) ^ std::hash<std::string>{}(KILN_VERSION),
+                           "the train step (kiln version, model, flags)");
+    requireSameOnEveryRank(stateFingerprint(state_.store), "the initial state");
+  }
   std::optional<EarlyStopping> stopper;
   if (config_.patience > 0) {
     stopper.emplace(config_.patience);
@@ -125,10 +163,11 @@ bool Trainer::fit(const Dataset &train, const Dataset &test,
     if (afterEpoch)
       afterEpoch(record);
     if (stop) {
-      fmt::print(stderr,
-                 "[{}] early stopping: test loss has not improved for {} epochs (best "
-                 "{:.4f} at epoch {})\n",
-                 config_.model, config_.patience, stopper->best(), stopper->bestEpoch() + 1);
+      if (dp_.rank == 0)
+        fmt::print(stderr,
+                   "[{}] early stopping: test loss has not improved for {} epochs (best "
+                   "{:.4f} at epoch {})\n",
+                   config_.model, config_.patience, stopper->best(), stopper->bestEpoch() + 1);
       return true;
     }
   }
@@ -143,10 +182,13 @@ EvalResult Trainer::evaluate(const Dataset &test) {
   DataLoader loader(test, options);
   loader.startEpoch(0);
   EvalResult result;
-  result.predictions.resize(static_cast<size_t>(test.size()));
+  // Ranks take turns by batch; the sums and each prediction come together below.
+  std::vector<int32_t> predictions(static_cast<size_t>(test.size()), 0);
   double lossSum = 0;
   int64_t correct = 0;
   while (std::optional<Batch> batch = loader.next()) {
+    if (batch->index % dp_.worldSize != dp_.rank)
+      continue;
     int64_t b = batch->y.numElements();
     Executor &step = evalSteps_.forBatch(b);
     state_.store.bind(step.graph(), config_.seed);
@@ -155,11 +197,15 @@ EvalResult Trainer::evaluate(const Dataset &test) {
     lossSum += out[kLossOutput].at(0) * static_cast<double>(b);
     correct += static_cast<int64_t>(out[kCorrectOutput].at(0));
     for (int64_t i = 0; i < b; ++i)
-      result.predictions[static_cast<size_t>(batch->indices[static_cast<size_t>(i)])] =
+      predictions[static_cast<size_t>(batch->indices[static_cast<size_t>(i)])] =
           static_cast<int32_t>(out[kPredOutput].at(i));
   }
-  result.loss = lossSum / static_cast<double>(test.size());
-  result.accuracy = static_cast<double>(correct) / static_cast<double>(test.size());
+  // Every prediction is one rank's; the others contribute 0.
+  communicator().allReduceSum(predictions.data(), test.size(), DType::I32);
+  result.predictions = std::move(predictions);
+  auto [allLoss, allCorrect] = sumOverRanks<2>({lossSum, static_cast<double>(correct)});
+  result.loss = allLoss / static_cast<double>(test.size());
+  result.accuracy = allCorrect / static_cast<double>(test.size());
   return result;
 }
 

@@ -53,6 +53,12 @@ struct RunState {
 /// the model has; `what` names the data in the message ("the training set", a path).
 void checkModelFitsData(const ModelSpec &model, const Dataset &data, const std::string &what);
 
+/// Under `mpirun -np N` (runtime/dist/ProcessGroup.h: joinProcessGroup) a Trainer is one
+/// rank of a data-parallel run: each step trains on its part of a global batch of N x
+/// config.batch (the gradients are averaged in the step), evaluation is split between
+/// the ranks and its metrics summed, and only rank 0 prints. At every epoch end the ranks
+/// take rank 0's batch-norm running statistics and check that their state is bitwise
+/// rank 0's.
 class Trainer {
 public:
   /// Builds nothing yet: graphs are compiled per batch size on first use. `model` must
@@ -77,6 +83,7 @@ private:
   ModelSpec model_;
   TrainConfig config_;
   RunState &state_;
+  DataParallel dp_; ///< this process's rank of the current communicator
   StepCache trainSteps_;
   StepCache evalSteps_;
 };

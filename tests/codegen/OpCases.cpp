@@ -530,6 +530,23 @@ std::vector<OpCase> jitOpCases(OpKind op) {
           d.intLimit = 12;
           return d;
         }())};
+  case OpKind::AllReduce: // a single process: the identity, as its own kernel between others
+    return {single("all_reduce sum f32",
+                   [](CaseBuilder &b) {
+                     return b.add(OpKind::AllReduce, {b.in(DType::F32, {3, 17})},
+                                  {{"reduction", std::string("sum")}});
+                   }),
+            single("all_reduce mean f64 of a computed value, read by a loop",
+                   [](CaseBuilder &b) {
+                     ValueId x = b.in(DType::F64, {63});
+                     ValueId r = b.add(OpKind::AllReduce, {b.add(OpKind::Mul, {x, x})},
+                                       {{"reduction", std::string("mean")}});
+                     return b.add(OpKind::Add, {r, x});
+                   }),
+            single("all_reduce sum i32", [](CaseBuilder &b) {
+              return b.add(OpKind::AllReduce, {b.in(DType::I32, {1})},
+                           {{"reduction", std::string("sum")}});
+            })};
   }
   return {};
 }

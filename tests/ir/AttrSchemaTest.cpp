@@ -162,7 +162,10 @@ TEST_CASE("the op table's category enums cover each category exactly", "[ir][att
   CHECK(contractionOp(info.kind).has_value() == (info.category == OpCategory::Contraction));
   CHECK(windowOp(info.kind).has_value() == (info.category == OpCategory::Window));
   CHECK(layoutOp(info.kind).has_value() == (info.category == OpCategory::Layout));
-  // What is never recomputed is exactly what loops over many operand elements.
-  CHECK((info.cost == OpCost::Heavy) == (info.category == OpCategory::Reduction ||
-                                         isAnchor(info.kind)));
+  CHECK(collectiveOp(info.kind).has_value() == (info.category == OpCategory::Collective));
+  // What is never recomputed is exactly what loops over many operand elements, or talks
+  // to the other ranks.
+  CHECK((info.cost == OpCost::Heavy) ==
+        (info.category == OpCategory::Reduction || info.category == OpCategory::Collective ||
+         isAnchor(info.kind)));
 }

@@ -103,6 +103,8 @@ ValueId addOpExample(Graph &g, OpKind op) {
   case OpKind::OneHot:
     return g.add(op, {input(g, DType::I32, {4})},
                  {{"depth", int64_t{10}}, {"dtype", std::string("f32")}}, "loss/one_hot");
+  case OpKind::AllReduce:
+    return g.add(op, {input(g, f32, {3, 2})}, {{"reduction", std::string("mean")}}, "fc1");
   }
   assert(false && "unknown op");
   return -1;

@@ -192,6 +192,9 @@ Sample sampleFor(OpKind op) {
     s.apply(op, {i32({2}, {1, 3})}, {{"depth", int64_t(3)}, {"dtype", std::string("f32")}}, {2, 3},
             {0, 1, 0, 0, 0, 0});
     break;
+  case OpKind::AllReduce: // one process is a group of one: sum and mean are the operand
+    s.apply(op, {x23}, {{"reduction", std::string("mean")}}, {2, 3}, {1, -2, 3, -4, 5, 0.25});
+    break;
   }
   return s;
 }

@@ -140,7 +140,7 @@ TEST_CASE("kiln train --reinit draws fresh initial values for its modules and ke
 TEST_CASE("freezing every trainable parameter is refused", "[transfer]") {
   Graph graph = buildStageGraph("mlp", Stage::Train, 4);
   CHECK_THROWS_WITH(
-      buildStageGraph("mlp", Stage::Train, 4, {.optimizer = {}, .freeze = {"fc1", "fc2", "fc3"}}),
+      buildStageGraph("mlp", Stage::Train, 4, {.optimizer = {}, .freeze = {"fc1", "fc2", "fc3"}, .dp = {}}),
       "--freeze fc1 fc2 fc3: every trainable parameter of graph 'mlp.train' is frozen; nothing "
       "left to train");
   CHECK(trainableParameters(graph, {"fc1", "fc2"}) ==
