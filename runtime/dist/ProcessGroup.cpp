@@ -1,6 +1,7 @@
 #include "kiln/runtime/dist/ProcessGroup.h"
 
 #include "kiln/ir/Error.h"
+#include "kiln/runtime/dist/CollectiveDeadline.h"
 
 #include <mpi.h>
 
@@ -8,6 +9,9 @@
 #include <cstdio>
 #include <cstdlib>
 #include <memory>
+#include <optional>
+
+#include <unistd.h>
 
 namespace kiln {
 
@@ -33,11 +37,27 @@ template <typename F> void inPieces(int64_t count, F &&piece) {
     piece(first, static_cast<int>(std::min<int64_t>(INT_MAX, count - first)));
 }
 
+int worldRank = 0; // for the watchdog's message
+
+/// A collective passed its deadline: another rank stopped or cannot be reached. Ends
+/// every rank it can (MPI_Abort through mpirun), and this one in any case.
+void endJobAfterTimeout(const std::string &what, double seconds) {
+  std::fprintf(stderr,
+               "kiln: error: rank %d: %s waited %g s for the other ranks: one of them stopped or "
+               "cannot be reached; ending the job\n",
+               worldRank, what.c_str(), seconds);
+  std::fflush(stderr);
+  alarm(10); // if MPI_Abort cannot reach mpirun either, SIGALRM ends this process
+  MPI_Abort(MPI_COMM_WORLD, 1);
+}
+
 class MpiWorld : public Communicator {
 public:
-  MpiWorld() {
+  explicit MpiWorld(std::chrono::duration<double> timeout)
+      : deadline_(timeout, endJobAfterTimeout) {
     MPI_Comm_rank(MPI_COMM_WORLD, &rank_);
     MPI_Comm_size(MPI_COMM_WORLD, &size_);
+    worldRank = rank_;
   }
   int rank() const override { return rank_; }
   int size() const override { return size_; }
@@ -48,26 +68,32 @@ public:
     MPI_Datatype type = mpiType(dtype);
     auto *bytes = static_cast<char *>(data);
     inPieces(count, [&](int64_t first, int n) {
-      MPI_Allreduce(MPI_IN_PLACE, bytes + first * int64_t(dtypeSize(dtype)), n, type, MPI_SUM,
-                    MPI_COMM_WORLD);
+      deadline_.run("an all_reduce", [&] {
+        MPI_Allreduce(MPI_IN_PLACE, bytes + first * int64_t(dtypeSize(dtype)), n, type, MPI_SUM,
+                      MPI_COMM_WORLD);
+      });
     });
   }
 
   void broadcast(void *data, size_t bytes, int root) override {
     auto *p = static_cast<char *>(data);
     inPieces(static_cast<int64_t>(bytes), [&](int64_t first, int n) {
-      MPI_Bcast(p + first, n, MPI_BYTE, root, MPI_COMM_WORLD);
+      deadline_.run("a broadcast",
+                    [&] { MPI_Bcast(p + first, n, MPI_BYTE, root, MPI_COMM_WORLD); });
     });
   }
 
   std::vector<uint64_t> allGather(uint64_t value) override {
     std::vector<uint64_t> all(static_cast<size_t>(size_));
-    MPI_Allgather(&value, 1, MPI_UINT64_T, all.data(), 1, MPI_UINT64_T, MPI_COMM_WORLD);
+    deadline_.run("an all_gather", [&] {
+      MPI_Allgather(&value, 1, MPI_UINT64_T, all.data(), 1, MPI_UINT64_T, MPI_COMM_WORLD);
+    });
     return all;
   }
 
 private:
   int rank_ = 0, size_ = 1;
+  CollectiveDeadline deadline_;
 };
 
 void finalizeAtExit() {
@@ -92,15 +118,24 @@ int joinProcessGroup() {
   int initialized = 0;
   MPI_Initialized(&initialized);
   if (!initialized) {
-    // The compiled step calls all_reduce from whichever thread runs that kernel, never
-    // from two at once.
+    // Collectives run on the main thread between steps and on the communication thread
+    // of runtime/BucketedAllReduce during a step: never two at once.
     int provided = 0;
     if (MPI_Init_thread(nullptr, nullptr, MPI_THREAD_SERIALIZED, &provided) != MPI_SUCCESS)
       fail("mpirun started kiln, but MPI did not initialize");
     if (provided < MPI_THREAD_SERIALIZED)
       fail("this MPI library gives thread level {}; kiln needs MPI_THREAD_SERIALIZED", provided);
     std::atexit(finalizeAtExit);
-    setCommunicator(std::make_unique<MpiWorld>());
+    std::optional<std::string> badTimeout;
+    std::chrono::duration<double> timeout(60);
+    try {
+      timeout = collectiveTimeout();
+    } catch (const Error &e) {
+      badTimeout = e.what();
+    }
+    setCommunicator(std::make_unique<MpiWorld>(timeout));
+    if (badTimeout) // every rank reads the same environment: one line for the job
+      throw GroupError(*badTimeout);
   }
   return communicator().size();
 }

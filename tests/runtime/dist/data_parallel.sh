@@ -14,6 +14,9 @@
 #                      every rank, in one line, when a parameter differs between ranks
 #   fault              a rank killed mid-run ends the job within 60 s with a non-zero exit,
 #                      and the last checkpoint still evaluates and resumes
+#   unreachable        a rank stopped mid-run (alive, connections open, never answering):
+#                      the other ends the job when its collective passes the deadline
+#                      (KILN_COLLECTIVE_TIMEOUT, 5 s here), in one line naming what waited
 set -eu
 test=$1 run=$2 kiln=$3 mpirun=$4 mnist=$5
 d=$(mktemp -d)
@@ -145,6 +148,46 @@ fault)
   mpi "$kiln" train mlp --epochs $((last + 1)) --resume "$d/run/checkpoint" --data "$d/mnist" \
     --out "$d/run" >/dev/null 2>"$d/err" || fail "resume after the fault: $(cat "$d/err")"
   test -s "$d/run/checkpoint/epoch-$((last + 1))/manifest.json" || fail "no checkpoint after resume"
+  ;;
+unreachable)
+  subset 6400 300
+  export KILN_COLLECTIVE_TIMEOUT=5
+  "$mpirun" -np 2 -x KILN_COLLECTIVE_TIMEOUT "$kiln" train mlp --epochs 500 --batch 32 \
+    --data "$d/mnist" --out "$d/run" >/dev/null 2>"$d/err" &
+  job=$!
+  for _ in $(seq 600); do
+    test -n "$(ls "$d"/run/checkpoint/epoch-*/manifest.json 2>/dev/null)" && break
+    sleep 0.1
+  done
+  victim=$(pgrep -P "$job" -f "kiln train" | tail -1)
+  test -n "$victim" || victim=$(pgrep -f "^$kiln train mlp --epochs 500" | tail -1)
+  test -n "$victim" || fail "no rank to stop: $(cat "$d/err")"
+  kill -STOP "$victim"
+  start=$SECONDS
+  for _ in $(seq 600); do kill -0 "$job" 2>/dev/null || break; sleep 0.1; done
+  if kill -0 "$job" 2>/dev/null; then
+    kill -9 "$job" "$victim"
+    fail "the job still ran 60 s after a rank stopped answering"
+  fi
+  status=0
+  wait "$job" || status=$?
+  test "$status" != 0 || fail "the job exited 0 after a rank stopped answering"
+  echo "job ended $((SECONDS - start)) s after the stop, exit code $status"
+  grep -q "^kiln: error: rank [01]: an all_reduce waited 5 s for the other ranks: one of them stopped or cannot be reached; ending the job$" "$d/err" ||
+    fail "no line saying what waited: $(cat "$d/err")"
+  for _ in $(seq 50); do kill -0 "$victim" 2>/dev/null || break; sleep 0.1; done
+  ! kill -0 "$victim" 2>/dev/null || fail "the stopped rank outlived the job by 5 s"
+  "$kiln" eval "$d/run/checkpoint" --data "$d/mnist" >/dev/null 2>"$d/eval" ||
+    fail "the last checkpoint does not evaluate: $(cat "$d/eval")"
+
+  # A deadline that is not a number of seconds: one line for the job.
+  if KILN_COLLECTIVE_TIMEOUT=soon "$mpirun" -np 2 -x KILN_COLLECTIVE_TIMEOUT "$kiln" train mlp \
+    --data "$d/mnist" --out "$d/x" 2>"$d/err"; then
+    fail "KILN_COLLECTIVE_TIMEOUT=soon was accepted"
+  fi
+  test "$(grep -c '^kiln: error:' "$d/err")" = 1 &&
+    grep -qx "kiln: error: KILN_COLLECTIVE_TIMEOUT=soon: not a number of seconds > 0" "$d/err" ||
+    fail "not one line for KILN_COLLECTIVE_TIMEOUT=soon: $(cat "$d/err")"
   ;;
 *)
   fail "unknown test $test"
