@@ -47,7 +47,8 @@ subset() {
 case $test in
 equivalence:*)
   model=${test#equivalence:}
-  # mlp: every gradient in a bucket of its own; cnn: 1 MiB buckets (two of them).
+  # mlp: every gradient in a bucket of its own; the others: 1 MiB buckets. vit draws
+  # dropout masks inside attention ([batch x heads, ...]); lstm has 28 unrolled steps.
   [[ $model == mlp ]] && export KILN_BUCKET_BYTES=0
   "$run" train "$model" sgd 64 "$d/one.safetensors"
   mpi "$run" train "$model" sgd 32 "$d/two.safetensors"
