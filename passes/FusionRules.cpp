@@ -6,7 +6,8 @@
 // anywhere; the rules constrain the heavy ones.
 //
 //   R0 collective kernels: an all_reduce alone, from a buffer into a buffer (the call
-//      reduces the whole buffer over the ranks once; nothing can run inside it).
+//      hands the whole buffer to a bucket reduced over the ranks; nothing can run
+//      inside it).
 //   R1 anchor kernels (matmul, conv, window): exactly one contraction or window op (the
 //      anchor) and no reduction. Every other heavy member is elementwise with the
 //      anchor's result shape S: the epilogue (bias, activation, scale, residual add,
@@ -189,8 +190,9 @@ private:
     return KernelShape{kind, s, {}, anchor};
   }
 
-  /// R0: a collective alone, between buffers. Its call reduces a whole buffer once per
-  /// step on one thread, so nothing can be computed inside it.
+  /// R0: a collective alone, between buffers. Its call hands a whole buffer to an
+  /// all-reduce bucket (codegen/Buckets.h) once per step, so nothing can be computed
+  /// inside it.
   std::optional<KernelShape> collectiveKernel(ValueId c) const {
     if (heavy_.size() != 1 || member(g_.node(c).operands[0]) || outputs() != std::vector{c})
       return std::nullopt;
