@@ -21,7 +21,8 @@ void shardRandomStreams(Graph &graph, const DataParallel &dp) {
     return;
   for (Node &node : graph.mutableNodes())
     if (node.op == OpKind::RandomUniform)
-      node.attrs.set("offset", int64_t(dp.rank) * node.type.numElements());
+      node.attrs.set("offset", node.attrs.getInt("offset", 0) +
+                                   int64_t(dp.rank) * node.type.numElements());
 }
 
 } // namespace kiln

@@ -25,7 +25,8 @@ std::vector<ValueId> averageOverRanks(Graph &graph, const std::vector<ValueId> &
                                       const DataParallel &dp);
 
 /// Offsets every random_uniform of `graph` to rank dp.rank's part of the global batch's
-/// stream: draw i of the rank is draw rank * elements + i of the global batch.
+/// stream: draw i of the rank is draw rank * elements + i of the global batch (after
+/// the node's own offset, if it has one).
 void shardRandomStreams(Graph &graph, const DataParallel &dp);
 
 } // namespace kiln
