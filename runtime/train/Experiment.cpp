@@ -3,6 +3,7 @@
 #include "kiln/frontend/GraphModel.h"
 #include "kiln/ir/Error.h"
 #include "kiln/runtime/Communicator.h"
+#include "kiln/runtime/dist/ProcessGroup.h"
 #include "kiln/runtime/io/AtomicFile.h"
 #include "kiln/runtime/report/Charts.h"
 #include "kiln/runtime/report/History.h"
@@ -247,10 +248,10 @@ std::vector<ModelRun> runMnistExperiment(const std::vector<TrainConfig> &configs
                                          const RunPaths &paths) {
   if (configs.empty())
     fail("--models: no model given");
-  if (communicator().size() > 1)
-    fail("kiln mnist runs in one process; train each model with `mpirun -np {} kiln train "
-         "MODEL`",
-         communicator().size());
+  if (communicator().size() > 1) // every rank finds it: one line for the job
+    throw GroupError(fmt::format("kiln mnist runs in one process; train each model with "
+                                 "`mpirun -np {} kiln train MODEL`",
+                                 communicator().size()));
   std::vector<ModelRun> prepared;
   for (const TrainConfig &config : configs)
     prepared.push_back(prepareRun(resolveModel(config.model), config, paths));
