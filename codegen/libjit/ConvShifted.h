@@ -5,9 +5,11 @@
 // (ci, ki, kj) under output cell (oh, ow) is xp[oh * Wp + ow + shift(p)] with
 //   shift(p) = ci * Hp * Wp + ki * dh * Wp + kj * dw,
 // so the micro-kernels read the image in place (through a table of shifts, or row
-// pointers): nothing of the image is packed, and only valid output cells are computed.
+// pointers): nothing of the image is packed.
 //   forward      y^T [Ho*Wo, Og] = im2col^T [Ho*Wo, K] x w[g]^T [K, Og]: row i of
-//                im2col^T is the cell under output cell i at every shift
+//                im2col^T is the cell under output cell i at every shift; a register
+//                tile's rows are consecutive cells of the padded image (one pointer),
+//                so a few pad cells per output row are computed and dropped
 //   input grad   stride 1 makes dx a forward convolution of dy, padded by
 //                (KH-1)*dh - ph, with the filter transposed (C <-> O) and flipped
 //   filter grad  dW^T [K, Og] = B [K, Ho*Wo] x dyT [Ho*Wo, Og], the depth running over
@@ -55,25 +57,23 @@ KILN_INLINE void shiftTable(const Shifted &z, ShiftIndex *off) {
         off[p++] = z.shift(ci, ki, kj);
 }
 
-/// c[mr x nr] (+)= A B where A(i, p) = cells[i][off[p]], the image cell under tap p of
-/// output cell i (the shifted image, read in place), and B is a packed panel
-/// (pb[p*nr + j]).
+/// c[mr x nr] (+)= A B where A(i, p) = run[off[p] + i]: row i is the cell i places
+/// after `run` in the padded image, read in place under tap p, and B is a packed panel
+/// (pb[p*nr + j]). One pointer and the shift address every broadcast, so the mr x nv
+/// accumulators, B's row and a broadcast fit the vector registers and nothing spills.
 template <typename T, Isa I>
-__attribute__((noinline)) void
-microKernelCellsA(Index k, const T *const *__restrict cells, const ShiftIndex *__restrict off,
-                  const T *__restrict pb, T *__restrict c, Index ldc, int accumulate) {
+__attribute__((noinline)) void microKernelRunA(Index k, const T *__restrict run,
+                                               const ShiftIndex *__restrict off,
+                                               const T *__restrict pb, T *__restrict c, Index ldc,
+                                               int accumulate) {
   using Tile = AccumulatorTile<T, I>;
-  const T *at[Tile::B::mr];
-#pragma unroll
-  for (int i = 0; i < Tile::B::mr; ++i)
-    at[i] = cells[i];
   Tile tile;
   tile.zero();
   for (Index p = 0; p < k; ++p) {
     typename Tile::V b[Tile::B::nv];
     Tile::loadRow(b, pb);
-    Index shift = off[p];
-    tile.step([&](int i) { return at[i][shift]; }, b);
+    const T *a = run + off[p];
+    tile.step([&](int i) { return a[i]; }, b);
     pb += Tile::B::nr;
   }
   tile.store(c, ldc, accumulate);
@@ -151,9 +151,9 @@ KILN_INLINE void packInputGradFilter(const T *w, T *packed, const ConvShape &s) 
 
 /// out (channels x ho x wo) = the convolution of `in` (planes of h x w, padded by ph, pw
 /// into the forward view `z`) with the filter packed at `b` (channels padded to nr,
-/// depth blocks as prepackB lays them out), computed transposed: C [cells, channels] =
-/// A [cells, K] x B, A read in place from the padded image, one row per valid output
-/// cell (no dropped columns).
+/// depth blocks as prepackB lays them out), computed transposed: C [rows, channels] =
+/// A [rows, K] x B, A read in place from the padded image, rows laid out by
+/// shiftedPitch (whole runs of the image; the rows that are no output cell are dropped).
 template <typename T, Isa I>
 KILN_INLINE void shiftedConvolve(const T *in, Index h, Index w, Index ph, Index pw,
                                  const Shifted &z, const T *b, Index channels, Index wo, T *out,
@@ -163,26 +163,29 @@ KILN_INLINE void shiftedConvolve(const T *in, Index h, Index w, Index ph, Index 
   T *xp = scratch, *c = scratch + layout.product;
   ShiftIndex *off = reinterpret_cast<ShiftIndex *>(scratch + layout.offsets);
   padPlanes(in, z.c, h, w, ph, pw, z, xp);
+  for (Index i = z.padded(); i < layout.product; ++i) // the slack the last runs read
+    xp[i] = T(0);
   shiftTable(z, off);
-  Index cells = z.ho * wo, paddedCells = roundUp(cells, B::mr);
+  Index pitch = shiftedPitch(I, sizeof(T), z, wo), rows = shiftedRows(I, sizeof(T), z, wo);
   Index ldc = roundUp(channels, B::nr);
   PrepackedB<T> filter{b, ldc, depthBlock(B::g.kc, z.k)};
-  // Every tile is whole: c has mr-padded rows (their cells repeat the last one) and
-  // nr-padded columns.
+  // Every tile is whole: c has mr-padded rows and nr-padded columns.
   for (Index pc = 0; pc < z.k; pc += filter.kc) {
     Index depth = minIndex(filter.kc, z.k - pc);
     for (Index j = 0; j < ldc; j += B::nr)
-      for (Index i = 0; i < paddedCells; i += B::mr) {
-        const T *at[B::mr];
-        for (int ii = 0; ii < B::mr; ++ii) {
-          Index cell = minIndex(i + ii, cells - 1), oh = cell / wo;
-          at[ii] = xp + oh * z.wp + (cell - oh * wo);
-        }
-        microKernelCellsA<T, I>(depth, at, off + pc, filter.panel(pc, j, depth), c + i * ldc + j,
-                                ldc, pc > 0);
+      for (Index i = 0; i < rows; i += B::mr) {
+        Index oh = i / pitch;
+        microKernelRunA<T, I>(depth, xp + oh * z.wp + (i - oh * pitch), off + pc,
+                              filter.panel(pc, j, depth), c + i * ldc + j, ldc, pc > 0);
       }
   }
-  copyTransposed(c, ldc, cells, channels, out);
+  Index plane = z.ho * wo;
+  if (pitch == wo) {
+    copyTransposed(c, ldc, plane, channels, out, plane);
+    return;
+  }
+  for (Index oh = 0; oh < z.ho; ++oh)
+    copyTransposed(c + oh * pitch * ldc, ldc, wo, channels, out + oh * wo, plane);
 }
 
 /// Forward convolution of image n, group g (item = n * groups + g), stride 1, with the

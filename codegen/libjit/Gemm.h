@@ -222,11 +222,12 @@ KILN_INLINE void packTransposed(T *dst, const T *src, Index stride, Index depth)
       dst[p * Rows + r] = src[r * stride + p];
 }
 
-/// out[ch * cells + cell] = c[cell * ldc + ch] for ch < channels, cell < cells: a
-/// product computed transposed, written back in the layout its consumer reads. f32 goes
-/// through the 8x8 register transpose.
+/// out[ch * ldo + cell] = c[cell * ldc + ch] for ch < channels, cell < cells: a product
+/// computed transposed, written back in the layout its consumer reads. f32 goes through
+/// the 8x8 register transpose.
 template <typename T>
-KILN_INLINE void copyTransposed(const T *c, Index ldc, Index cells, Index channels, T *out) {
+KILN_INLINE void copyTransposed(const T *c, Index ldc, Index cells, Index channels, T *out,
+                                Index ldo) {
   Index ch0 = 0;
   if constexpr (sizeof(T) == 4)
     for (; ch0 + 8 <= channels; ch0 += 8) {
@@ -239,15 +240,15 @@ KILN_INLINE void copyTransposed(const T *c, Index ldc, Index cells, Index channe
         transpose8x8(r);
 #pragma unroll
         for (int q = 0; q < 8; ++q)
-          storeVec(reinterpret_cast<float *>(out) + (ch0 + q) * cells + cell, r[q]);
+          storeVec(reinterpret_cast<float *>(out) + (ch0 + q) * ldo + cell, r[q]);
       }
       for (; cell < cells; ++cell)
         for (Index ch = ch0; ch < ch0 + 8; ++ch)
-          out[ch * cells + cell] = c[cell * ldc + ch];
+          out[ch * ldo + cell] = c[cell * ldc + ch];
     }
   for (Index ch = ch0; ch < channels; ++ch)
     for (Index cell = 0; cell < cells; ++cell)
-      out[ch * cells + cell] = c[cell * ldc + ch];
+      out[ch * ldo + cell] = c[cell * ldc + ch];
 }
 
 /// Packs A(i, p) = a[i*rs + p*cs] into mr-tall panels: panel element (i, p) at p*mr + i.

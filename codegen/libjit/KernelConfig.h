@@ -144,9 +144,26 @@ constexpr bool shiftedApplies(const ConvShape &s) {
   return s.sh == 1 && s.sw == 1 && s.ph <= (s.kh - 1) * s.dh && s.pw <= (s.kw - 1) * s.dw;
 }
 
+/// How a shifted convolution lays its output cells on the rows of its product: row r is
+/// output cell (r / pitch, r % pitch) and reads the padded image from (r / pitch) * wp +
+/// r % pitch on, so the mr rows of a register tile are one run of the padded image and
+/// the micro-kernel addresses them from one pointer. Either the pitch is the padded
+/// width (the plane is one long run; the wp - wo pad columns of each row are computed
+/// and dropped), or wo rounded up to mr (runs never cross an output row; the cells past
+/// wo are dropped): whichever computes fewer rows. The rows past the last cell read
+/// into zeroed slack after the padded planes.
+constexpr Index shiftedPitch(Isa isa, int eb, const Shifted &z, Index wo) {
+  Index mr = gemmBlocking(isa, eb).mr;
+  return z.ho * roundUp(wo, mr) <= roundUp(z.ho * z.wp, mr) ? roundUp(wo, mr) : z.wp;
+}
+constexpr Index shiftedRows(Isa isa, int eb, const Shifted &z, Index wo) {
+  return roundUp(z.ho * shiftedPitch(isa, eb, z, wo), gemmBlocking(isa, eb).mr);
+}
+
 /// Where the per-worker scratch of a shifted forward (or input-gradient) convolution
-/// puts its parts, in elements from the start: the padded input at 0, the transposed
-/// product [cells (padded to mr), channels (padded to nr)], the table of K shifts
+/// puts its parts, in elements from the start: the padded input at 0 with its slack (a
+/// run of mr cells and the widest tap past the last plane: no more than mr + wp), the
+/// transposed product [shiftedRows, channels (padded to nr)], the table of K shifts
 /// (8-byte integers). `channels` are the output's, `wo` its valid width.
 struct ShiftedScratch {
   Index product, offsets, total;
@@ -154,8 +171,8 @@ struct ShiftedScratch {
 constexpr ShiftedScratch shiftedScratch(Isa isa, int eb, const Shifted &z, Index channels,
                                         Index wo) {
   GemmBlocking g = gemmBlocking(isa, eb);
-  Index product = alignElements(z.padded(), eb);
-  Index offsets = product + alignElements(roundUp(z.ho * wo, g.mr) * roundUp(channels, g.nr), eb);
+  Index product = alignElements(z.padded() + g.mr + z.wp, eb);
+  Index offsets = product + alignElements(shiftedRows(isa, eb, z, wo) * roundUp(channels, g.nr), eb);
   return {product, offsets, offsets + alignElements(z.k * 8 / eb, eb)};
 }
 
