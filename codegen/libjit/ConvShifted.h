@@ -59,21 +59,24 @@ KILN_INLINE void shiftTable(const Shifted &z, ShiftIndex *off) {
 
 /// c[mr x nr] (+)= A B where A(i, p) = run[off[p] + i]: row i is the cell i places
 /// after `run` in the padded image, read in place under tap p, and B is a packed panel
-/// (pb[p*nr + j]). One pointer and the shift address every broadcast, so the mr x nv
-/// accumulators, B's row and a broadcast fit the vector registers and nothing spills.
-template <typename T, Isa I>
-__attribute__((noinline)) void microKernelRunA(Index k, const T *__restrict run,
+/// (pb[p*nr + j]). With Runs = 2 the tile's second half reads the run `runStride`
+/// cells on (A(i, p) = run[runStride + off[p] + i - mr / 2]). One pointer per run and
+/// the shift address every broadcast, so the mr x nv accumulators, B's row and a
+/// broadcast fit the vector registers and nothing spills.
+template <typename T, Isa I, int Runs>
+__attribute__((noinline)) void microKernelRunA(Index k, const T *__restrict run, Index runStride,
                                                const ShiftIndex *__restrict off,
                                                const T *__restrict pb, T *__restrict c, Index ldc,
                                                int accumulate) {
   using Tile = AccumulatorTile<T, I>;
+  constexpr int half = Tile::B::mr / Runs;
   Tile tile;
   tile.zero();
   for (Index p = 0; p < k; ++p) {
     typename Tile::V b[Tile::B::nv];
     Tile::loadRow(b, pb);
-    const T *a = run + off[p];
-    tile.step([&](int i) { return a[i]; }, b);
+    const T *a0 = run + off[p], *a1 = a0 + runStride - half;
+    tile.step([&](int i) { return i < half ? a0[i] : a1[i]; }, b);
     pb += Tile::B::nr;
   }
   tile.store(c, ldc, accumulate);
@@ -153,7 +156,7 @@ KILN_INLINE void packInputGradFilter(const T *w, T *packed, const ConvShape &s) 
 /// into the forward view `z`) with the filter packed at `b` (channels padded to nr,
 /// depth blocks as prepackB lays them out), computed transposed: C [rows, channels] =
 /// A [rows, K] x B, A read in place from the padded image, rows laid out by
-/// shiftedPitch (whole runs of the image; the rows that are no output cell are dropped).
+/// shiftedTiling (whole runs of the image; the rows that are no output cell are dropped).
 template <typename T, Isa I>
 KILN_INLINE void shiftedConvolve(const T *in, Index h, Index w, Index ph, Index pw,
                                  const Shifted &z, const T *b, Index channels, Index wo, T *out,
@@ -166,17 +169,26 @@ KILN_INLINE void shiftedConvolve(const T *in, Index h, Index w, Index ph, Index 
   for (Index i = z.padded(); i < layout.product; ++i) // the slack the last runs read
     xp[i] = T(0);
   shiftTable(z, off);
-  Index pitch = shiftedPitch(I, sizeof(T), z, wo), rows = shiftedRows(I, sizeof(T), z, wo);
+  ShiftedTiling tiling = shiftedTiling(I, sizeof(T), z, wo);
+  Index pitch = tiling.pitch;
+  auto cell = [&](Index row) { // where row `row` of the product reads the padded image
+    Index oh = row / pitch;
+    return oh * z.wp + (row - oh * pitch);
+  };
   Index ldc = roundUp(channels, B::nr);
   PrepackedB<T> filter{b, ldc, depthBlock(B::g.kc, z.k)};
   // Every tile is whole: c has mr-padded rows and nr-padded columns.
   for (Index pc = 0; pc < z.k; pc += filter.kc) {
     Index depth = minIndex(filter.kc, z.k - pc);
     for (Index j = 0; j < ldc; j += B::nr)
-      for (Index i = 0; i < rows; i += B::mr) {
-        Index oh = i / pitch;
-        microKernelRunA<T, I>(depth, xp + oh * z.wp + (i - oh * pitch), off + pc,
-                              filter.panel(pc, j, depth), c + i * ldc + j, ldc, pc > 0);
+      for (Index i = 0; i < tiling.rows; i += B::mr) {
+        const T *pb = filter.panel(pc, j, depth);
+        T *ci = c + i * ldc + j;
+        if (tiling.run == B::mr)
+          microKernelRunA<T, I, 1>(depth, xp + cell(i), 0, off + pc, pb, ci, ldc, pc > 0);
+        else
+          microKernelRunA<T, I, 2>(depth, xp + cell(i), cell(i + tiling.run) - cell(i),
+                                   off + pc, pb, ci, ldc, pc > 0);
       }
   }
   Index plane = z.ho * wo;

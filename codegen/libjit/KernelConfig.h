@@ -144,26 +144,38 @@ constexpr bool shiftedApplies(const ConvShape &s) {
   return s.sh == 1 && s.sw == 1 && s.ph <= (s.kh - 1) * s.dh && s.pw <= (s.kw - 1) * s.dw;
 }
 
-/// How a shifted convolution lays its output cells on the rows of its product: row r is
-/// output cell (r / pitch, r % pitch) and reads the padded image from (r / pitch) * wp +
-/// r % pitch on, so the mr rows of a register tile are one run of the padded image and
-/// the micro-kernel addresses them from one pointer. Either the pitch is the padded
-/// width (the plane is one long run; the wp - wo pad columns of each row are computed
-/// and dropped), or wo rounded up to mr (runs never cross an output row; the cells past
-/// wo are dropped): whichever computes fewer rows. The rows past the last cell read
-/// into zeroed slack after the padded planes.
-constexpr Index shiftedPitch(Isa isa, int eb, const Shifted &z, Index wo) {
-  Index mr = gemmBlocking(isa, eb).mr;
-  return z.ho * roundUp(wo, mr) <= roundUp(z.ho * z.wp, mr) ? roundUp(wo, mr) : z.wp;
+/// How a shifted convolution lays its output cells on the rows of its product, and how
+/// a register tile reads them. Row r is output cell (r / pitch, r % pitch) and reads the
+/// padded image from (r / pitch) * wp + r % pitch on, so `run` consecutive rows are one
+/// run of the padded image, which the micro-kernel addresses from one pointer. Either
+/// the pitch is the padded width (the plane is one long run; the wp - wo pad columns of
+/// each row are computed and dropped), or wo rounded up to the run (runs never cross an
+/// output row; the cells past wo are dropped). A tile of mr rows is one run of mr cells
+/// or two runs of mr / 2 (a second pointer): a 7 x 7 plane then takes a run per output
+/// row on AVX-512 instead of 14-cell runs across the pad. Whichever computes the fewest
+/// rows; the rows past the last cell read zeroed slack after the padded planes.
+struct ShiftedTiling {
+  Index run, pitch, rows;
+};
+constexpr ShiftedTiling shiftedTilingOf(Index run, Index mr, const Shifted &z, Index wo) {
+  Index perRow = roundUp(wo, run);
+  Index pitch = z.ho * perRow <= roundUp(z.ho * z.wp, run) ? perRow : z.wp;
+  return {run, pitch, roundUp(z.ho * pitch, mr)};
 }
-constexpr Index shiftedRows(Isa isa, int eb, const Shifted &z, Index wo) {
-  return roundUp(z.ho * shiftedPitch(isa, eb, z, wo), gemmBlocking(isa, eb).mr);
+constexpr ShiftedTiling shiftedTiling(Isa isa, int eb, const Shifted &z, Index wo) {
+  Index mr = gemmBlocking(isa, eb).mr;
+  ShiftedTiling whole = shiftedTilingOf(mr, mr, z, wo);
+  if (mr % 2 != 0)
+    return whole;
+  ShiftedTiling halves = shiftedTilingOf(mr / 2, mr, z, wo);
+  return halves.rows < whole.rows ? halves : whole;
 }
 
 /// Where the per-worker scratch of a shifted forward (or input-gradient) convolution
-/// puts its parts, in elements from the start: the padded input at 0 with its slack (a
-/// run of mr cells and the widest tap past the last plane: no more than mr + wp), the
-/// transposed product [shiftedRows, channels (padded to nr)], the table of K shifts
+/// puts its parts, in elements from the start: the padded input at 0 with its slack (the
+/// last tile's rows may start up to two padded rows past the last output row; with the
+/// widest tap they read less than 2 * wp + mr cells past the planes), the
+/// transposed product [shiftedTiling's rows, channels (padded to nr)], the table of K shifts
 /// (8-byte integers). `channels` are the output's, `wo` its valid width.
 struct ShiftedScratch {
   Index product, offsets, total;
@@ -171,8 +183,9 @@ struct ShiftedScratch {
 constexpr ShiftedScratch shiftedScratch(Isa isa, int eb, const Shifted &z, Index channels,
                                         Index wo) {
   GemmBlocking g = gemmBlocking(isa, eb);
-  Index product = alignElements(z.padded() + g.mr + z.wp, eb);
-  Index offsets = product + alignElements(shiftedRows(isa, eb, z, wo) * roundUp(channels, g.nr), eb);
+  Index product = alignElements(z.padded() + g.mr + 2 * z.wp, eb);
+  Index rows = shiftedTiling(isa, eb, z, wo).rows;
+  Index offsets = product + alignElements(rows * roundUp(channels, g.nr), eb);
   return {product, offsets, offsets + alignElements(z.k * 8 / eb, eb)};
 }
 

@@ -144,8 +144,10 @@ std::vector<ConvGeometry> convGeometries() {
        {{"stride", ints({2, 1})}, {"padding", ints({2, 0})}},
        "5x3 stride [2,1] pad [2,0]"},
       // Shifted kernels lay output rows out by pitch: 13 wide takes runs of 14 cells per
-      // row on AVX-512 (one dropped), a 1x1 image one run past the padded plane.
+      // row on AVX-512 (one dropped), 7 x 7 two runs of 7 per tile, a 1x1 image one run
+      // past the padded plane.
       {{3, 5, 13, 13}, {17, 5, 3, 3}, {{"padding", ints({1, 1})}}, "13x13 pad 1"},
+      {{3, 6, 7, 7}, {9, 6, 3, 3}, {{"padding", ints({1, 1})}}, "7x7 pad 1"},
       {{2, 7, 1, 1}, {3, 7, 3, 3}, {{"padding", ints({1, 1})}}, "1x1 image pad 1"},
       {{63, 1, 28, 28}, {32, 1, 3, 3}, {{"padding", ints({1, 1})}}, "cnn conv1"},
       {{5, 32, 14, 14}, {64, 32, 3, 3}, {{"padding", ints({1, 1})}}, "cnn conv2"},
