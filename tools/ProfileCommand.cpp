@@ -5,9 +5,10 @@
 // and whether the peak or the copy bandwidth bounds it (the roofline: whichever of
 // FLOPs / peak and bytes / bandwidth takes longer).
 //
-// The machine's figures (runtime/MachinePeak.h, one thread) are measured once and kept in
-// kiln's cache directory (machine.json, keyed by the CPU), then scaled by the threads the
-// step runs on.
+// The machine's figures (runtime/MachinePeak.h) are measured once and kept in kiln's
+// cache directory (machine.json, keyed by the CPU and its core count): one thread's FMA
+// peak and copy bandwidth, scaled by the threads the step runs on, and the copy
+// bandwidth of all cores at once, which caps the scaled one (memory is shared).
 #include "kiln/codegen/CompiledGraph.h"
 #include "kiln/codegen/ObjectCache.h"
 #include "kiln/codegen/Pipeline.h"
@@ -17,6 +18,7 @@
 #include "kiln/runtime/Communicator.h"
 #include "kiln/runtime/Init.h"
 #include "kiln/runtime/MachinePeak.h"
+#include "kiln/runtime/ThreadPool.h"
 #include "kiln/runtime/io/AtomicFile.h"
 #include "kiln/runtime/train/StepGraphs.h"
 #include "tools/Command.h"
@@ -37,6 +39,8 @@ struct MachineFigures {
   std::string cpu;
   double gflopsPerThread = 0;
   double bandwidthGBs = 0; ///< copy bandwidth of one thread
+  int cores = 0;                ///< the hardware threads of the next figure
+  double allCoresBandwidthGBs = 0; ///< copy bandwidth of `cores` threads copying at once
   bool fromCache = false;
 };
 
@@ -57,22 +61,30 @@ MachineFigures machineFigures() {
     std::ifstream in(file);
     nlohmann::json cached = nlohmann::json::parse(in, nullptr, /*allow_exceptions=*/false);
     if (cached.is_object() && cached.value("cpu", "") == m.cpu &&
-        cached.value("fma_gflops_per_thread", 0.0) > 0 && cached.value("copy_gbs", 0.0) > 0) {
+        cached.value("fma_gflops_per_thread", 0.0) > 0 && cached.value("copy_gbs", 0.0) > 0 &&
+        cached.value("cores", 0) == ThreadPool::hardwareThreads() &&
+        cached.value("copy_gbs_all_cores", 0.0) > 0) {
       m.gflopsPerThread = cached["fma_gflops_per_thread"];
       m.bandwidthGBs = cached["copy_gbs"];
+      m.cores = cached["cores"];
+      m.allCoresBandwidthGBs = cached["copy_gbs_all_cores"];
       m.fromCache = true;
       return m;
     }
   }
   m.gflopsPerThread = measureFmaPeakGflops();
   m.bandwidthGBs = measureCopyBandwidthGBs();
+  m.cores = ThreadPool::hardwareThreads();
+  m.allCoresBandwidthGBs = measureCopyBandwidthGBs(m.cores);
   if (!file.empty() && m.gflopsPerThread > 0) {
     try {
       std::filesystem::create_directories(dir);
       writeFileAtomically(file.string(),
                           nlohmann::json{{"cpu", m.cpu},
                                          {"fma_gflops_per_thread", m.gflopsPerThread},
-                                         {"copy_gbs", m.bandwidthGBs}}
+                                         {"copy_gbs", m.bandwidthGBs},
+                                         {"cores", m.cores},
+                                         {"copy_gbs_all_cores", m.allCoresBandwidthGBs}}
                                   .dump(2) +
                               "\n");
     } catch (const std::exception &) {
@@ -155,7 +167,8 @@ public:
     MachineFigures machine = machineFigures();
     int threads = compiled->stats().workers;
     double peak = machine.gflopsPerThread * threads;
-    double bandwidth = machine.bandwidthGBs * threads;
+    // Threads share the memory: they copy at most what all the cores copy together.
+    double bandwidth = std::min(machine.bandwidthGBs * threads, machine.allCoresBandwidthGBs);
     if (format_ == "json")
       printJson(graph, rows, machine, threads, peak, bandwidth);
     else
@@ -191,9 +204,10 @@ private:
     fmt::print("{}: {} kernels, batch {}, {} threads, {} timed runs\n", graph.name(), rows.size(),
                batch_, threads, runs_);
     fmt::print("machine: {}; FMA peak {:.1f} GFLOP/s x {} threads = {:.1f}; copy {:.1f} GB/s x "
-               "{} = {:.1f}{}\n\n",
+               "{}, {} cores together {:.1f}: {:.1f}{}\n\n",
                machine.cpu, machine.gflopsPerThread, threads, peak, machine.bandwidthGBs, threads,
-               bandwidth, machine.fromCache ? " (cached)" : " (measured now)");
+               machine.cores, machine.allCoresBandwidthGBs, bandwidth,
+               machine.fromCache ? " (cached)" : " (measured now)");
     if (ranks_ > 1)
       fmt::print("data-parallel: {} ranks x batch {}; all_reduce kernels (copying gradients into "
                  "buckets) {:.3f} ms, waiting for buckets {:.3f} ms = {:.1f}% of the step\n\n",
@@ -260,6 +274,8 @@ private:
                         {{"cpu", machine.cpu},
                          {"fma_gflops_per_thread", machine.gflopsPerThread},
                          {"copy_gbs_per_thread", machine.bandwidthGBs},
+                         {"cores", machine.cores},
+                         {"copy_gbs_all_cores", machine.allCoresBandwidthGBs},
                          {"peak_gflops", peak},
                          {"bandwidth_gbs", bandwidth}}},
                        {"total", {{"ms", totalMs}, {"flops", totalFlops}}},
