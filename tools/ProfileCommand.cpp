@@ -38,8 +38,8 @@ namespace {
 struct MachineFigures {
   std::string cpu;
   double gflopsPerThread = 0;
-  double bandwidthGBs = 0; ///< copy bandwidth of one thread
-  int cores = 0;                ///< the hardware threads of the next figure
+  double bandwidthGBs = 0;         ///< copy bandwidth of one thread
+  int cores = 0;                   ///< the hardware threads of the next figure
   double allCoresBandwidthGBs = 0; ///< copy bandwidth of `cores` threads copying at once
   bool fromCache = false;
 };

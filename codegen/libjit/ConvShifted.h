@@ -64,10 +64,9 @@ KILN_INLINE void shiftTable(const Shifted &z, ShiftIndex *off) {
 /// the shift address every broadcast, so the mr x nv accumulators, B's row and a
 /// broadcast fit the vector registers and nothing spills.
 template <typename T, Isa I, int Runs>
-__attribute__((noinline)) void microKernelRunA(Index k, const T *__restrict run, Index runStride,
-                                               const ShiftIndex *__restrict off,
-                                               const T *__restrict pb, T *__restrict c, Index ldc,
-                                               int accumulate) {
+__attribute__((noinline)) void
+microKernelRunA(Index k, const T *__restrict run, Index runStride, const ShiftIndex *__restrict off,
+                const T *__restrict pb, T *__restrict c, Index ldc, int accumulate) {
   using Tile = AccumulatorTile<T, I>;
   constexpr int half = Tile::B::mr / Runs;
   Tile tile;
@@ -187,8 +186,8 @@ KILN_INLINE void shiftedConvolve(const T *in, Index h, Index w, Index ph, Index 
         if (tiling.run == B::mr)
           microKernelRunA<T, I, 1>(depth, xp + cell(i), 0, off + pc, pb, ci, ldc, pc > 0);
         else
-          microKernelRunA<T, I, 2>(depth, xp + cell(i), cell(i + tiling.run) - cell(i),
-                                   off + pc, pb, ci, ldc, pc > 0);
+          microKernelRunA<T, I, 2>(depth, xp + cell(i), cell(i + tiling.run) - cell(i), off + pc,
+                                   pb, ci, ldc, pc > 0);
       }
   }
   Index plane = z.ho * wo;
