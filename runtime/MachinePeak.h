@@ -24,7 +24,8 @@ inline double fmaChainsFlops(int64_t steps) { return 2.0 * fmaWidth() * 12 * dou
 double measureFmaPeakGflops(double seconds = 0.3);
 
 /// The copy bandwidth in GB/s (bytes read plus bytes written per second) of `threads`
-/// threads copying at once, each between buffers of its own far larger than the caches,
+/// threads copying at once, each between buffers of its own, together far larger than
+/// the caches,
 /// the best of several rounds over about `seconds`. Memory is shared: on some machines
 /// two threads copy no faster than one.
 double measureCopyBandwidthGBs(int threads = 1, double seconds = 0.3);
