@@ -202,6 +202,8 @@ std::vector<OpCase> pooling(OpKind op) {
       {{2, 2, 9, 9}, {{"window", ints({3, 2})}, {"stride", ints({1, 1})}}, "3x2 stride 1"},
       {{64, 32, 28, 28}, {{"window", ints({2, 2})}}, "cnn pool1"},
       {{3, 5, 14, 15}, {{"window", ints({2, 2})}}, "2x2 into 7x7"},
+      {{2, 7, 7, 7}, {{"window", ints({2, 2})}}, "2x2 7x7 into 3x3"},
+      {{1, 3, 3, 2}, {{"window", ints({2, 2})}}, "2x2 into 1x1"},
   };
   bool grad = op == OpKind::MaxPool2dGrad || op == OpKind::AvgPool2dGrad;
   bool isMax = op == OpKind::MaxPool2d || op == OpKind::MaxPool2dGrad;
