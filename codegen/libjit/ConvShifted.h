@@ -151,6 +151,53 @@ KILN_INLINE void packInputGradFilter(const T *w, T *packed, const ConvShape &s) 
              packed + g * cols * k, s.cg(), k, kc, cols);
 }
 
+/// The most taps convolveOneChannel keeps in registers (8 x 8 kernels).
+constexpr Index kDirectMaxTaps = 64;
+
+/// out (channels x ho x wo) = the convolution of the one padded plane `xp` (view `z`,
+/// z.c == 1) with the filter packed at `b` (as shiftedConvolve takes it), computed
+/// directly: each output row as vectors along the row, each a sum of kh x kw shifted
+/// loads times the channel's taps. The GEMM form of this product has depth kh x kw only,
+/// so its tile stores and the transposition into planes would cost more than the
+/// multiply-adds (the first convolution of a grey-scale CNN).
+template <typename T, Isa I>
+KILN_INLINE void convolveOneChannel(const T *__restrict xp, const Shifted &z, const T *__restrict b,
+                                    Index channels, Index wo, T *__restrict out) {
+  using Bk = Blocking<T, I>;
+  using V = typename VecOf<T, Bk::w>::type;
+  Index ldc = roundUp(channels, Bk::nr), kc = depthBlock(Bk::g.kc, z.k);
+  Index plane = z.ho * wo;
+  for (Index o = 0; o < channels; ++o) {
+    // Tap p of channel o in PrepackedB's layout (depth blocks of kc, panels of nr).
+    T tap[kDirectMaxTaps];
+    Index j0 = o - o % Bk::nr;
+    for (Index p = 0; p < z.k; ++p) {
+      Index p0 = p - p % kc, depth = minIndex(kc, z.k - p0);
+      tap[p] = b[p0 * ldc + j0 * depth + (p - p0) * Bk::nr + (o - j0)];
+    }
+    for (Index oh = 0; oh < z.ho; ++oh) {
+      const T *row = xp + oh * z.wp;
+      T *dst = out + o * plane + oh * wo;
+      // The last vector reads past the row (at most w - 1 cells past the plane, into
+      // the zeroed slack) and stores only its valid lanes.
+      for (Index ow = 0; ow < wo; ow += Bk::w) {
+        V acc = T(0);
+        for (Index ki = 0; ki < z.kh; ++ki)
+          for (Index kj = 0; kj < z.kw; ++kj)
+            acc += tap[ki * z.kw + kj] * loadVec<V>(row + ki * z.dh * z.wp + kj * z.dw + ow);
+        if (ow + Bk::w <= wo) {
+          storeVec(dst + ow, acc);
+          continue;
+        }
+        T lanes[Bk::w];
+        storeVec(lanes, acc);
+        for (Index l = 0; l < wo - ow; ++l)
+          dst[ow + l] = lanes[l];
+      }
+    }
+  }
+}
+
 /// out (channels x ho x wo) = the convolution of `in` (planes of h x w, padded by ph, pw
 /// into the forward view `z`) with the filter packed at `b` (channels padded to nr,
 /// depth blocks as prepackB lays them out), computed transposed: C [rows, channels] =
@@ -167,6 +214,10 @@ KILN_INLINE void shiftedConvolve(const T *in, Index h, Index w, Index ph, Index 
   padPlanes(in, z.c, h, w, ph, pw, z, xp);
   for (Index i = z.padded(); i < layout.product; ++i) // the slack the last runs read
     xp[i] = T(0);
+  if (z.c == 1 && z.k <= kDirectMaxTaps) {
+    convolveOneChannel<T, I>(xp, z, b, channels, wo, out);
+    return;
+  }
   shiftTable(z, off);
   ShiftedTiling tiling = shiftedTiling(I, sizeof(T), z, wo);
   Index pitch = tiling.pitch;

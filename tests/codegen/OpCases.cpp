@@ -149,6 +149,19 @@ std::vector<ConvGeometry> convGeometries() {
       {{3, 5, 13, 13}, {17, 5, 3, 3}, {{"padding", ints({1, 1})}}, "13x13 pad 1"},
       {{3, 6, 7, 7}, {9, 6, 3, 3}, {{"padding", ints({1, 1})}}, "7x7 pad 1"},
       {{2, 7, 1, 1}, {3, 7, 3, 3}, {{"padding", ints({1, 1})}}, "1x1 image pad 1"},
+      // One input channel per group (forward) or one output channel per group (input
+      // gradient) takes the direct kernel: row tails of 5, 1 and 17 cells, dilation,
+      // 5x5 taps, a depthwise convolution.
+      {{2, 1, 19, 23},
+       {3, 1, 5, 5},
+       {{"dilation", ints({2, 2})}, {"padding", ints({3, 3})}},
+       "direct 5x5 dilation 2"},
+      {{2, 7, 11, 17},
+       {7, 1, 3, 3},
+       {{"groups", int64_t(7)}, {"padding", ints({1, 1})}},
+       "direct depthwise 7"},
+      {{2, 3, 9, 33}, {1, 3, 3, 3}, {{"padding", ints({1, 1})}}, "direct 1 output channel"},
+      {{3, 1, 5, 1}, {4, 1, 3, 3}, {{"padding", ints({1, 1})}}, "direct 1 wide"},
       {{63, 1, 28, 28}, {32, 1, 3, 3}, {{"padding", ints({1, 1})}}, "cnn conv1"},
       {{5, 32, 14, 14}, {64, 32, 3, 3}, {{"padding", ints({1, 1})}}, "cnn conv2"},
   };
