@@ -205,16 +205,30 @@ KILN_INLINE void maxPoolGradTiled(const T *in, const T *g, T *out, const PoolSha
       out[ih * s.w + iw] = T(0);
 }
 
-/// N windows of one output row of the 2x2, stride-2 case, with vector selects.
-template <typename T, int N>
-KILN_INLINE void maxPoolGrad2x2Block(const T *r0, const T *r1, const T *grad, T *o0, T *o1) {
+template <typename I, I... Is> struct IndexList {};
+
+/// N windows of one output row of the 2x2, stride-2 case, with vector selects on the
+/// rows as they lie in memory: lanes 2i and 2i + 1 both compute window i (its cells a, b
+/// above c, d duplicated into both lanes: one in-lane shuffle each), so the gradient
+/// needs no interleaving shuffles on the way out (which cost twice the rest).
+template <typename T, int N, int... L>
+KILN_INLINE void maxPoolGrad2x2Pairs(const T *r0, const T *r1, const T *grad, T *o0, T *o1,
+                                     IndexList<int, L...>) {
   typedef T V __attribute__((ext_vector_type(N)));
   typedef T W __attribute__((ext_vector_type(2 * N)));
-  using M = decltype(V{} > V{}); // comparison masks: int or long lanes
-  Windows2x2<T, N> in(r0, r1);
-  V a = in.a, b = in.b, c = in.c, d = in.d;
+  using M = decltype(W{} > W{}); // comparison masks: int or long lanes
+  W top, bottom;
+  V g;
+  __builtin_memcpy(&top, r0, sizeof(W));
+  __builtin_memcpy(&bottom, r1, sizeof(W));
+  __builtin_memcpy(&g, grad, sizeof(V));
+  W a = __builtin_shufflevector(top, top, (L & ~1)...);
+  W b = __builtin_shufflevector(top, top, (L | 1)...);
+  W c = __builtin_shufflevector(bottom, bottom, (L & ~1)...);
+  W d = __builtin_shufflevector(bottom, bottom, (L | 1)...);
+  W gradient = __builtin_shufflevector(g, g, (L / 2)...);
   // The first maximum in row-major order (a, b, c, d); NaN beats a number.
-  V best = a;
+  W best = a;
   M index = 0;
   M wins = (b > best) | ((b != b) & (best == best));
   best = wins ? b : best;
@@ -224,20 +238,17 @@ KILN_INLINE void maxPoolGrad2x2Block(const T *r0, const T *r1, const T *grad, T 
   index = wins ? M(2) : index;
   wins = (d > best) | ((d != d) & (best == best));
   index = wins ? M(3) : index;
-  V g;
-  __builtin_memcpy(&g, grad, sizeof(V));
-  V zero = T(0);
-  V ga = index == 0 ? g : zero, gb = index == 1 ? g : zero;
-  V gc = index == 2 ? g : zero, gd = index == 3 ? g : zero;
-  W outTop, outBottom;
-  for (int i = 0; i < N; ++i) {
-    outTop[2 * i] = ga[i];
-    outTop[2 * i + 1] = gb[i];
-    outBottom[2 * i] = gc[i];
-    outBottom[2 * i + 1] = gd[i];
-  }
+  M column = M{(L & 1)...}; // the lane's cell within its window's row
+  W zero = T(0);
+  W outTop = index == column ? gradient : zero;
+  W outBottom = index == column + 2 ? gradient : zero;
   __builtin_memcpy(o0, &outTop, sizeof(W));
   __builtin_memcpy(o1, &outBottom, sizeof(W));
+}
+
+template <typename T, int N>
+KILN_INLINE void maxPoolGrad2x2Block(const T *r0, const T *r1, const T *grad, T *o0, T *o1) {
+  maxPoolGrad2x2Pairs<T, N>(r0, r1, grad, o0, o1, __make_integer_seq<IndexList, int, 2 * N>{});
 }
 
 /// The 2x2, stride-2 case of maxPoolGradTiled (most CNNs), 8, 4, 2 or 1 windows at a time:
