@@ -151,7 +151,8 @@ KILN_INLINE void packInputGradFilter(const T *w, T *packed, const ConvShape &s) 
              packed + g * cols * k, s.cg(), k, kc, cols);
 }
 
-/// The most taps convolveOneChannel keeps in registers (8 x 8 kernels).
+/// The most taps convolveOneChannel takes (a local array of one channel's taps: kernels
+/// up to 8 x 8); larger filters take the GEMM form.
 constexpr Index kDirectMaxTaps = 64;
 
 /// out (channels x ho x wo) = the convolution of the one padded plane `xp` (view `z`,

@@ -150,8 +150,8 @@ std::vector<ConvGeometry> convGeometries() {
       {{3, 6, 7, 7}, {9, 6, 3, 3}, {{"padding", ints({1, 1})}}, "7x7 pad 1"},
       {{2, 7, 1, 1}, {3, 7, 3, 3}, {{"padding", ints({1, 1})}}, "1x1 image pad 1"},
       // One input channel per group (forward) or one output channel per group (input
-      // gradient) takes the direct kernel: row tails of 5, 1 and 17 cells, dilation,
-      // 5x5 taps, a depthwise convolution.
+      // gradient) takes the direct kernel: rows of 21, 17, 33 and 1 cells (tails of 5
+      // and 1 cells on AVX-512, 5 and 1 on AVX2), dilation, 5x5 taps, depthwise.
       {{2, 1, 19, 23},
        {3, 1, 5, 5},
        {{"dilation", ints({2, 2})}, {"padding", ints({3, 3})}},
