@@ -8,7 +8,8 @@
 #   bench/compare.sh                 # BUILD=build REPS=5 THREADS=all cores
 #   THREADS=1 bench/compare.sh       # one thread on every side
 #   BASELINE=../old/build bench/compare.sh   # adds the JIT train step of another build
-#                                            # (e.g. the commit before a change)
+#                                            # (e.g. the commit before a change), the
+#                                            # two taking turns for REPS rounds
 # PyTorch's train step runs ../shared/reference/pytorch_mnist.py (REFERENCE=...) and,
 # for lstm and vit, pytorch_sequence_models.py (SEQ_REFERENCE=...) for STEPS steps of
 # one epoch on data/mnist (scripts/fetch_mnist.sh); its inference runs
@@ -24,15 +25,26 @@ seq_reference=${SEQ_REFERENCE:-../shared/reference/pytorch_sequence_models.py}
 
 ninja -C "$build" kiln_bench >/dev/null
 kiln_json=$(mktemp)
-baseline_json=$(mktemp)
-trap 'rm -f "$kiln_json" "$baseline_json"' EXIT
+baseline_dir=$(mktemp -d)
+trap 'rm -rf "$kiln_json" "$baseline_dir"' EXIT
 KILN_THREADS=$threads "$build/bench/kiln_bench" --benchmark_filter='^(train_step|eval_1000|predict_1)/' \
   --benchmark_repetitions="$reps" --benchmark_report_aggregates_only=true \
   --benchmark_out="$kiln_json" --benchmark_out_format=json >/dev/null 2>&1
 if [[ -n ${BASELINE:-} ]]; then
-  KILN_THREADS=$threads "$BASELINE/bench/kiln_bench" --benchmark_filter='^train_step/.*/jit' \
-    --benchmark_repetitions="$reps" --benchmark_report_aggregates_only=true \
-    --benchmark_out="$baseline_json" --benchmark_out_format=json >/dev/null 2>&1
+  # The two builds' JIT train steps take turns, one repetition each per round (the first
+  # to go alternates), so that the machine's drift during the run falls on both alike:
+  # on a shared VM it moves a step by more than most changes do.
+  for ((round = 1; round <= reps; ++round)); do
+    sides=(jit baseline)
+    ((round % 2)) || sides=(baseline jit)
+    for side in "${sides[@]}"; do
+      bin=$build/bench/kiln_bench
+      [[ $side == baseline ]] && bin=$BASELINE/bench/kiln_bench
+      KILN_THREADS=$threads "$bin" --benchmark_filter='^train_step/.*/jit' \
+        --benchmark_out="$baseline_dir/$side.$round.json" --benchmark_out_format=json \
+        >/dev/null 2>&1
+    done
+  done
 fi
 
 torch_lines=""
@@ -51,8 +63,8 @@ if /usr/bin/python3 -c "import torch, torchvision" 2>/dev/null && [[ -f $referen
                        --threads "$threads" --reps "$reps" 2>/dev/null || true)
 fi
 
-python3 - "$kiln_json" "$torch_lines" "$threads" "$baseline_json" <<'PY'
-import json, os, sys
+python3 - "$kiln_json" "$torch_lines" "$threads" "$baseline_dir" "$reps" <<'PY'
+import glob, json, os, statistics, sys
 def medians(path):
     """{(kind, model, backend): median in ms} of a kiln_bench JSON file."""
     ms = {}
@@ -65,9 +77,18 @@ def medians(path):
         kind, model, backend = b["run_name"].split("/")[:3]
         ms[(kind, model, backend)] = b["real_time"] * scale[b["time_unit"]]
     return ms
+def alternated(directory, side):
+    """{model: median in ms} of one side's train steps over the rounds it took turns in."""
+    times = {}
+    scale = {"ns": 1e-6, "us": 1e-3, "ms": 1.0, "s": 1e3}
+    for path in glob.glob(os.path.join(directory, side + ".*.json")):
+        for b in json.load(open(path))["benchmarks"]:
+            model = b["run_name"].split("/")[1]
+            times.setdefault(model, []).append(b["real_time"] * scale[b["time_unit"]])
+    return {model: statistics.median(t) for model, t in times.items()}
 kiln = json.load(open(sys.argv[1]))
 ms = medians(sys.argv[1])
-baseline = medians(sys.argv[4])
+baseline, alternating = alternated(sys.argv[4], "baseline"), alternated(sys.argv[4], "jit")
 torch, torch_eval, torch_predict = {}, {}, {}
 for line in sys.argv[2].splitlines():
     try:
@@ -85,13 +106,15 @@ def ratio(a, b):
     return f"{a / b:7.2f}x" if a and b else "       -"
 models = ("mlp", "cnn", "icnn", "lstm", "vit")
 print(f"train step, batch 64, {sys.argv[3]} threads, medians (ms); {kiln['context']['host_name']}")
-extra = f" {'baseline':>8} {'base/jit':>8}" if baseline else ""
+extra = f" {'jit, alt':>8} {'baseline':>8} {'base/jit':>8}" if baseline else ""
 print(f"{'model':6} {'pytorch':>8} {'interp':>8} {'jit':>8} {'pt/jit':>8} {'interp/jit':>10}{extra}")
 for model in models:
     p, i, j = torch.get(model), ms.get(("train_step", model, "interp")), ms.get(("train_step", model, "jit"))
-    b = baseline.get(("train_step", model, "jit"))
-    extra = f" {cell(b)} {ratio(b, j)}" if baseline else ""
+    a, b = alternating.get(model), baseline.get(model)
+    extra = f" {cell(a)} {cell(b)} {ratio(b, a)}" if baseline else ""
     print(f"{model:6} {cell(p)} {cell(i)} {cell(j)} {ratio(p, j)} {ratio(i, j):>10}{extra}")
+if baseline:
+    print(f"(jit, alt / baseline: this build and BASELINE taking turns, {sys.argv[5]} rounds)")
 print()
 print(f"inference, {sys.argv[3]} threads, medians: eval step at batch 1000 (images/s), "
       "predict at batch 1 (us)")
